@@ -1,0 +1,192 @@
+/*
+ * api.h - what Python sees of the C core (parsed by cffi's cdef as well as by the C compiler).
+ *
+ * Keep this file in the subset cffi can parse: no #include, no #if, only `#define NAME <integer>`.
+ * Everything here is plain data in the shared arena or a function the orchestrator or a worker calls
+ * once per run or once per chunk: no per-operation Python work crosses this boundary.
+ */
+
+#define H_MAX_WORKERS 256
+#define H_MAX_NODES 64
+#define H_CPU_WORDS 16
+#define H_HIST_BUCKETS 64
+#define H_PIPE_BUCKETS 10
+#define H_FLIGHT_EVENTS 64
+#define H_MAX_STALLS 64
+#define H_NAME_LEN 64
+
+/* Roles of a worker process. */
+#define H_ROLE_READER 0
+#define H_ROLE_WRITER 1
+
+/* RCU flavors. */
+#define H_FLAVOR_QSBR 0
+#define H_FLAVOR_MB 1
+#define H_FLAVOR_MEMBARRIER 2
+#define H_NFLAVORS 3
+
+/* Workloads a reader runs. */
+#define H_WORKLOAD_DEREF 0
+#define H_WORKLOAD_ALLOC 1
+#define H_WORKLOAD_UNUSED 2
+#define H_NWORKLOADS 3
+
+/* Violation kinds (oracles). Names come from h_violation_name(). */
+#define H_V_USE_AFTER_FREE 0
+#define H_V_FOREIGN 1
+#define H_V_TYPE 2
+#define H_V_TORN 3
+#define H_V_IDENTITY 4
+#define H_V_GP_TOO_SHORT 5
+#define H_V_BAD_NODE 6
+#define H_V_REFCOUNT 7
+#define H_NVIOLATIONS 8
+
+/* Per-worker counters. Names come from h_counter_name(). */
+#define H_C_OPS 0
+#define H_C_RETRIES 1
+#define H_C_NEAR_MISSES 2
+#define H_C_SHORTCUT 3
+#define H_C_PAGES_ALLOCATED 4
+#define H_C_ALLOC_FAILURES 5
+#define H_C_UNVERIFIED 6
+#define H_C_DELAYS 7
+#define H_C_WRITER_CREATES 8
+#define H_C_WRITER_ATTACHES 9
+#define H_C_WRITER_REBINDS 10
+#define H_C_WRITER_DESTROYS 11
+#define H_C_MIGRATIONS 12
+#define H_C_LOOP_NS 13
+#define H_C_BEST_WINDOW_PS 14
+#define H_NCOUNTERS 15
+
+/* Commands the orchestrator posts to the workers. */
+#define H_CMD_NONE 0
+#define H_CMD_RUN 1
+#define H_CMD_EXIT 2
+
+/* Flight recorder event kinds. Names come from h_event_name(). */
+#define H_EV_READ 1
+#define H_EV_RETRY 2
+#define H_EV_CREATE 3
+#define H_EV_ATTACH 4
+#define H_EV_DESTROY 5
+#define H_EV_FREE 6
+#define H_EV_PAGE_RELEASE 7
+#define H_EV_VIOLATION 8
+#define H_EV_GP 9
+
+struct h_params {
+    int nworkers;              /* pinned worker processes (readers + writers) */
+    int nreaders;
+    int nnodes;                /* simulated memory nodes, <= H_MAX_NODES */
+    int pages_per_node;
+    int scheme;                /* index in the scheme registry */
+    int flavor;
+    int workload;
+    int checks;                /* 1: every read checked by the oracles (torture), 0: throughput only */
+    unsigned long long seed;
+    unsigned read_delay_per_mille;  /* amplifier: chance per read of a delay inside the critical section */
+    unsigned read_delay_max_ns;
+    unsigned writer_delay_max_ns;   /* amplifier: random delay between writer steps */
+    unsigned writer_period_ns;      /* 0: writer storm; else one change per period */
+    unsigned stall_ms;              /* a reader holding up a grace period this long is reported */
+    int stop_on_violation;
+};
+
+struct h_flight_event {
+    unsigned long long t_ns;   /* ns since run start (reader events: time of their 64-op chunk) */
+    unsigned long long a;
+    unsigned long long b;
+    unsigned int cpu;
+    unsigned short kind;
+    unsigned short worker;
+};
+
+struct h_violation {
+    unsigned long long t_ns;   /* ns since run start; 0 = none */
+    unsigned long long object; /* arena offset of the object involved */
+    unsigned long long serial; /* serial the reader acted on */
+    unsigned long long detail; /* kind-specific: pipe count, node, tag word ... */
+    int kind;
+    int worker;
+    int cpu;
+    int task;
+};
+
+struct h_stall {
+    unsigned long long t_ns;
+    unsigned long long duration_ns;
+    unsigned long long gp;
+    int worker;
+    int cpu;
+};
+
+struct h_worker_stats {
+    unsigned long long counters[H_NCOUNTERS];
+    unsigned long long violations[H_NVIOLATIONS];
+    unsigned long long op_latency_hist[H_HIST_BUCKETS];  /* log2(ns) of sampled reads */
+    unsigned long long pipe_hist[H_PIPE_BUCKETS];
+    unsigned long long cpus_seen[H_CPU_WORDS];
+    unsigned long long t_start_ns;
+    unsigned long long t_end_ns;
+    int role;
+    int pid;
+    int cpu;                    /* CPU the orchestrator assigned */
+    int state;                  /* 0 starting, 1 ready, 2 running, 3 done, 4 exited */
+};
+
+struct h_global_stats {
+    unsigned long long gp_count;
+    unsigned long long gp_hist[H_HIST_BUCKETS];        /* log2(ns) synchronize_rcu latency */
+    unsigned long long cb_hist[H_HIST_BUCKETS];        /* log2(ns) call_rcu -> callback latency */
+    unsigned long long gp_max_ns;
+    unsigned long long cb_queued;
+    unsigned long long cb_done;
+    unsigned long long slab_pages;                     /* pages owned by the cpuset slab */
+    unsigned long long slab_pages_rcu_pending;
+    unsigned long long slab_objects;
+    unsigned long long pages_free;
+    unsigned long long pages_total;
+    unsigned long long number_of_cpusets;
+    unsigned long long violations;
+    unsigned long long nstalls;
+    unsigned long long run_start_ns;                   /* CLOCK_MONOTONIC at the RUN command */
+    unsigned long long arena_bytes;
+};
+
+/* ---- scheme registry ---- */
+int h_scheme_count(void);
+const char *h_scheme_name(int i);
+const char *h_scheme_summary(int i);
+int h_scheme_flags(int i);            /* H_SCHEME_* bits, see harness.h */
+const char *h_scheme_expected(int i); /* busted schemes: comma-separated violation kinds they must trigger */
+const char *h_violation_name(int kind);
+const char *h_counter_name(int i);
+const char *h_event_name(int kind);
+
+/* ---- orchestrator side ---- */
+int h_arena_create(const struct h_params *p, char *err, int errlen);  /* returns a memfd, or -1 */
+void *h_arena_map(int fd, char *err, int errlen);                     /* maps the arena anywhere */
+void h_arena_unmap(void *arena);
+int h_post_command(void *arena, int cmd, unsigned long long reader_ops);
+int h_wait_count(void *arena, int which, int target, int timeout_ms); /* which: 0 ready, 1 done */
+void h_request_stop(void *arena);
+int h_stop_requested(void *arena);
+void h_reclaimer_main(void *arena);   /* blocks until h_reclaimer_stop(); run it in a thread */
+void h_reclaimer_stop(void *arena);
+void h_rcu_release_slot(void *arena, int worker);
+int h_membarrier_available(char *err, int errlen);
+unsigned long long h_now_ns(void);
+
+void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);
+void h_get_global_stats(void *arena, struct h_global_stats *out);
+void h_get_first_violation(void *arena, struct h_violation *out);
+int h_get_flight(void *arena, int worker, struct h_flight_event *out);   /* returns events copied */
+int h_get_stalls(void *arena, struct h_stall *out, int max);
+
+/* ---- worker side ---- */
+int h_worker_init(int parent_pid);     /* die with the orchestrator; returns 0 or -errno */
+int h_worker_register(void *arena, int worker, int role, int cpu, char *err, int errlen);
+int h_worker_main(void *arena, int worker);  /* serves commands until H_CMD_EXIT */
+int h_sched_getcpu(void);

@@ -1,0 +1,422 @@
+/*
+ * arena.c - the shared world: creating and mapping the arena, the page allocator (NUMA-like nodes with
+ * lock-free free lists and page poisoning), the cpuset slab (plain or TYPESAFE_BY_RCU), and the initial
+ * cpusets and tasks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define H_MAGIC 0x48524e53534e4152ULL
+
+static struct h_page *page_desc(const struct h_ctx *ctx, uint64_t idx)
+{
+    return (struct h_page *)h_ptr(ctx, ctx->arena->pages_desc) + idx;
+}
+
+static char *page_data(const struct h_ctx *ctx, uint64_t idx)
+{
+    return (char *)h_ptr(ctx, ctx->arena->pages_data) + idx * H_PAGE_SIZE;
+}
+
+uint64_t h_page_index(const struct h_ctx *ctx, const void *p)
+{
+    return (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) / H_PAGE_SIZE;
+}
+
+struct h_page *h_page_of(const struct h_ctx *ctx, const void *p) { return page_desc(ctx, h_page_index(ctx, p)); }
+
+/* ---------------------------------------------------------------- page allocator */
+
+/* Pop a page from a node's Treiber stack. The ABA tag in the high half makes a stale head fail the CAS. */
+static int64_t page_alloc_node(struct h_ctx *ctx, int node)
+{
+    struct h_node *n = &ctx->arena->nodes[node];
+    uint64_t head = smp_load_acquire(&n->head);
+    for (;;) {
+        uint64_t idx1 = head & 0xffffffffu;
+        if (!idx1)
+            return -1;
+        uint64_t next = READ_ONCE(page_desc(ctx, idx1 - 1)->next_free);
+        uint64_t new_head = (((head >> 32) + 1) << 32) | next;
+        if (cmpxchg_weak(&n->head, &head, new_head))
+            break;
+    }
+    atomic_fetch_sub_explicit(H_ATOMIC(&n->nfree), 1, memory_order_relaxed);
+    return (int64_t)((head & 0xffffffffu) - 1);
+}
+
+/* Give a page back. Poison first: the release CAS publishes the poison with the page. */
+static void page_free(struct h_ctx *ctx, uint64_t idx, int poison)
+{
+    struct h_page *pg = page_desc(ctx, idx);
+    struct h_node *n = &ctx->arena->nodes[pg->node];
+    if (poison)
+        memset(page_data(ctx, idx), H_POISON_BYTE, H_PAGE_SIZE);
+    WRITE_ONCE(pg->state, H_PAGE_FREE);
+    uint64_t head = READ_ONCE(n->head);
+    do {
+        WRITE_ONCE(pg->next_free, head & 0xffffffffu);
+    } while (!cmpxchg_weak(&n->head, &head, (((head >> 32) + 1) << 32) | (idx + 1)));
+    atomic_inc_relaxed(&n->nfree);
+}
+
+static int64_t page_alloc_any(struct h_ctx *ctx)
+{
+    int nnodes = ctx->arena->params.nnodes;
+    for (int i = 0; i < nnodes; i++) {
+        int64_t idx = page_alloc_node(ctx, (ctx->home_node + i) % nnodes);
+        if (idx >= 0)
+            return idx;
+    }
+    return -1;
+}
+
+void h_release_page(struct h_ctx *ctx, struct h_page *pg)
+{
+    struct h_arena *a = ctx->arena;
+    uint64_t idx = (uint64_t)(pg - page_desc(ctx, 0));
+    h_spin_lock(&a->slab_lock);
+    a->slab_pages--;
+    a->slab_pages_rcu--;
+    h_spin_unlock(&a->slab_lock);
+    h_event(ctx, H_EV_PAGE_RELEASE, idx, READ_ONCE(a->gp_completed.v));
+    page_free(ctx, idx, 1);
+}
+
+/*
+ * The allocation fastpath's tail: walk the zonelist from the local node, take a page from the first node
+ * the observed mems_allowed allows, stamp it as ours, and free the oldest page we hold.
+ */
+void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
+{
+    int nnodes = ctx->arena->params.nnodes;
+    int64_t idx = -1;
+    int node = 0;
+    for (int i = 0; i < nnodes && idx < 0; i++) {
+        node = (ctx->home_node + i) % nnodes;
+        if (mems >> node & 1)
+            idx = page_alloc_node(ctx, node);
+    }
+    if (idx < 0) {
+        ctx->alloc_failures++;
+        return;
+    }
+    struct h_page *pg = page_desc(ctx, (uint64_t)idx);
+    uint64_t *data = (uint64_t *)page_data(ctx, (uint64_t)idx);
+    if (checks) {
+        if (pg->node != (uint32_t)node || !(mems >> pg->node & 1))
+            h_violation(ctx, H_V_BAD_NODE, h_offset(ctx, data), 0, pg->node);
+        /* A free page must still be all poison where a cpuset reader could have written (refcount, lock). */
+        for (int k = 0; k < H_OBJS_PER_SLAB; k++)
+            if (READ_ONCE(data[k * (H_CPUSET_SIZE / 8) + 1]) != 0x6b6b6b6b6b6b6b6bULL)
+                h_violation(ctx, H_V_USE_AFTER_FREE, h_offset(ctx, data), 0, READ_ONCE(data[k * (H_CPUSET_SIZE / 8) + 1]));
+    }
+    WRITE_ONCE(pg->state, H_PAGE_USER);
+    uint64_t stamp = ((uint64_t)ctx->worker << 48) | ++ctx->page_serial;
+    WRITE_ONCE(data[0], H_PAGE_STAMP | (uint64_t)H_PAGE_STAMP << 32);
+    WRITE_ONCE(data[1], stamp);
+    ctx->pages_allocated++;
+
+    uint32_t slot = ctx->held_pos;
+    uint64_t old = ctx->held[slot], old_stamp = ctx->held_stamp[slot];
+    ctx->held[slot] = (uint64_t)idx + 1;
+    ctx->held_stamp[slot] = stamp;
+    ctx->held_pos = (slot + 1) % H_HELD_PAGES;
+    if (old) {
+        uint64_t *od = (uint64_t *)page_data(ctx, old - 1);
+        if (checks && READ_ONCE(od[1]) != old_stamp)   /* someone wrote into a page we own */
+            h_violation(ctx, H_V_FOREIGN, h_offset(ctx, od), 0, READ_ONCE(od[1]));
+        page_free(ctx, old - 1, checks);
+    }
+}
+
+void h_release_held_pages(struct h_ctx *ctx)
+{
+    for (int i = 0; i < H_HELD_PAGES; i++) {
+        if (ctx->held[i])
+            page_free(ctx, ctx->held[i] - 1, 1);
+        ctx->held[i] = 0;
+    }
+}
+
+/* ---------------------------------------------------------------- cpuset slab */
+
+static struct h_cpuset *slab_object(struct h_ctx *ctx, uint64_t page, uint32_t i)
+{
+    return (struct h_cpuset *)(page_data(ctx, page) + (size_t)i * H_CPUSET_SIZE);
+}
+
+static void partial_unlink(struct h_ctx *ctx, uint64_t idx)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_page *pg = page_desc(ctx, idx);
+    if (pg->partial_prev)
+        page_desc(ctx, pg->partial_prev - 1)->partial_next = pg->partial_next;
+    else
+        a->slab_partial = pg->partial_next;
+    if (pg->partial_next)
+        page_desc(ctx, pg->partial_next - 1)->partial_prev = pg->partial_prev;
+    pg->partial_next = pg->partial_prev = 0;
+}
+
+static void partial_push(struct h_ctx *ctx, uint64_t idx)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_page *pg = page_desc(ctx, idx);
+    pg->partial_prev = 0;
+    pg->partial_next = a->slab_partial;
+    if (a->slab_partial)
+        page_desc(ctx, a->slab_partial - 1)->partial_prev = (uint32_t)idx + 1;
+    a->slab_partial = (uint32_t)idx + 1;
+}
+
+/* The slab constructor: runs once when a page becomes a slab page, never per allocation. */
+static void slab_construct(struct h_ctx *ctx, uint64_t idx)
+{
+    struct h_page *pg = page_desc(ctx, idx);
+    memset(page_data(ctx, idx), 0, H_PAGE_SIZE);
+    for (uint32_t i = 0; i < H_OBJS_PER_SLAB; i++) {
+        struct h_cpuset *cs = slab_object(ctx, idx, i);
+        cs->type = H_CPUSET_TYPE;
+        cs->seq = 1;
+        cs->free_next = i + 2 <= H_OBJS_PER_SLAB ? i + 2 : 0;
+    }
+    pg->free_head = 1;
+    pg->inuse = 0;
+    WRITE_ONCE(pg->state, H_PAGE_SLAB);
+    partial_push(ctx, idx);
+    ctx->arena->slab_pages++;
+}
+
+struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    h_spin_lock(&a->slab_lock);
+    if (!a->slab_partial) {
+        int64_t idx = page_alloc_any(ctx);
+        if (idx < 0) {
+            h_spin_unlock(&a->slab_lock);
+            return NULL;
+        }
+        slab_construct(ctx, (uint64_t)idx);
+    }
+    uint64_t idx = a->slab_partial - 1;
+    struct h_page *pg = page_desc(ctx, idx);
+    struct h_cpuset *cs = slab_object(ctx, idx, pg->free_head - 1);
+    pg->free_head = cs->free_next;
+    pg->inuse++;
+    a->slab_objects++;
+    if (!pg->free_head)
+        partial_unlink(ctx, idx);
+    h_spin_unlock(&a->slab_lock);
+    /* No reference may be held on a free object: a refcount here means a reader resurrected it. */
+    uint32_t ref = READ_ONCE(cs->refcount);
+    if (ref)
+        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), READ_ONCE(cs->serial), ref);
+    return cs;
+}
+
+void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems)
+{
+    (void)ctx;
+    WRITE_ONCE(cs->serial, serial);
+    WRITE_ONCE(cs->mems_allowed, mems);
+    for (int i = 0; i < 4; i++)
+        WRITE_ONCE(cs->payload[i], h_payload(serial, mems, i));
+    WRITE_ONCE(cs->retired_at, 0);
+    cs->nattached = 0;
+    /* Fields before the refcount (release), refcount before the even sequence (release): a reader that
+     * takes a reference or sees the object live also sees it initialised. */
+    smp_store_release(&cs->refcount, 1);
+    smp_store_release(&cs->seq, READ_ONCE(cs->seq) + 1);
+}
+
+struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems)
+{
+    struct h_cpuset *cs = h_cpuset_alloc(ctx);
+    if (cs)
+        h_cpuset_init(ctx, cs, serial, mems);
+    return cs;
+}
+
+void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs)
+{
+    struct h_arena *a = ctx->arena;
+    uint32_t seq = READ_ONCE(cs->seq);
+    if (seq & 1) {   /* freeing a free object: a double free */
+        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), READ_ONCE(cs->serial), seq);
+        return;
+    }
+    h_event(ctx, H_EV_FREE, READ_ONCE(cs->serial), h_offset(ctx, cs));
+    if (!(ctx->ops->flags & H_SCHEME_REFCOUNT))
+        WRITE_ONCE(cs->refcount, 0);
+    WRITE_ONCE(cs->seq, seq + 1);
+    smp_wmb();   /* the odd sequence is visible before any store of the object's next life */
+
+    uint64_t idx = h_page_index(ctx, cs);
+    struct h_page *pg = page_desc(ctx, idx);
+    h_spin_lock(&a->slab_lock);
+    uint32_t obj = (uint32_t)(((char *)cs - page_data(ctx, idx)) / H_CPUSET_SIZE);
+    int was_full = pg->free_head == 0;
+    cs->free_next = pg->free_head;
+    pg->free_head = obj + 1;
+    pg->inuse--;
+    a->slab_objects--;
+    if (!was_full)
+        partial_unlink(ctx, idx);
+    if (pg->inuse) {
+        partial_push(ctx, idx);   /* LIFO: the next allocation reuses this object at once */
+        h_spin_unlock(&a->slab_lock);
+        return;
+    }
+    /* The slab page is empty: it goes back to the page allocator, at once or after a grace period. */
+    if (ctx->ops->slab_mode == H_SLAB_TYPESAFE_BY_RCU) {
+        WRITE_ONCE(pg->retired_at, READ_ONCE(a->gp_completed.v) + 1);
+        WRITE_ONCE(pg->state, H_PAGE_SLAB_RCU);
+        a->slab_pages_rcu++;
+        h_spin_unlock(&a->slab_lock);
+        ctx->ops->call_rcu(ctx, &pg->rcu, H_CB_RELEASE_PAGE);
+        return;
+    }
+    a->slab_pages--;
+    h_spin_unlock(&a->slab_lock);
+    h_event(ctx, H_EV_PAGE_RELEASE, idx, READ_ONCE(a->gp_completed.v));
+    page_free(ctx, idx, 1);
+}
+
+void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs)
+{
+    WRITE_ONCE(cs->retired_at, READ_ONCE(ctx->arena->gp_completed.v) + 1);
+    ctx->ops->call_rcu(ctx, &cs->rcu, H_CB_FREE_CPUSET);
+}
+
+/* ---------------------------------------------------------------- creating and mapping */
+
+static size_t arena_layout(const struct h_params *p, h_off *desc, h_off *data, uint64_t *npages)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    *npages = (uint64_t)p->nnodes * (uint64_t)p->pages_per_node;
+    *desc = (sizeof(struct h_arena) + pg - 1) / pg * pg;
+    *data = (*desc + *npages * sizeof(struct h_page) + pg - 1) / pg * pg;
+    return *data + *npages * H_PAGE_SIZE;
+}
+
+void *h_arena_map(int fd, char *err, int errlen)
+{
+    struct h_arena hdr;
+    if (pread(fd, &hdr, sizeof(hdr.magic) + sizeof(hdr.size), 0) != (ssize_t)(sizeof(hdr.magic) + sizeof(hdr.size)) ||
+        hdr.magic != H_MAGIC) {
+        snprintf(err, (size_t)errlen, "arena fd %d is not a harness arena", fd);
+        return NULL;
+    }
+    void *p = mmap(NULL, hdr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        snprintf(err, (size_t)errlen, "mmap arena: %s", strerror(errno));
+        return NULL;
+    }
+    return p;
+}
+
+void h_arena_unmap(void *arena) { munmap(arena, ((struct h_arena *)arena)->size); }
+
+static uint64_t all_nodes(int nnodes) { return nnodes >= 64 ? ~0ULL : (1ULL << nnodes) - 1; }
+
+void h_log_attach(struct h_task *t, uint64_t serial)
+{
+    uint64_t gen = READ_ONCE(t->attach_gen) + 1;
+    WRITE_ONCE(t->attach_log[gen % H_ATTACH_LOG], serial << 16 | (gen & 0xffff));
+    smp_store_release(&t->attach_gen, gen);   /* log entry before the generation, generation before publish */
+}
+
+/* The world at start: the root cpuset (all nodes), every task in it, and for the deref and alloc workloads
+ * a "job" cpuset holding the readers' tasks, so that cpusets are in use from the first operation. */
+static int populate(struct h_ctx *ctx, char *err, int errlen)
+{
+    struct h_arena *a = ctx->arena;
+    const struct h_params *p = &a->params;
+    a->next_serial = 1;
+    struct h_cpuset *root = ctx->ops->create(ctx, a->next_serial++, all_nodes(p->nnodes));
+    if (!root) {
+        snprintf(err, (size_t)errlen, "arena too small for the root cpuset");
+        return -1;
+    }
+    a->root = h_offset(ctx, root);
+    a->number_of_cpusets.v = 1;
+    struct h_cpuset *job = NULL;
+    if (p->workload != H_WORKLOAD_UNUSED) {
+        uint64_t mems = all_nodes(p->nnodes) & (0x5555555555555555ULL | (p->nnodes == 1));
+        job = ctx->ops->create(ctx, a->next_serial++, mems);
+        a->live[a->nlive++] = h_offset(ctx, job);
+        a->number_of_cpusets.v = 2;
+    }
+    for (int i = 0; i < h_ntasks(p); i++) {
+        struct h_task *t = &a->tasks[i];
+        struct h_cpuset *cs = job && i < p->nreaders ? job : root;
+        cs->nattached++;
+        if (ctx->ops->flags & H_SCHEME_REFCOUNT)
+            cs->refcount++;
+        t->cpuset = h_offset(ctx, cs);
+        t->mems_allowed = cs->mems_allowed;
+        t->mems_serial = cs->serial;
+        t->mems_check = h_mems_check(cs->serial, cs->mems_allowed);
+        t->attach_log[0] = cs->serial << 16;
+    }
+    return 0;
+}
+
+int h_arena_create(const struct h_params *p, char *err, int errlen)
+{
+    if (p->nnodes < 1 || p->nnodes > H_MAX_NODES || p->pages_per_node < 16 || p->nworkers < 1 ||
+        p->nworkers > H_MAX_WORKERS || p->nreaders > p->nworkers || p->scheme < 0 || p->scheme >= h_scheme_count() ||
+        p->flavor < 0 || p->flavor >= H_NFLAVORS || p->workload < 0 || p->workload >= H_NWORKLOADS) {
+        snprintf(err, (size_t)errlen, "invalid arena parameters");
+        return -1;
+    }
+    h_off desc, data;
+    uint64_t npages;
+    size_t size = arena_layout(p, &desc, &data, &npages);
+    int fd = memfd_create("harness-arena", MFD_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, (size_t)errlen, "memfd_create: %s", strerror(errno));
+        return -1;
+    }
+    if (ftruncate(fd, (off_t)size) != 0) {
+        snprintf(err, (size_t)errlen, "arena of %zu bytes: %s", size, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    char *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+        snprintf(err, (size_t)errlen, "mmap arena: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    struct h_arena *a = (struct h_arena *)base;
+    a->size = size;
+    a->params = *p;
+    a->pages_desc = desc;
+    a->pages_data = data;
+    a->npages = npages;
+    a->parent_pid = getpid();
+    a->gp_ctr.v = 1;
+    struct h_ctx ctx = { .base = base, .arena = a, .ops = h_scheme(p->scheme), .worker = -1 };
+    memset(base + data, H_POISON_BYTE, npages * H_PAGE_SIZE);
+    for (uint64_t i = npages; i-- > 0;) {
+        struct h_page *pg = page_desc(&ctx, i);
+        pg->node = (uint32_t)(i / (uint64_t)p->pages_per_node);
+        page_free(&ctx, i, 0);
+    }
+    int rc = populate(&ctx, err, errlen);
+    a->magic = H_MAGIC;   /* last: a half-built arena is never mistaken for a good one */
+    munmap(base, size);
+    if (rc) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}

@@ -1,0 +1,45 @@
+/* registry.c - every scheme the engine knows, in `list` order, with the ops table's defaults filled in. */
+#include "internal.h"
+
+#define SCHEMES(X)                                                                                          \
+    X(scheme_global_lock) X(scheme_task_lock) X(scheme_rcu_typesafe) X(scheme_rcu_deferred) X(scheme_refcount) \
+    X(scheme_seqcount) X(scheme_unsynchronized) X(scheme_busted_gp) X(scheme_busted_no_revalidate)          \
+    X(scheme_busted_publish_before_init) X(scheme_busted_slab_no_rcu) X(scheme_busted_no_read_lock)        \
+    X(scheme_busted_refcount) X(scheme_busted_task_lock)
+
+#define DECLARE(s) extern const struct harness_scheme s;
+#define ADDRESS(s) &s,
+SCHEMES(DECLARE)
+#ifdef HARNESS_USER_SCHEME
+extern const struct harness_scheme harness_user_scheme;   /* a user's scheme file, built by harness.userscheme */
+#endif
+
+static const struct harness_scheme *const builtin[] = {
+#ifdef HARNESS_USER_SCHEME
+    &harness_user_scheme,
+#endif
+    SCHEMES(ADDRESS)
+};
+#define NSCHEMES ((int)(sizeof(builtin) / sizeof(builtin[0])))
+
+static struct harness_scheme table[NSCHEMES];
+
+__attribute__((constructor)) static void fill_defaults(void)
+{
+    for (int i = 0; i < NSCHEMES; i++) {
+        table[i] = *builtin[i];
+        if (!table[i].create)
+            table[i].create = h_cpuset_create;
+        if (!table[i].synchronize)
+            table[i].synchronize = h_synchronize_rcu;
+        if (!table[i].call_rcu)
+            table[i].call_rcu = h_call_rcu;
+    }
+}
+
+const struct harness_scheme *h_scheme(int i) { return &table[i]; }
+int h_scheme_count(void) { return NSCHEMES; }
+const char *h_scheme_name(int i) { return table[i].name; }
+const char *h_scheme_summary(int i) { return table[i].summary; }
+int h_scheme_flags(int i) { return table[i].flags; }
+const char *h_scheme_expected(int i) { return table[i].expected ? table[i].expected : ""; }

@@ -1,0 +1,386 @@
+/*
+ * worker.c - what a pinned worker process runs: the command protocol with the orchestrator, the reader
+ * driver around a scheme's specialised loop, and the writer that creates, attaches, rebinds and destroys
+ * cpusets. Python calls h_worker_main() once; every per-operation step happens here.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define H_WINDOW_NS 2000000ULL   /* best sustained ns/op over any 2 ms window filters host noise */
+
+int h_membarrier_register(char *err, int errlen);
+
+int h_sched_getcpu(void) { return sched_getcpu(); }
+
+void h_ctx_init(struct h_ctx *ctx, void *arena, int worker)
+{
+    struct h_arena *a = arena;
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->base = arena;
+    ctx->arena = a;
+    ctx->ops = h_scheme(a->params.scheme);
+    ctx->worker = worker;
+    ctx->flavor = a->params.flavor;
+    ctx->rng = (a->params.seed + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(worker + 2) * 0xBF58476D1CE4E5B9ULL;
+    if (!ctx->rng)
+        ctx->rng = 1;
+    ctx->delay_threshold = (uint32_t)((uint64_t)a->params.read_delay_per_mille * 4294967ULL);
+    if (worker >= 0) {
+        ctx->self = &a->workers[worker];
+        ctx->task = &a->tasks[worker];
+        ctx->cpu = ctx->self->stats.cpu;
+        ctx->home_node = ctx->cpu % a->params.nnodes;
+    }
+}
+
+/* ---------------------------------------------------------------- orchestrator side of the protocol */
+
+int h_post_command(void *arena, int cmd, unsigned long long reader_ops)
+{
+    struct h_arena *a = arena;
+    if (cmd == H_CMD_RUN) {
+        WRITE_ONCE(a->stop.v, 0);
+        WRITE_ONCE(a->done, 0);
+        WRITE_ONCE(a->readers_finished, 0);
+        WRITE_ONCE(a->reader_ops, reader_ops);
+        WRITE_ONCE(a->run_start_ns, h_now_ns());
+    }
+    WRITE_ONCE(a->cmd, (uint32_t)cmd);
+    smp_store_release(&a->cmd_gen, READ_ONCE(a->cmd_gen) + 1);   /* the command before its generation */
+    h_futex_wake(&a->cmd_gen, INT_MAX);
+    return 0;
+}
+
+int h_wait_count(void *arena, int which, int target, int timeout_ms)
+{
+    struct h_arena *a = arena;
+    uint32_t *w = which ? &a->done : &a->ready;
+    uint64_t deadline = h_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+    uint32_t v;
+    while ((v = smp_load_acquire(w)) < (uint32_t)target) {
+        uint64_t now = h_now_ns();
+        if (now >= deadline)
+            break;
+        h_futex_wait(w, v, (int)((deadline - now) / 1000000ULL) + 1);
+    }
+    return (int)smp_load_acquire(w);
+}
+
+void h_request_stop(void *arena) { smp_store_release(&((struct h_arena *)arena)->stop.v, 1); }
+int h_stop_requested(void *arena) { return (int)smp_load_acquire(&((struct h_arena *)arena)->stop.v); }
+
+static void count_in(uint32_t *word)
+{
+    atomic_fetch_add_explicit(H_ATOMIC(word), 1, memory_order_release);
+    h_futex_wake(word, INT_MAX);
+}
+
+/* ---------------------------------------------------------------- worker start-up */
+
+int h_worker_init(int parent_pid)
+{
+    /* Die with the orchestrator, even when it is SIGKILLed: nothing may outlive it. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return -1;
+    if (getppid() != parent_pid)   /* it died before the line above took effect */
+        return -2;
+    return 0;
+}
+
+int h_worker_register(void *arena, int worker, int role, int cpu, char *err, int errlen)
+{
+    struct h_arena *a = arena;
+    struct h_worker *w = &a->workers[worker];
+    w->stats.role = role;
+    w->stats.pid = getpid();
+    w->stats.cpu = cpu;
+    w->slot.cpu = cpu;
+    int now = sched_getcpu();
+    if (now >= 0 && now < H_CPU_WORDS * 64)
+        w->stats.cpus_seen[now / 64] |= 1ULL << (now % 64);
+    if (now != cpu) {
+        snprintf(err, (size_t)errlen, "worker %d was pinned to CPU %d but runs on CPU %d", worker, cpu, now);
+        return -1;
+    }
+    if (a->params.flavor == H_FLAVOR_MEMBARRIER && (h_scheme(a->params.scheme)->flags & H_SCHEME_RCU_READER))
+        return h_membarrier_register(err, errlen);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- readers */
+
+static void publish_reader_counters(struct h_ctx *ctx, uint64_t ops)
+{
+    unsigned long long *c = ctx->self->stats.counters;
+    WRITE_ONCE(c[H_C_OPS], ops);
+    WRITE_ONCE(c[H_C_RETRIES], ctx->retries);
+    WRITE_ONCE(c[H_C_NEAR_MISSES], ctx->retries + ctx->near_misses);
+    WRITE_ONCE(c[H_C_SHORTCUT], ctx->shortcut);
+    WRITE_ONCE(c[H_C_PAGES_ALLOCATED], ctx->pages_allocated);
+    WRITE_ONCE(c[H_C_ALLOC_FAILURES], ctx->alloc_failures);
+    WRITE_ONCE(c[H_C_UNVERIFIED], ctx->unverified);
+    WRITE_ONCE(c[H_C_DELAYS], ctx->delays);
+}
+
+static void run_reader(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    const struct h_params *p = &a->params;
+    struct h_worker_stats *s = &ctx->self->stats;
+    h_chunk_fn chunk = ctx->ops->chunk[p->flavor][p->checks ? 1 : 0][p->workload];
+    const int qsbr = (ctx->ops->flags & H_SCHEME_RCU_READER) && p->flavor == H_FLAVOR_QSBR;
+    const uint64_t target = READ_ONCE(a->reader_ops), run_start = READ_ONCE(a->run_start_ns);
+    uint64_t base_ops = s->counters[H_C_OPS], ops = 0, best_ps = s->counters[H_C_BEST_WINDOW_PS];
+    uint64_t t_start = h_now_ns(), window_t = t_start, window_ops = 0;
+
+    WRITE_ONCE(s->t_start_ns, t_start - run_start);
+    h_rcu_online(ctx);
+    for (;;) {
+        uint64_t n = target && target - ops < H_CHUNK ? target - ops : H_CHUNK;
+        if (!n)
+            break;
+        if (p->checks)
+            ctx->chunk_ns = h_now_ns() - run_start;
+        chunk(ctx, n);
+        ops += n;
+        if (qsbr)
+            h_rcu_quiescent_state(ctx);
+        if (ops % 1024)
+            continue;
+        /* every 1024 ops: counters for the live status, placement, the best-window clock, one timed op */
+        publish_reader_counters(ctx, base_ops + ops);
+        h_check_cpu(ctx);
+        uint64_t now = h_now_ns();
+        if (now - window_t >= H_WINDOW_NS) {
+            uint64_t ps = (now - window_t) * 1000 / (ops - window_ops);
+            if (!best_ps || ps < best_ps)
+                best_ps = ps;
+            window_t = now;
+            window_ops = ops;
+        }
+        chunk(ctx, 1);
+        ops++;
+        s->op_latency_hist[h_hist_bucket(h_now_ns() - now)]++;
+        if (READ_ONCE(a->stop.v))
+            break;
+    }
+    uint64_t t_end = h_now_ns();
+    if (qsbr)
+        h_rcu_quiescent_state(ctx);
+    h_rcu_offline(ctx);
+    h_release_held_pages(ctx);
+    publish_reader_counters(ctx, base_ops + ops);
+    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start));
+    WRITE_ONCE(s->counters[H_C_BEST_WINDOW_PS], best_ps);
+    WRITE_ONCE(s->t_end_ns, t_end - run_start);
+    /* A fixed-size round ends when the last reader is through: stop the writers with it. */
+    if (target && atomic_add_return_relaxed(&a->readers_finished, 1) == (uint32_t)p->nreaders)
+        smp_store_release(&a->stop.v, 1);
+}
+
+/* ---------------------------------------------------------------- writers */
+
+static struct h_cpuset *cs_at(struct h_ctx *ctx, h_off off) { return h_ptr(ctx, off); }
+
+static uint64_t random_mems(struct h_ctx *ctx)
+{
+    int n = ctx->arena->params.nnodes;
+    uint64_t all = n >= 64 ? ~0ULL : (1ULL << n) - 1, m;
+    while (!(m = h_random(ctx) & all))
+        ;
+    return m;
+}
+
+static struct h_task *random_task(struct h_ctx *ctx)
+{
+    const struct h_params *p = &ctx->arena->params;
+    uint64_t r = h_random(ctx);
+    /* Mostly the readers' own tasks: that is where a race can be seen. */
+    int t = p->nreaders && (r & 3) ? (int)((r >> 8) % (uint64_t)p->nreaders) : (int)((r >> 8) % (uint64_t)h_ntasks(p));
+    return &ctx->arena->tasks[t];
+}
+
+void h_writer_delay(struct h_ctx *ctx)
+{
+    unsigned max = ctx->arena->params.writer_delay_max_ns;
+    if (max)
+        h_delay_ns(ctx, h_random(ctx) % (max + 1));
+}
+
+/* Make `task` use `cs`, through the scheme's publish; the attach log first, for the identity oracle. */
+static void attach(struct h_ctx *ctx, struct h_task *task, struct h_cpuset *cs)
+{
+    struct h_cpuset *old = cs_at(ctx, task->cpuset);
+    if (old == cs)
+        return;
+    h_log_attach(task, cs->serial);
+    ctx->ops->attach(ctx, task, cs);
+    cs->nattached++;
+    old->nattached--;
+    h_event(ctx, H_EV_ATTACH, (uint64_t)(task - ctx->arena->tasks), cs->serial);
+    ctx->self->stats.counters[H_C_WRITER_ATTACHES]++;
+}
+
+static struct h_cpuset *random_target(struct h_ctx *ctx, const struct h_cpuset *not)
+{
+    struct h_arena *a = ctx->arena;
+    uint32_t i = (uint32_t)(h_random(ctx) % (a->nlive + 1));
+    struct h_cpuset *cs = i < a->nlive ? cs_at(ctx, a->live[i]) : cs_at(ctx, a->root);
+    return cs == not ? cs_at(ctx, a->root) : cs;
+}
+
+static struct h_cpuset *create(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    if (a->nlive >= H_MAX_LIVE)
+        return NULL;
+    uint64_t serial = a->next_serial++;
+    struct h_cpuset *cs = ctx->ops->create(ctx, serial, random_mems(ctx));
+    if (!cs) {
+        ctx->alloc_failures++;
+        return NULL;
+    }
+    a->live[a->nlive++] = h_offset(ctx, cs);
+    /* before any task can be attached to it: a reader that sees the task moved sees the count */
+    smp_store_release(&a->number_of_cpusets.v, a->number_of_cpusets.v + 1);
+    h_event(ctx, H_EV_CREATE, serial, h_offset(ctx, cs));
+    ctx->self->stats.counters[H_C_WRITER_CREATES]++;
+    return cs;
+}
+
+static void destroy(struct h_ctx *ctx, struct h_cpuset *cs, struct h_cpuset *heir)
+{
+    struct h_arena *a = ctx->arena;
+    h_off off = h_offset(ctx, cs);
+    for (int i = 0; i < h_ntasks(&a->params) && cs->nattached; i++)
+        if (a->tasks[i].cpuset == off)
+            attach(ctx, &a->tasks[i], heir);
+    for (uint32_t i = 0; i < a->nlive; i++)
+        if (a->live[i] == off) {
+            a->live[i] = a->live[--a->nlive];
+            break;
+        }
+    smp_store_release(&a->number_of_cpusets.v, a->number_of_cpusets.v - 1);
+    h_event(ctx, H_EV_DESTROY, cs->serial, off);
+    ctx->self->stats.counters[H_C_WRITER_DESTROYS]++;
+    ctx->ops->destroy(ctx, cs);
+}
+
+/* One structural change, under the cpuset mutex like the kernel's cpuset code. */
+static void writer_step(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    uint64_t r = h_random(ctx) % 100;
+    h_spin_lock(&a->cpuset_sem);
+    if (a->params.workload == H_WORKLOAD_UNUSED) {
+        /* only the root exists: re-attach it, which still runs the scheme's publish */
+        struct h_task *t = random_task(ctx);
+        h_log_attach(t, cs_at(ctx, a->root)->serial);
+        ctx->ops->attach(ctx, t, cs_at(ctx, a->root));
+        ctx->self->stats.counters[H_C_WRITER_ATTACHES]++;
+    } else if (a->nlive < 2 || r < 25) {
+        struct h_cpuset *cs = create(ctx);
+        if (cs)
+            attach(ctx, random_task(ctx), cs);
+    } else if (r < 60) {
+        struct h_task *t = random_task(ctx);
+        attach(ctx, t, random_target(ctx, cs_at(ctx, t->cpuset)));
+    } else if (r < 80) {
+        /* rebind: a cpuset's mems change by copy-update: a new cpuset, its tasks moved, the old destroyed */
+        struct h_cpuset *old = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
+        struct h_cpuset *cs = create(ctx);
+        if (cs) {
+            destroy(ctx, old, cs);
+            ctx->self->stats.counters[H_C_WRITER_REBINDS]++;
+        }
+    } else {
+        struct h_cpuset *victim = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
+        destroy(ctx, victim, random_target(ctx, victim));
+    }
+    h_spin_unlock(&a->cpuset_sem);
+}
+
+static void pace(struct h_ctx *ctx, uint64_t *next)
+{
+    unsigned period = ctx->arena->params.writer_period_ns;
+    if (!period) {
+        h_writer_delay(ctx);
+        return;
+    }
+    *next += period;
+    uint64_t now = h_now_ns();
+    if (*next < now) {   /* fell behind (preempted): do not burst to catch up */
+        *next = now;
+        return;
+    }
+    if (*next - now > 100000) {
+        struct timespec ts = { 0, (long)(*next - now - 50000) };
+        nanosleep(&ts, NULL);
+    }
+    while (h_now_ns() < *next && !READ_ONCE(ctx->arena->stop.v))
+        cpu_relax();
+}
+
+static void run_writer(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_worker_stats *s = &ctx->self->stats;
+    const uint64_t run_start = READ_ONCE(a->run_start_ns);
+    uint64_t ops = s->counters[H_C_OPS], t_start = h_now_ns(), next = t_start;
+    WRITE_ONCE(s->t_start_ns, t_start - run_start);
+    while (!READ_ONCE(a->stop.v)) {
+        ctx->chunk_ns = h_now_ns() - run_start;
+        writer_step(ctx);
+        WRITE_ONCE(s->counters[H_C_OPS], ++ops);
+        pace(ctx, &next);
+        if (!(ops % 64)) {
+            h_check_cpu(ctx);
+            WRITE_ONCE(s->counters[H_C_ALLOC_FAILURES], ctx->alloc_failures);
+            WRITE_ONCE(s->counters[H_C_DELAYS], ctx->delays);
+        }
+    }
+    uint64_t t_end = h_now_ns();
+    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start));
+    WRITE_ONCE(s->t_end_ns, t_end - run_start);
+}
+
+/* ---------------------------------------------------------------- the command loop */
+
+int h_worker_main(void *arena, int worker)
+{
+    struct h_arena *a = arena;
+    struct h_ctx ctx;
+    h_ctx_init(&ctx, arena, worker);
+    struct h_worker_stats *s = &ctx.self->stats;
+    uint32_t seen = smp_load_acquire(&a->cmd_gen);
+    WRITE_ONCE(s->state, 1);
+    count_in(&a->ready);
+    for (;;) {
+        uint32_t gen;
+        while ((gen = smp_load_acquire(&a->cmd_gen)) == seen) {
+            h_futex_wait(&a->cmd_gen, seen, 250);
+            if (getppid() != a->parent_pid)
+                return 3;   /* the orchestrator is gone */
+        }
+        seen = gen;
+        if (READ_ONCE(a->cmd) == H_CMD_EXIT) {
+            WRITE_ONCE(s->state, 4);
+            return 0;
+        }
+        WRITE_ONCE(s->state, 2);
+        if (s->role == H_ROLE_READER)
+            run_reader(&ctx);
+        else
+            run_writer(&ctx);
+        WRITE_ONCE(s->state, 3);
+        count_in(&a->done);
+    }
+}

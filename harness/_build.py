@@ -1,0 +1,55 @@
+"""Builds the C core with cffi: `harness._core` at install time, and a user's scheme file at run time."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cffi import FFI
+
+COMPILE_ARGS = ["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"]
+
+
+def csrc_dir() -> Path:
+    """The C sources: inside the installed package, or csrc/ beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "csrc", here.parent / "csrc"):
+        if (candidate / "harness.h").is_file():
+            return candidate
+    raise FileNotFoundError("harness C sources (csrc/harness.h) not found")
+
+
+def engine_sources(root: Path) -> list[Path]:
+    """Every engine and built-in scheme source, in a stable order."""
+    return sorted(root.glob("*.c")) + sorted((root / "schemes").glob("*.c"))
+
+
+def cdef_text(api_h: str) -> str:
+    """api.h without its comments-free preprocessor lines cffi cannot parse (it keeps `#define NAME int`)."""
+    keep = [line for line in api_h.splitlines() if not line.startswith("#") or re.match(r"#define \w+ -?\d+$", line)]
+    return "\n".join(keep)
+
+
+def make_ffi(module: str, root: Path, sources: list[Path], macros: list[tuple[str, str | None]]) -> FFI:
+    ffi = FFI()
+    ffi.cdef(cdef_text((root / "api.h").read_text()))
+    ffi.set_source(
+        module,
+        '#include "api.h"',
+        sources=[str(s) for s in sources],
+        include_dirs=[str(root)],
+        extra_compile_args=COMPILE_ARGS,
+        define_macros=macros,
+    )
+    return ffi
+
+
+def _builtin() -> FFI:
+    root = Path("csrc")   # setup.py runs from the project root; setuptools wants relative source paths
+    return make_ffi("harness._core", root, [p for p in engine_sources(root)], [])
+
+
+ffibuilder = _builtin()
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

@@ -1,0 +1,156 @@
+"""What a run is: the Config object, its defaults from the machine, and validation that turns bad input
+into one clear ConfigError before anything is created."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from dataclasses import asdict, dataclass, fields
+
+from harness.core import FLAVORS, WORKLOADS, BUILTIN, Core
+
+
+class ConfigError(ValueError):
+    """Bad input: the command line prints str(error) on one line and exits 2."""
+
+
+def allowed_cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax)."""
+    cpus: list[int] = []
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m:
+            raise ConfigError(f"malformed CPU list {text!r}: expected e.g. 0,2-3")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise ConfigError(f"malformed CPU list {text!r}: range {lo}-{hi} runs backwards")
+        cpus.extend(range(lo, hi + 1))
+    if len(set(cpus)) != len(cpus):
+        raise ConfigError(f"CPU list {text!r} names a CPU twice")
+    return cpus
+
+
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """'30', '30s', '10m', '2h', '0.5' -> seconds."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not m:
+        raise ConfigError(f"malformed duration {text!r}: expected e.g. 30s, 10m, 2h")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+@dataclass
+class Config:
+    """One stress run. None means "from the machine": all allowed CPUs, one writer, the rest readers."""
+
+    scheme: str = "rcu-typesafe"
+    rcu: str = "qsbr"
+    workload: str = "alloc"
+    cpus: list[int] | None = None
+    readers: int | None = None
+    writers: int = 1
+    duration: float = 10.0
+    ops: int = 0                      # reader ops per reader per round; 0: run for `duration`
+    seed: int | None = None
+    checks: bool = True               # False: oracles off, pure throughput
+    until_violation: bool = False
+    oversubscribe: bool = False       # allow more workers than CPUs (several per CPU)
+    nodes: int = 4
+    pages_per_node: int = 1024
+    read_delay_per_mille: int | None = None   # amplifier; None: on in torture (checks) runs, off otherwise
+    read_delay_max_ns: int = 20000
+    writer_delay_max_ns: int = 0
+    writer_period_ns: int = 0         # 0: writer storm; 10000: one change every 10 us
+    stall_ms: int = 1000
+    scheme_file: str | None = None
+
+    def resolved(self, core: Core = BUILTIN) -> "Config":
+        """A copy with every default filled in from the machine, validated. Raises ConfigError."""
+        c = Config(**{f.name: getattr(self, f.name) for f in fields(self)})
+        if core.scheme(c.scheme) is None:
+            names = ", ".join(s.name for s in core.schemes)
+            raise ConfigError(f"unknown scheme {c.scheme!r} (known: {names})")
+        if c.rcu not in FLAVORS:
+            raise ConfigError(f"unknown RCU flavor {c.rcu!r} (known: {', '.join(FLAVORS)})")
+        if c.workload not in WORKLOADS:
+            raise ConfigError(f"unknown workload {c.workload!r} (known: {', '.join(WORKLOADS)})")
+        allowed = allowed_cpus()
+        c.cpus = list(allowed if c.cpus is None else c.cpus)
+        if not c.cpus:
+            raise ConfigError("the CPU list is empty")
+        bad = [cpu for cpu in c.cpus if cpu not in allowed]
+        if bad:
+            raise ConfigError(f"CPU {bad[0]} does not exist or is not allowed here (allowed: {_ranges(allowed)})")
+        if c.writers < 0:
+            raise ConfigError(f"--writers must be >= 0, not {c.writers}")
+        if c.readers is None:
+            c.readers = max(1, len(c.cpus) - c.writers)
+        if c.readers < 1:
+            raise ConfigError(f"--readers must be >= 1, not {c.readers}")
+        workers = c.readers + c.writers
+        if workers > len(c.cpus) and not c.oversubscribe:
+            raise ConfigError(f"{workers} workers ({c.readers} readers + {c.writers} writers) but only "
+                              f"{len(c.cpus)} CPUs: use fewer or pass --oversubscribe")
+        if workers > 256:
+            raise ConfigError(f"at most 256 workers, not {workers}")
+        if not c.duration > 0 and not c.ops:
+            raise ConfigError(f"duration must be positive, not {c.duration:g}")
+        if c.ops < 0:
+            raise ConfigError(f"ops must be >= 0, not {c.ops}")
+        if not 1 <= c.nodes <= 64:
+            raise ConfigError(f"nodes must be 1..64, not {c.nodes}")
+        if c.pages_per_node < 16:
+            raise ConfigError(f"pages per node must be >= 16, not {c.pages_per_node}")
+        if c.seed is None:
+            c.seed = random.randrange(1, 2**31)
+        if c.read_delay_per_mille is None:
+            c.read_delay_per_mille = 10 if c.checks else 0
+        if not 0 <= c.read_delay_per_mille <= 1000:
+            raise ConfigError(f"read delay per mille must be 0..1000, not {c.read_delay_per_mille}")
+        for name in ("read_delay_max_ns", "writer_delay_max_ns", "writer_period_ns", "stall_ms"):
+            if getattr(c, name) < 0:
+                raise ConfigError(f"{name.replace('_', '-')} must be >= 0")
+        return c
+
+    def cpu_of(self, worker: int) -> int:
+        assert self.cpus is not None
+        return self.cpus[worker % len(self.cpus)]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def command(self) -> str:
+        """The soak command that reproduces this run (seed included)."""
+        assert self.cpus is not None
+        parts = ["python -m harness soak", f"--scheme {self.scheme}", f"--rcu {self.rcu}",
+                 f"--workload {self.workload}", f"--cpus {_ranges(self.cpus)}", f"--readers {self.readers}",
+                 f"--writers {self.writers}", f"--duration {self.duration:g}", f"--seed {self.seed}"]
+        if not self.checks:
+            parts.append("--no-checks")
+        if self.oversubscribe:
+            parts.append("--oversubscribe")
+        if self.until_violation:
+            parts.append("--until-violation")
+        if self.scheme_file:
+            parts.append(f"--scheme-file {self.scheme_file}")
+        return " ".join(parts)
+
+
+def _ranges(cpus: list[int]) -> str:
+    """[0, 1, 2, 5] -> '0-2,5'"""
+    out: list[str] = []
+    for cpu in sorted(cpus):
+        if out and "-" in out[-1] and int(out[-1].split("-")[1]) == cpu - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{cpu}"
+        elif out and "-" not in out[-1] and int(out[-1]) == cpu - 1:
+            out[-1] = f"{out[-1]}-{cpu}"
+        else:
+            out.append(str(cpu))
+    return ",".join(out)

@@ -1,0 +1,67 @@
+"""The compiled C core and what it knows: schemes, flavors, workloads, the names of counters and oracles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from harness import _core
+
+FLAVORS = ("qsbr", "mb", "membarrier")
+WORKLOADS = ("deref", "alloc", "unused")
+SCHEME_BUSTED, SCHEME_RCU_READER, SCHEME_UNSAFE, SCHEME_REFCOUNT = 1, 2, 4, 8
+
+
+@dataclass(frozen=True)
+class SchemeInfo:
+    index: int
+    name: str
+    summary: str
+    flags: int
+    expected: tuple[str, ...]   # busted: violation kinds it must trigger
+
+    @property
+    def busted(self) -> bool:
+        return bool(self.flags & SCHEME_BUSTED)
+
+    @property
+    def unsafe(self) -> bool:
+        return bool(self.flags & SCHEME_UNSAFE)
+
+    @property
+    def correct(self) -> bool:
+        return not (self.busted or self.unsafe)
+
+    @property
+    def uses_rcu(self) -> bool:
+        return bool(self.flags & SCHEME_RCU_READER)
+
+
+class Core:
+    """One loaded build of the engine: the built-in one, or one that also holds a user's scheme."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self.module = module
+        self.ffi = module.ffi
+        self.lib = module.lib
+        s = self.ffi.string
+        lib = self.lib
+        self.schemes = [
+            SchemeInfo(i, s(lib.h_scheme_name(i)).decode(), s(lib.h_scheme_summary(i)).decode(), lib.h_scheme_flags(i),
+                       tuple(k for k in s(lib.h_scheme_expected(i)).decode().split(",") if k))
+            for i in range(lib.h_scheme_count())
+        ]
+        self.violation_names = [s(lib.h_violation_name(k)).decode() for k in range(lib.H_NVIOLATIONS)]
+        self.counter_names = [s(lib.h_counter_name(k)).decode() for k in range(lib.H_NCOUNTERS)]
+
+    def scheme(self, name: str) -> SchemeInfo | None:
+        return next((sc for sc in self.schemes if sc.name == name), None)
+
+    def event_name(self, kind: int) -> str:
+        return self.ffi.string(self.lib.h_event_name(kind)).decode()
+
+    def error_text(self, buf) -> str:  # type: ignore[no-untyped-def]
+        return self.ffi.string(buf).decode(errors="replace")
+
+
+BUILTIN = Core(_core)

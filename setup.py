@@ -1,0 +1,3 @@
+from setuptools import setup
+
+setup(cffi_modules=["harness/_build.py:ffibuilder"])
