@@ -143,7 +143,7 @@ static void run_reader(struct h_ctx *ctx)
 
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
     h_rcu_online(ctx);
-    for (;;) {
+    for (uint64_t chunks = 1;; chunks++) {
         uint64_t n = target && target - ops < H_CHUNK ? target - ops : H_CHUNK;
         if (!n)
             break;
@@ -153,7 +153,7 @@ static void run_reader(struct h_ctx *ctx)
         ops += n;
         if (qsbr)
             h_rcu_quiescent_state(ctx);
-        if (ops % 1024)
+        if (chunks % 16)
             continue;
         /* every 1024 ops: counters for the live status, placement, the best-window clock, one timed op */
         publish_reader_counters(ctx, base_ops + ops);

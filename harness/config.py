@@ -65,8 +65,8 @@ class Config:
     nodes: int = 4
     pages_per_node: int = 1024
     read_delay_per_mille: int | None = None   # amplifier; None: on in torture (checks) runs, off otherwise
-    read_delay_max_ns: int = 20000
-    writer_delay_max_ns: int = 0
+    read_delay_max_ns: int = 50000
+    writer_delay_max_ns: int | None = None    # amplifier; None: 5 us in torture runs, off otherwise
     writer_period_ns: int = 0         # 0: writer storm; 10000: one change every 10 us
     stall_ms: int = 1000
     scheme_file: str | None = None
@@ -111,7 +111,9 @@ class Config:
         if c.seed is None:
             c.seed = random.randrange(1, 2**31)
         if c.read_delay_per_mille is None:
-            c.read_delay_per_mille = 10 if c.checks else 0
+            c.read_delay_per_mille = 20 if c.checks else 0
+        if c.writer_delay_max_ns is None:
+            c.writer_delay_max_ns = 5000 if c.checks else 0
         if not 0 <= c.read_delay_per_mille <= 1000:
             raise ConfigError(f"read delay per mille must be 0..1000, not {c.read_delay_per_mille}")
         for name in ("read_delay_max_ns", "writer_delay_max_ns", "writer_period_ns", "stall_ms"):

@@ -57,6 +57,7 @@ static inline void no_read_lock_read(struct h_ctx *ctx, struct h_task *task, str
     /* BUG: the pointer is loaded before the critical section begins (for QSBR: a quiescent state is
      * announced between loading it and using it), so a grace period need not wait for this use. */
     struct h_cpuset *cs = h_ptr(ctx, rcu_dereference(task->cpuset));
+    h_read_delay(ctx, checks);
     if (flavor == H_FLAVOR_QSBR)
         h_rcu_quiescent_state(ctx);
     h_rcu_read_lock(ctx, flavor);
