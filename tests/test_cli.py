@@ -1,0 +1,51 @@
+"""The command line contract: exit codes, one-line errors, the JSON report."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def harness_cli(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_list_marks_busted_schemes():
+    out = harness_cli("list").stdout.splitlines()
+    assert any("busted-gp" in l and "busted" in l.split()[2] for l in out)
+    assert any(l.split()[:2] == ["workload", "unused"] for l in out)
+
+
+def test_soak_json_report(tmp_path):
+    path = tmp_path / "r.json"
+    p = harness_cli("soak", "--duration", "1", "--seed", "9", "--json", str(path), "--quiet")
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(path.read_text())
+    for key in ("violations", "violations_by_kind", "first_violation_s", "ops", "ops_per_s", "near_misses", "gp",
+                "workers", "config"):
+        assert key in rep
+    assert rep["violations"] == 0 and rep["first_violation_s"] is None and rep["ops"] > 0
+    assert {"count", "p50_ns", "p99_ns"} <= set(rep["gp"])
+    assert all({"role", "pid", "cpu", "cpus_seen", "ops"} <= set(w) for w in rep["workers"])
+    assert "--seed 9" in p.stdout and "SUCCESS" in p.stdout
+
+
+def test_soak_exit_1_on_violation(tmp_path):
+    p = harness_cli("soak", "--scheme", "busted-gp", "--duration", "5", "--until-violation", "--seed", "1", "--quiet")
+    assert p.returncode == 1 and "FAILURE" in p.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["--scheme", "nope"], ["--rcu", "nope"], ["--workload", "nope"], ["--cpus", "4096"], ["--cpus", "0-x"],
+    ["--cpus", "3-1"], ["--readers", str(len(os.sched_getaffinity(0)) + 1)], ["--duration", "0"],
+    ["--duration", "-5"], ["--duration", "abc"], ["--writers", "-1"],
+])
+def test_bad_input_one_line_exit_2(args):
+    before = set(os.listdir("/dev/shm"))
+    p = harness_cli("soak", *args)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("error: "), p.stderr
+    assert "Traceback" not in p.stderr
+    assert set(os.listdir("/dev/shm")) == before
