@@ -49,3 +49,36 @@ def test_bad_input_one_line_exit_2(args):
     assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("error: "), p.stderr
     assert "Traceback" not in p.stderr
     assert set(os.listdir("/dev/shm")) == before
+
+
+def _soak_in_background(*extra):
+    p = subprocess.Popen([sys.executable, "-m", "harness", "soak", "--duration", "60", "--quiet", *extra],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in p.stdout:   # the reproduce line is printed once every worker is up and pinned
+        if line.startswith("reproduce:"):
+            break
+    return p
+
+
+def test_interrupt_writes_report_and_exits_130(tmp_path):
+    import signal
+    path = tmp_path / "r.json"
+    p = _soak_in_background("--json", str(path))
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=30)
+    assert p.returncode == 130
+    rep = json.loads(path.read_text())
+    assert rep["status"] == "interrupted" and rep["ops"] > 0
+
+
+def test_orchestrator_sigkill_leaves_nothing():
+    import signal
+
+    import psutil
+    p = _soak_in_background()
+    workers = psutil.Process(p.pid).children()
+    assert workers
+    p.send_signal(signal.SIGKILL)
+    p.wait(10)
+    gone, alive = psutil.wait_procs(workers, timeout=3)
+    assert not alive
