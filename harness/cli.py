@@ -98,10 +98,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
         try:
             s.run(duration=c.duration, interval=parse_duration(args.interval),
                   on_interval=None if args.quiet else (lambda sess: _status(sess, last)))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
             interrupted = True
-            s.stop()
-            s._wait_done()
         result = Result.collect(s, status="interrupted" if interrupted else "completed")
     rep = result.report
     if args.json_path:

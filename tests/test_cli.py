@@ -52,10 +52,10 @@ def test_bad_input_one_line_exit_2(args):
 
 
 def _soak_in_background(*extra):
-    p = subprocess.Popen([sys.executable, "-m", "harness", "soak", "--duration", "60", "--quiet", *extra],
+    p = subprocess.Popen([sys.executable, "-m", "harness", "soak", "--duration", "60", "--interval", "0.2", *extra],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in p.stdout:   # the reproduce line is printed once every worker is up and pinned
-        if line.startswith("reproduce:"):
+    for line in p.stdout:   # the first status line: every worker is up, pinned and running
+        if line.startswith("t="):
             break
     return p
 
