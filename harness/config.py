@@ -147,12 +147,10 @@ class Config:
 
 def _ranges(cpus: list[int]) -> str:
     """[0, 1, 2, 5] -> '0-2,5'"""
-    out: list[str] = []
+    runs: list[list[int]] = []
     for cpu in sorted(cpus):
-        if out and "-" in out[-1] and int(out[-1].split("-")[1]) == cpu - 1:
-            out[-1] = f"{out[-1].split('-')[0]}-{cpu}"
-        elif out and "-" not in out[-1] and int(out[-1]) == cpu - 1:
-            out[-1] = f"{out[-1]}-{cpu}"
+        if runs and runs[-1][1] == cpu - 1:
+            runs[-1][1] = cpu
         else:
-            out.append(str(cpu))
-    return ",".join(out)
+            runs.append([cpu, cpu])
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)

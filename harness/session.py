@@ -15,7 +15,7 @@ from typing import Callable
 import psutil
 
 from harness.config import Config, ConfigError
-from harness.core import BUILTIN, Core
+from harness.core import BUILTIN, FLAVORS, WORKLOADS, Core
 
 ROLE_READER, ROLE_WRITER = 0, 1
 _FORK = mp.get_context("fork")   # the arena fd and the loaded core are inherited, nothing is pickled
@@ -82,15 +82,15 @@ class Session:
 
     # ---------------------------------------------------------------- start-up
     def _params(self):  # type: ignore[no-untyped-def]
-        c, lib = self.config, self.core.lib
+        c = self.config
         p = self.core.ffi.new("struct h_params *")
         p.nworkers = c.readers + c.writers
         p.nreaders = c.readers
         p.nnodes = c.nodes
         p.pages_per_node = c.pages_per_node
         p.scheme = self.scheme.index
-        p.flavor = ("qsbr", "mb", "membarrier").index(c.rcu)
-        p.workload = ("deref", "alloc", "unused").index(c.workload)
+        p.flavor = FLAVORS.index(c.rcu)
+        p.workload = WORKLOADS.index(c.workload)
         p.checks = int(c.checks)
         p.seed = c.seed
         p.read_delay_per_mille = c.read_delay_per_mille
@@ -99,7 +99,6 @@ class Session:
         p.writer_period_ns = c.writer_period_ns
         p.stall_ms = c.stall_ms
         p.stop_on_violation = int(c.until_violation)
-        assert lib.H_NFLAVORS == 3 and lib.H_NWORKLOADS == 3
         return p
 
     def _start(self) -> None:
@@ -191,9 +190,6 @@ class Session:
         finally:
             lib.h_request_stop(self.arena)
             self._wait_done()
-
-    def stop(self) -> None:
-        self.core.lib.h_request_stop(self.arena)
 
     def _wait_done(self) -> None:
         """After a stop every live worker finishes its chunk within milliseconds; one that does not is hung."""
