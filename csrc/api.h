@@ -58,12 +58,22 @@
 #define H_C_MIGRATIONS 12
 #define H_C_LOOP_NS 13
 #define H_C_BEST_WINDOW_PS 14
-#define H_NCOUNTERS 15
+#define H_C_PAUSED_NS 15
+#define H_NCOUNTERS 16
 
 /* Commands the orchestrator posts to the workers. */
 #define H_CMD_NONE 0
 #define H_CMD_RUN 1
 #define H_CMD_EXIT 2
+#define H_CMD_LITMUS 3
+
+/* Faults the orchestrator can inject into one worker (see h_fault_post). */
+#define H_FAULT_PARK 1      /* enter a read-side critical section and stay there (duration 0: until killed) */
+#define H_FAULT_CRASH 2     /* a real invalid memory access: the worker dies of SIGSEGV */
+#define H_FAULT_IDLE 0      /* fault states */
+#define H_FAULT_POSTED 1
+#define H_FAULT_ACTIVE 2
+#define H_FAULT_FINISHED 3
 
 /* Flight recorder event kinds. Names come from h_event_name(). */
 #define H_EV_READ 1
@@ -91,6 +101,8 @@ struct h_params {
     unsigned writer_delay_max_ns;   /* amplifier: random delay between writer steps */
     unsigned writer_period_ns;      /* 0: writer storm; else one change per period */
     unsigned stall_ms;              /* a reader holding up a grace period this long is reported */
+    unsigned stutter_on_ms;         /* amplifier: all workers run this long, then... */
+    unsigned stutter_off_ms;        /* ...pause this long together (0: no stutter) */
     int stop_on_violation;
 };
 
@@ -177,6 +189,16 @@ void h_reclaimer_main(void *arena);   /* blocks until h_reclaimer_stop(); run it
 void h_reclaimer_stop(void *arena);
 void h_rcu_release_slot(void *arena, int worker);
 int h_membarrier_available(char *err, int errlen);
+/* Store-buffering litmus between this process and every reader (they must be running H_CMD_LITMUS):
+ * returns how many of `trials` showed the outcome a barrier on both sides forbids, or -1 on timeout. */
+int h_membarrier_selftest(void *arena, int trials, int use_membarrier);
+void h_fault_post(void *arena, int worker, int kind, unsigned long long duration_ns);
+int h_fault_state(void *arena);
+long long h_fault_hog_pages(void *arena);      /* take every free page; returns how many */
+long long h_fault_release_hog(void *arena);    /* give them all back; returns how many */
+void h_shuffle_begin(void *arena);             /* workers may be on their old or new CPU until _end */
+void h_set_worker_cpu(void *arena, int worker, int cpu);
+void h_shuffle_end(void *arena);
 unsigned long long h_now_ns(void);
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);

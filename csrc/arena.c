@@ -76,6 +76,37 @@ static int64_t page_alloc_any(struct h_ctx *ctx)
     return -1;
 }
 
+/* Arena exhaustion: take every page that is free right now and hold it (a chain through next_free). */
+long long h_fault_hog_pages(void *arena)
+{
+    struct h_ctx ctx;
+    h_ctx_init(&ctx, arena, -1);
+    struct h_arena *a = ctx.arena;
+    long long n = 0;
+    for (int64_t idx; (idx = page_alloc_any(&ctx)) >= 0; n++) {
+        page_desc(&ctx, (uint64_t)idx)->next_free = a->hog_head;
+        a->hog_head = (uint64_t)idx + 1;
+    }
+    a->hog_pages += (uint64_t)n;
+    return n;
+}
+
+long long h_fault_release_hog(void *arena)
+{
+    struct h_ctx ctx;
+    h_ctx_init(&ctx, arena, -1);
+    struct h_arena *a = ctx.arena;
+    long long n = 0;
+    while (a->hog_head) {
+        uint64_t idx = a->hog_head - 1;
+        a->hog_head = page_desc(&ctx, idx)->next_free;
+        page_free(&ctx, idx, 1);
+        n++;
+    }
+    a->hog_pages = 0;
+    return n;
+}
+
 void h_release_page(struct h_ctx *ctx, struct h_page *pg)
 {
     struct h_arena *a = ctx->arena;

@@ -125,8 +125,21 @@ struct h_rcu_slot {          /* written only by its owner (and by the orchestrat
     int32_t dead;
 } H_ALIGNED;
 
+struct h_litmus_line {       /* a reader's half of the membarrier self-test (litmus.c) */
+    uint32_t x;
+    uint32_t r1;
+} H_ALIGNED;
+
+struct h_fault {             /* one injected fault at a time, posted by the orchestrator (fault.c) */
+    uint32_t state;          /* H_FAULT_IDLE/POSTED/ACTIVE/FINISHED */
+    uint32_t kind;
+    int32_t worker;
+    uint64_t duration_ns;
+} H_ALIGNED;
+
 struct h_worker {
     struct h_rcu_slot slot;
+    struct h_litmus_line litmus;
     struct h_worker_stats stats H_ALIGNED;
     uint64_t flight_pos H_ALIGNED;
     struct h_flight_event flight[H_FLIGHT_EVENTS];
@@ -152,6 +165,12 @@ struct h_arena {
     uint32_t readers_finished;
     struct h_word stop;
     struct h_word reclaimer_stop;
+    struct h_fault fault;
+    uint32_t shuffle_seq H_ALIGNED;  /* odd while the orchestrator moves workers between CPUs */
+    uint32_t litmus_gen H_ALIGNED;   /* membarrier self-test: trial the readers may start */
+    uint32_t litmus_trials;
+    uint32_t litmus_acked H_ALIGNED; /* readers done with trials so far (futex word) */
+    uint32_t litmus_y H_ALIGNED;     /* the updater's flag */
 
     /* RCU */
     struct h_word gp_ctr;            /* read by every reader at lock / quiescent state */
@@ -182,6 +201,8 @@ struct h_arena {
     uint64_t slab_pages;
     uint64_t slab_pages_rcu;
     uint64_t slab_objects;
+    uint64_t hog_head;               /* arena exhaustion fault: pages held back, page index + 1 chain */
+    uint64_t hog_pages;
 
     /* oracles */
     uint64_t violations H_ALIGNED;

@@ -29,6 +29,7 @@ static const char *const counter_names[H_NCOUNTERS] = {
     [H_C_MIGRATIONS] = "migrations",
     [H_C_LOOP_NS] = "loop_ns",
     [H_C_BEST_WINDOW_PS] = "best_window_ps_per_op",
+    [H_C_PAUSED_NS] = "paused_ns",
 };
 
 static const char *const event_names[] = {
@@ -84,9 +85,22 @@ void h_check_cpu(struct h_ctx *ctx)
     int cpu = sched_getcpu();
     if (likely(cpu == ctx->cpu))
         return;
+    /* Not where we thought: maybe a shuffle moved us. Read the assignment like a seqcount reader, so a
+     * move in progress (the orchestrator's odd window) never counts as a migration. */
     struct h_worker_stats *s = &ctx->self->stats;
+    uint32_t seq = smp_load_acquire(&ctx->arena->shuffle_seq);
+    cpu = sched_getcpu();
+    int assigned = READ_ONCE(s->cpu);
+    smp_rmb();
+    int moving = (seq & 1) || READ_ONCE(ctx->arena->shuffle_seq) != seq;
     if (cpu >= 0 && cpu < H_CPU_WORDS * 64)
         atomic_fetch_or_explicit(H_ATOMIC(&s->cpus_seen[cpu / 64]), 1ULL << (cpu % 64), memory_order_relaxed);
+    if (!moving) {
+        ctx->cpu = assigned;
+        ctx->home_node = assigned % ctx->arena->params.nnodes;
+    }
+    if (moving || cpu == assigned)
+        return;
     atomic_inc_relaxed(&s->counters[H_C_MIGRATIONS]);
 }
 

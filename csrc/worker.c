@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@
 #define H_WINDOW_NS 2000000ULL   /* best sustained ns/op over any 2 ms window filters host noise */
 
 int h_membarrier_register(char *err, int errlen);
+void h_litmus_reader(struct h_ctx *ctx);
+void h_fault_check(struct h_ctx *ctx);
 
 int h_sched_getcpu(void) { return sched_getcpu(); }
 
@@ -52,6 +55,11 @@ int h_post_command(void *arena, int cmd, unsigned long long reader_ops)
         WRITE_ONCE(a->readers_finished, 0);
         WRITE_ONCE(a->reader_ops, reader_ops);
         WRITE_ONCE(a->run_start_ns, h_now_ns());
+    } else if (cmd == H_CMD_LITMUS) {
+        WRITE_ONCE(a->done, 0);
+        WRITE_ONCE(a->litmus_gen, 0);
+        WRITE_ONCE(a->litmus_acked, 0);
+        WRITE_ONCE(a->litmus_trials, (uint32_t)reader_ops);
     }
     WRITE_ONCE(a->cmd, (uint32_t)cmd);
     smp_store_release(&a->cmd_gen, READ_ONCE(a->cmd_gen) + 1);   /* the command before its generation */
@@ -92,7 +100,9 @@ int h_worker_init(int parent_pid)
         return -1;
     if (getppid() != parent_pid)   /* it died before the line above took effect */
         return -2;
-    return 0;
+    /* A crashing worker must not leave a core file behind either. */
+    struct rlimit no_core = { 0, 0 };
+    return setrlimit(RLIMIT_CORE, &no_core);
 }
 
 int h_worker_register(void *arena, int worker, int role, int cpu, char *err, int errlen)
@@ -130,6 +140,34 @@ static void publish_reader_counters(struct h_ctx *ctx, uint64_t ops)
     WRITE_ONCE(c[H_C_DELAYS], ctx->delays);
 }
 
+/*
+ * Stutter (rcutorture): every worker runs stutter_on_ms, then all pause stutter_off_ms together, the
+ * phases read off the one CLOCK_MONOTONIC every process shares, so no message is needed. A paused reader
+ * is quiescent (offline), as a sleeping kernel thread is. Returns the ns spent paused.
+ */
+static uint64_t stutter(struct h_ctx *ctx, uint64_t now)
+{
+    const struct h_params *p = &ctx->arena->params;
+    uint64_t on = p->stutter_on_ms * 1000000ULL, period = on + p->stutter_off_ms * 1000000ULL;
+    uint64_t start = READ_ONCE(ctx->arena->run_start_ns);
+    if (!p->stutter_off_ms || (now - start) % period < on)
+        return 0;
+    uint64_t resume = now + period - (now - start) % period;
+    int reader = ctx->self->stats.role == H_ROLE_READER;
+    if (reader)
+        h_rcu_offline(ctx);
+    while ((now = h_now_ns()) < resume && !READ_ONCE(ctx->arena->stop.v)) {
+        uint64_t left = resume - now < 10000000ULL ? resume - now : 10000000ULL;
+        struct timespec ts = { 0, (long)left };
+        nanosleep(&ts, NULL);
+    }
+    if (reader)
+        h_rcu_online(ctx);
+    uint64_t paused = h_now_ns() - (resume - period + on);
+    ctx->self->stats.counters[H_C_PAUSED_NS] += paused;
+    return paused;
+}
+
 static void run_reader(struct h_ctx *ctx)
 {
     struct h_arena *a = ctx->arena;
@@ -139,7 +177,7 @@ static void run_reader(struct h_ctx *ctx)
     const int qsbr = (ctx->ops->flags & H_SCHEME_RCU_READER) && p->flavor == H_FLAVOR_QSBR;
     const uint64_t target = READ_ONCE(a->reader_ops), run_start = READ_ONCE(a->run_start_ns);
     uint64_t base_ops = s->counters[H_C_OPS], ops = 0, best_ps = s->counters[H_C_BEST_WINDOW_PS];
-    uint64_t t_start = h_now_ns(), window_t = t_start, window_ops = 0;
+    uint64_t t_start = h_now_ns(), window_t = t_start, window_ops = 0, paused = 0;
 
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
     h_rcu_online(ctx);
@@ -158,7 +196,13 @@ static void run_reader(struct h_ctx *ctx)
         /* every 1024 ops: counters for the live status, placement, the best-window clock, one timed op */
         publish_reader_counters(ctx, base_ops + ops);
         h_check_cpu(ctx);
-        uint64_t now = h_now_ns();
+        h_fault_check(ctx);
+        uint64_t now = h_now_ns(), pause = stutter(ctx, now);
+        if (pause) {   /* a pause is not reader time: restart the window after it */
+            paused += pause;
+            now = window_t = h_now_ns();
+            window_ops = ops;
+        }
         if (now - window_t >= H_WINDOW_NS) {
             uint64_t ps = (now - window_t) * 1000 / (ops - window_ops);
             if (!best_ps || ps < best_ps)
@@ -178,7 +222,7 @@ static void run_reader(struct h_ctx *ctx)
     h_rcu_offline(ctx);
     h_release_held_pages(ctx);
     publish_reader_counters(ctx, base_ops + ops);
-    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start));
+    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start - paused));
     WRITE_ONCE(s->counters[H_C_BEST_WINDOW_PS], best_ps);
     WRITE_ONCE(s->t_end_ns, t_end - run_start);
     /* A fixed-size round ends when the last reader is through: stop the writers with it. */
@@ -334,7 +378,7 @@ static void run_writer(struct h_ctx *ctx)
     struct h_arena *a = ctx->arena;
     struct h_worker_stats *s = &ctx->self->stats;
     const uint64_t run_start = READ_ONCE(a->run_start_ns);
-    uint64_t ops = s->counters[H_C_OPS], t_start = h_now_ns(), next = t_start;
+    uint64_t ops = s->counters[H_C_OPS], t_start = h_now_ns(), next = t_start, paused = 0;
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
     while (!READ_ONCE(a->stop.v)) {
         ctx->chunk_ns = h_now_ns() - run_start;
@@ -343,12 +387,14 @@ static void run_writer(struct h_ctx *ctx)
         pace(ctx, &next);
         if (!(ops % 64)) {
             h_check_cpu(ctx);
+            h_fault_check(ctx);
+            paused += stutter(ctx, h_now_ns());
             WRITE_ONCE(s->counters[H_C_ALLOC_FAILURES], ctx->alloc_failures);
             WRITE_ONCE(s->counters[H_C_DELAYS], ctx->delays);
         }
     }
     uint64_t t_end = h_now_ns();
-    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start));
+    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start - paused));
     WRITE_ONCE(s->t_end_ns, t_end - run_start);
 }
 
@@ -376,7 +422,10 @@ int h_worker_main(void *arena, int worker)
             return 0;
         }
         WRITE_ONCE(s->state, 2);
-        if (s->role == H_ROLE_READER)
+        if (READ_ONCE(a->cmd) == H_CMD_LITMUS) {
+            if (s->role == H_ROLE_READER)
+                h_litmus_reader(&ctx);
+        } else if (s->role == H_ROLE_READER)
             run_reader(&ctx);
         else
             run_writer(&ctx);

@@ -93,6 +93,11 @@ def cmd_soak(args: argparse.Namespace) -> int:
         c = s.config
         print(f"start: scheme={c.scheme} rcu={c.rcu} workload={c.workload} cpus={c.cpus} readers={c.readers} "
               f"writers={c.writers} duration={c.duration:g}s seed={c.seed} checks={'on' if c.checks else 'off'}")
+        if s.membarrier_selftest:
+            st = s.membarrier_selftest
+            print(f"membarrier self-test: {st['forbidden_with_membarrier']} of {st['trials']} store-buffering trials "
+                  f"forbidden with membarrier() (must be 0); {st['forbidden_with_compiler_barrier_only']} with a "
+                  "compiler barrier only (the test's sensitivity here)")
         print(f"reproduce: {c.command()}", flush=True)
         last: dict[str, float] = {}
         try:

@@ -166,6 +166,7 @@ class Result:
                    "callbacks": int(g["cb_done"]), "callbacks_pending": int(g["cb_queued"]) - int(g["cb_done"]),
                    "callback_latency": gp_summary(g["cb_hist"], int(g["cb_done"]), 0)},  # type: ignore[arg-type]
             "stalls": stalls,
+            "membarrier_selftest": s.membarrier_selftest,
             "arena": {"bytes": int(g["arena_bytes"]), "pages_total": int(g["pages_total"]),
                       "pages_free": int(g["pages_free"]), "slab_pages": int(g["slab_pages"]),
                       "slab_pages_rcu_pending": int(g["slab_pages_rcu_pending"]),

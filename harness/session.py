@@ -18,6 +18,7 @@ from harness.config import Config, ConfigError
 from harness.core import BUILTIN, FLAVORS, WORKLOADS, Core
 
 ROLE_READER, ROLE_WRITER = 0, 1
+LITMUS_TRIALS = 2000   # store-buffering trials per reader in the membarrier self-test
 _FORK = mp.get_context("fork")   # the arena fd and the loaded core are inherited, nothing is pickled
 
 
@@ -73,6 +74,7 @@ class Session:
         self.fd = -1
         self._errr = self._errw = -1
         self._reclaimer: threading.Thread | None = None
+        self.membarrier_selftest: dict[str, int] | None = None
         self._t0 = time.monotonic()
         try:
             self._start()
@@ -126,10 +128,30 @@ class Session:
             failed = [p for p in self.procs if p.exitcode is not None]
             if failed:
                 raise WorkerFailed(self._worker_errors() or f"{failed[0].name} exited with {failed[0].exitcode}")
+        if c.rcu == "membarrier" and self.scheme.uses_rcu:
+            self.membarrier_selftest = self._membarrier_selftest()
         # Threads only after every fork: the reclaimer runs call_rcu callbacks, blocking in C without the GIL.
         self._reclaimer = threading.Thread(target=lib.h_reclaimer_main, args=(self.arena,), name="reclaimer",
                                            daemon=True)
         self._reclaimer.start()
+
+    def _membarrier_selftest(self) -> dict[str, int]:
+        """Prove that membarrier() reaches every reader process before trusting a run to it: the
+        store-buffering litmus (csrc/litmus.c) must never show its forbidden outcome with membarrier();
+        the same trials with a plain compiler barrier show whether this machine can show it at all."""
+        lib = self.core.lib
+        result = {"trials": LITMUS_TRIALS * self.config.readers}
+        for key, use_membarrier in (("forbidden_with_compiler_barrier_only", 0), ("forbidden_with_membarrier", 1)):
+            lib.h_post_command(self.arena, lib.H_CMD_LITMUS, LITMUS_TRIALS)
+            forbidden = lib.h_membarrier_selftest(self.arena, LITMUS_TRIALS, use_membarrier)
+            if forbidden < 0 or lib.h_wait_count(self.arena, 1, self.nworkers, 5000) < self.nworkers:
+                raise WorkerFailed("membarrier self-test: the reader processes did not answer within 5 s")
+            result[key] = forbidden
+        if result["forbidden_with_membarrier"]:
+            raise ConfigError(f"membarrier self-test failed: {result['forbidden_with_membarrier']} of "
+                              f"{result['trials']} store-buffering trials showed the outcome a full barrier "
+                              "forbids, so membarrier(GLOBAL_EXPEDITED) does not reach the reader processes here")
+        return result
 
     def _worker_errors(self) -> str:
         try:

@@ -5,8 +5,10 @@ import threading
 import numpy as np
 
 import harness
+from harness.config import Config, allowed_cpus
 from harness.core import BUILTIN
-from harness.result import Snapshot
+from harness.result import Result, Snapshot
+from harness.session import LITMUS_TRIALS, Session
 
 
 def test_workers_run_where_pinned():
@@ -62,3 +64,13 @@ def test_scheme_table_names_expected_kinds_for_every_busted_scheme():
     for sc in BUILTIN.schemes:
         if sc.busted:
             assert sc.expected and set(sc.expected) <= set(BUILTIN.violation_names)
+
+
+def test_membarrier_reaches_every_reader_process():
+    """The start-up litmus: with membarrier() the store-buffering outcome never shows, in any reader."""
+    with Session(Config(rcu="membarrier", writers=0, readers=len(allowed_cpus()), duration=0.1)) as s:
+        st = s.membarrier_selftest
+        assert st is not None and st["trials"] == LITMUS_TRIALS * s.config.readers
+        assert st["forbidden_with_membarrier"] == 0
+        s.run(duration=0.1)
+        assert Result.collect(s).report["membarrier_selftest"] == st
