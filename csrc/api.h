@@ -67,10 +67,12 @@
 #define H_CMD_EXIT 2
 #define H_CMD_LITMUS 3
 
-/* Faults the orchestrator can inject into one worker (see h_fault_post). */
-#define H_FAULT_PARK 1      /* enter a read-side critical section and stay there (duration 0: until killed) */
-#define H_FAULT_CRASH 2     /* a real invalid memory access: the worker dies of SIGSEGV */
-#define H_FAULT_IDLE 0      /* fault states */
+/* Faults the orchestrator can inject into one worker (see h_fault_post): PARK enters a read-side
+ * critical section and stays there (duration 0: until killed); CRASH is a real invalid memory access,
+ * the worker dies of SIGSEGV. Then the fault's states. */
+#define H_FAULT_PARK 1
+#define H_FAULT_CRASH 2
+#define H_FAULT_IDLE 0
 #define H_FAULT_POSTED 1
 #define H_FAULT_ACTIVE 2
 #define H_FAULT_FINISHED 3

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from harness.config import Config, ConfigError, parse_cpu_list, parse_duration
 from harness.core import BUILTIN, FLAVORS, WORKLOADS
+from harness.faults import KINDS
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 
@@ -52,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--oversubscribe", action="store_true", help="allow more workers than CPUs")
     s.add_argument("--interval", default="1s", help="status line period")
     s.add_argument("--quiet", action="store_true", help="no status lines")
+    s.add_argument("--shuffle", default=None, metavar="PERIOD",
+                   help="rotate workers across CPUs this often (default: 3s with checks on, else off; 0: off)")
+    s.add_argument("--stutter", default=None, metavar="RUN:PAUSE",
+                   help="all workers run RUN, then pause PAUSE together (default: 5s:500ms with checks on; 0: off)")
+    s.add_argument("--stall-bound", default="1s", help="report a reader holding up a grace period this long")
+    s.add_argument("--inject", action="append", default=[], metavar="KIND[@AT][:FOR]",
+                   help="inject a fault: " + "; ".join(f"{k}: {what}" for k, (what, _) in KINDS.items()))
     return p
 
 
@@ -78,11 +86,26 @@ def _status(s: Session, last: dict[str, float]) -> None:
           f"gp_max={int(g['gp_max_ns']) / 1e6:.2f}ms stalls={g['nstalls']}", flush=True)
 
 
+def _stutter(text: str | None) -> tuple[float | None, float | None]:
+    if text is None:
+        return None, None
+    if text.strip() == "0":
+        return 0.0, 0.0
+    run, sep, pause = text.partition(":")
+    if not sep:
+        raise ConfigError(f"malformed --stutter {text!r}: expected RUN:PAUSE, e.g. 5s:500ms, or 0")
+    return parse_duration(run), parse_duration(pause)
+
+
 def cmd_soak(args: argparse.Namespace) -> int:
+    stutter_on, stutter_off = _stutter(args.stutter)
     config = Config(scheme=args.scheme, rcu=args.rcu, workload=args.workload,
                     cpus=None if args.cpus is None else parse_cpu_list(args.cpus), readers=args.readers,
                     writers=args.writers, duration=parse_duration(args.duration), seed=args.seed, checks=not args.no_checks,
-                    until_violation=args.until_violation, oversubscribe=args.oversubscribe)
+                    until_violation=args.until_violation, oversubscribe=args.oversubscribe,
+                    shuffle_s=None if args.shuffle is None else parse_duration(args.shuffle),
+                    stutter_on_s=stutter_on, stutter_off_s=stutter_off,
+                    stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject)
     interrupted = False
 
     def on_term(signum: int, frame: object) -> None:
@@ -117,12 +140,17 @@ def cmd_soak(args: argparse.Namespace) -> int:
           f"gp_p50={(gp['p50_ns'] or 0) / 1e3:.1f}us gp_p99={(gp['p99_ns'] or 0) / 1e3:.1f}us")  # type: ignore[index]
     if rep["first_violation"]:
         print(f"first violation: {rep['first_violation']}")
+    for c in rep["crashes"]:  # type: ignore[union-attr]
+        print(f"crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}")
+    for st in rep["stalls"]:  # type: ignore[union-attr]
+        print(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
+              f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s")
     for e in rep["events"]:  # type: ignore[union-attr]
         print(f"event: {e['what']}")
     print(f"reproduce: {rep['command']}")
     if interrupted:
         return 130
-    return 1 if rep["violations"] else 0
+    return 1 if rep["verdict"] == "FAILURE" else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import random
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from harness.core import FLAVORS, WORKLOADS, BUILTIN, Core
+from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
 
 
 class ConfigError(ValueError):
@@ -35,14 +36,14 @@ def parse_cpu_list(text: str) -> list[int]:
     return cpus
 
 
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+_UNITS = {"": 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def parse_duration(text: str) -> float:
-    """'30', '30s', '10m', '2h', '0.5' -> seconds."""
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    """'30', '30s', '10m', '2h', '0.5', '200ms' -> seconds."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(ms|[smh]?)\s*", text)
     if not m:
-        raise ConfigError(f"malformed duration {text!r}: expected e.g. 30s, 10m, 2h")
+        raise ConfigError(f"malformed duration {text!r}: expected e.g. 200ms, 30s, 10m, 2h")
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
@@ -69,6 +70,10 @@ class Config:
     writer_delay_max_ns: int | None = None    # amplifier; None: 5 us in torture runs, off otherwise
     writer_period_ns: int = 0         # 0: writer storm; 10000: one change every 10 us
     stall_ms: int = 1000
+    shuffle_s: float | None = None    # amplifier: rotate workers across CPUs this often; None: 3 s in torture
+    stutter_on_s: float | None = None  # amplifier: run this long, then all pause stutter_off_s together;
+    stutter_off_s: float | None = None  # None: 5 s / 0.5 s in torture runs, off otherwise
+    inject: list[str] = field(default_factory=list)   # faults, KIND[@AT][:FOR] (harness/faults.py)
     scheme_file: str | None = None
 
     def resolved(self, core: Core = BUILTIN) -> "Config":
@@ -114,12 +119,33 @@ class Config:
             c.read_delay_per_mille = 20 if c.checks else 0
         if c.writer_delay_max_ns is None:
             c.writer_delay_max_ns = 5000 if c.checks else 0
+        for name, value in _torture_amplifiers(c.checks, len(c.cpus)).items():
+            if getattr(c, name) is None:
+                setattr(c, name, value)
+        if min(c.shuffle_s, c.stutter_on_s, c.stutter_off_s) < 0:  # type: ignore[type-var]
+            raise ConfigError("shuffle and stutter times must be >= 0")
+        if bool(c.stutter_on_s) != bool(c.stutter_off_s):
+            raise ConfigError("stutter needs both a run and a pause time, e.g. --stutter 5s:500ms")
+        for fault in c.faults:
+            if fault.kind in NEEDS_RCU_READER and not core.scheme(c.scheme).uses_rcu:  # type: ignore[union-attr]
+                raise ConfigError(f"--inject {fault.kind} needs a scheme with RCU readers, not {c.scheme}")
+            if fault.kind == "reader-kill" and c.readers < 2:
+                raise ConfigError("--inject reader-kill needs at least 2 readers, so the run can go on without one")
+            if not c.ops and fault.at_s >= c.duration:
+                raise ConfigError(f"--inject {fault.spec} would fire after the run ends ({c.duration:g}s)")
         if not 0 <= c.read_delay_per_mille <= 1000:
             raise ConfigError(f"read delay per mille must be 0..1000, not {c.read_delay_per_mille}")
         for name in ("read_delay_max_ns", "writer_delay_max_ns", "writer_period_ns", "stall_ms"):
             if getattr(c, name) < 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be >= 0")
         return c
+
+    @property
+    def faults(self) -> list[Fault]:
+        try:
+            return [parse_fault(spec) for spec in self.inject]
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
 
     def cpu_of(self, worker: int) -> int:
         assert self.cpus is not None
@@ -140,9 +166,23 @@ class Config:
             parts.append("--oversubscribe")
         if self.until_violation:
             parts.append("--until-violation")
+        defaults = _torture_amplifiers(self.checks, len(self.cpus))
+        if self.shuffle_s != defaults["shuffle_s"]:
+            parts.append(f"--shuffle {self.shuffle_s:g}s")
+        if (self.stutter_on_s, self.stutter_off_s) != (defaults["stutter_on_s"], defaults["stutter_off_s"]):
+            parts.append(f"--stutter {self.stutter_on_s:g}s:{self.stutter_off_s:g}s" if self.stutter_on_s else "--stutter 0")
+        if self.stall_ms != 1000:
+            parts.append(f"--stall-bound {self.stall_ms}ms")
+        parts.extend(f"--inject {f.spec}" for f in self.faults)
         if self.scheme_file:
             parts.append(f"--scheme-file {self.scheme_file}")
         return " ".join(parts)
+
+
+def _torture_amplifiers(checks: bool, ncpus: int) -> dict[str, float]:
+    """rcutorture's shuffle and stutter: on in torture (checks-on) runs, off for throughput."""
+    return {"shuffle_s": 3.0 if checks and ncpus > 1 else 0.0,
+            "stutter_on_s": 5.0 if checks else 0.0, "stutter_off_s": 0.5 if checks else 0.0}
 
 
 def _ranges(cpus: list[int]) -> str:

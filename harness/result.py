@@ -136,7 +136,8 @@ class Result:
             wops = int(ops[w])
             entry: dict[str, object] = {
                 "worker": w, "role": "reader" if reader else "writer", "pid": int(snap.pids[w]),
-                "cpu": int(snap.cpus[w]), "cpus_seen": snap.cpus_seen[w], "ops": wops,
+                "cpu": int(snap.cpus[w]), "cpus_seen": snap.cpus_seen[w], "cpus_assigned": s.cpus_assigned[w],
+                "ops": wops,
                 "ns_per_op": (int(loop_ns[w]) / wops) if reader and wops else None,
                 "best_window_ns_per_op": (int(snap.counter(s, "best_window_ps_per_op")[w]) / 1000) or None,
                 "alive": w not in s.dead,
@@ -148,7 +149,7 @@ class Result:
         c = s.config
         report: dict[str, object] = {
             "status": status,
-            "verdict": "FAILURE" if int(by_kind.sum()) else "SUCCESS",
+            "verdict": "FAILURE" if int(by_kind.sum()) or s.crashes else "SUCCESS",
             "violations": int(by_kind.sum()),
             "violations_by_kind": {name: int(by_kind[i]) for i, name in enumerate(core.violation_names)},
             "first_violation_s": first_v["t_s"] if first_v else None,
@@ -167,6 +168,9 @@ class Result:
                    "callback_latency": gp_summary(g["cb_hist"], int(g["cb_done"]), 0)},  # type: ignore[arg-type]
             "stalls": stalls,
             "membarrier_selftest": s.membarrier_selftest,
+            "crashes": s.crashes,
+            "faults_injected": [f.spec for f in c.faults],
+            "shuffles": s.shuffles,
             "arena": {"bytes": int(g["arena_bytes"]), "pages_total": int(g["pages_total"]),
                       "pages_free": int(g["pages_free"]), "slab_pages": int(g["slab_pages"]),
                       "slab_pages_rcu_pending": int(g["slab_pages_rcu_pending"]),

@@ -16,6 +16,7 @@ import psutil
 
 from harness.config import Config, ConfigError
 from harness.core import BUILTIN, FLAVORS, WORKLOADS, Core
+from harness.faults import FaultPlan
 
 ROLE_READER, ROLE_WRITER = 0, 1
 LITMUS_TRIALS = 2000   # store-buffering trials per reader in the membarrier self-test
@@ -69,6 +70,14 @@ class Session:
         self.scheme = core.scheme(self.config.scheme)
         self.events: list[WorkerEvent] = []
         self.dead: set[int] = set()
+        self.crashes: list[dict[str, object]] = []   # workers that died unasked: the run cannot be trusted
+        self._killed: set[int] = set()               # workers we killed on purpose
+        self._expected_crash: set[int] = set()       # injected crashes: still crashes, but not news
+        self._unreleased: dict[int, int] = {}        # dead reader -> stalls recorded when it died
+        self.faults = FaultPlan(self.config.faults)
+        self.cpus_assigned: list[list[int]] = []
+        self.shuffles = 0
+        self._run_s = 0.0                            # run time over all rounds: the faults' clock
         self.procs: list = []
         self.arena = core.ffi.NULL
         self.fd = -1
@@ -101,6 +110,8 @@ class Session:
         p.writer_period_ns = c.writer_period_ns
         p.stall_ms = c.stall_ms
         p.stop_on_violation = int(c.until_violation)
+        p.stutter_on_ms = round(c.stutter_on_s * 1000)
+        p.stutter_off_ms = round(c.stutter_off_s * 1000)
         return p
 
     def _start(self) -> None:
@@ -124,6 +135,7 @@ class Session:
                                  args=(core, self.fd, w, role, c.cpu_of(w), os.getpid(), self._errw))
             proc.start()
             self.procs.append(proc)
+            self.cpus_assigned.append([c.cpu_of(w)])
         while lib.h_wait_count(self.arena, 0, nworkers, 100) < nworkers:
             failed = [p for p in self.procs if p.exitcode is not None]
             if failed:
@@ -167,9 +179,28 @@ class Session:
     def elapsed(self) -> float:
         return time.monotonic() - self._t0
 
+    def note(self, worker: int, what: str) -> None:
+        self.events.append(WorkerEvent(self.elapsed(), worker, what))
+
+    def expect_crash(self, worker: int) -> None:
+        self._expected_crash.add(worker)
+
+    def kill_worker(self, worker: int, why: str) -> None:
+        self._killed.add(worker)
+        self.procs[worker].kill()
+        self.note(worker, why)
+
+    def _stalls_of(self, worker: int) -> list[tuple[float, float]]:
+        """(t_s, duration_s) of each grace-period stall recorded against `worker`."""
+        lib, ffi = self.core.lib, self.core.ffi
+        buf = ffi.new(f"struct h_stall[{lib.H_MAX_STALLS}]")
+        n = lib.h_get_stalls(self.arena, buf, lib.H_MAX_STALLS)
+        return [(buf[i].t_ns / 1e9, buf[i].duration_ns / 1e9) for i in range(n) if buf[i].worker == worker]
+
     def check_workers(self) -> list[int]:
-        """Workers that died since the last look: each is recorded, and a dead reader's RCU slot released
-        so grace periods go on without it."""
+        """Workers that died since the last look. Each is recorded; one we did not kill is a crash and
+        ends the run. A dead reader can hold up grace periods forever, as a reader preempted inside its
+        critical section would: its RCU slot is released once the stall detector has reported it."""
         newly = []
         for w, p in enumerate(self.procs):
             if w in self.dead or p.exitcode is None:
@@ -178,11 +209,54 @@ class Session:
             newly.append(w)
             code = p.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
-            gone = not psutil.pid_exists(p.pid) or psutil.Process(p.pid).status() == psutil.STATUS_ZOMBIE
-            self.events.append(WorkerEvent(self.elapsed(), w, f"worker {w} (pid {p.pid}) {how}"
-                                           f"{'' if gone else ' (pid still present)'}; its RCU slot was released"))
-            self.core.lib.h_rcu_release_slot(self.arena, w)
+            self.note(w, f"worker {w} (pid {p.pid}) {how}")
+            if w not in self._killed:
+                self.crashes.append({"worker": w, "pid": p.pid, "how": how, "injected": w in self._expected_crash})
+                self.core.lib.h_request_stop(self.arena)
+            if w < self.config.readers:
+                self._unreleased[w] = len(self._stalls_of(w))
+            else:
+                self.core.lib.h_rcu_release_slot(self.arena, w)
+        self._release_dead_readers(force=False)
         return newly
+
+    def _release_dead_readers(self, force: bool) -> None:
+        for w, stalls_then in list(self._unreleased.items()):
+            stalls = self._stalls_of(w)
+            if not (force or len(stalls) > stalls_then or not self.config.stall_ms):
+                continue
+            pid = self.procs[w].pid
+            gone = not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            why = (f"after a {stalls[-1][1] * 1e3:.0f} ms grace-period stall" if len(stalls) > stalls_then
+                   else "as the run ends")
+            self.note(w, f"RCU slot of dead reader {w} released {why}; pid {pid} "
+                         f"{'confirmed gone' if gone else 'STILL PRESENT'}")
+            self.core.lib.h_rcu_release_slot(self.arena, w)
+            del self._unreleased[w]
+
+    def _shuffle(self) -> None:
+        """rcutorture's shuffle: rotate every live worker to the next CPU of the run, verified."""
+        lib, cpus = self.core.lib, self.config.cpus
+        assert cpus is not None
+        self.shuffles += 1
+        lib.h_shuffle_begin(self.arena)
+        try:
+            for w, p in enumerate(self.procs):
+                if w in self.dead:
+                    continue
+                cpu = cpus[(cpus.index(self.cpus_assigned[w][-1]) + 1) % len(cpus)]
+                lib.h_set_worker_cpu(self.arena, w, cpu)
+                try:
+                    proc = psutil.Process(p.pid)
+                    proc.cpu_affinity([cpu])
+                    got = proc.cpu_affinity()
+                except psutil.NoSuchProcess:
+                    continue
+                if got != [cpu]:
+                    self.note(w, f"shuffle: worker {w} asked for CPU {cpu}, affinity reads back {got}")
+                self.cpus_assigned[w].append(cpu)
+        finally:
+            lib.h_shuffle_end(self.arena)
 
     def run(self, duration: float | None = None, reader_ops: int = 0, interval: float = 0.1,
             on_interval: Callable[["Session"], None] | None = None) -> None:
@@ -192,8 +266,15 @@ class Session:
         lib.h_post_command(self.arena, lib.H_CMD_RUN, reader_ops)
         start = time.monotonic()
         next_tick = start + interval
+        shuffle_s = self.config.shuffle_s or 0.0
+        next_shuffle = start + shuffle_s
         try:
             while True:
+                now = time.monotonic()
+                self.faults.tick(self, self._run_s + now - start)
+                if shuffle_s and now >= next_shuffle:
+                    next_shuffle += shuffle_s
+                    self._shuffle()
                 wait_ms = max(1, int(min(0.05, max(0.0, next_tick - time.monotonic())) * 1000))
                 done = lib.h_wait_count(self.arena, 1, live, wait_ms)
                 if self.check_workers():
@@ -211,7 +292,10 @@ class Session:
                         on_interval(self)
         finally:
             lib.h_request_stop(self.arena)
+            self.faults.finish(self)
+            self._release_dead_readers(force=True)   # a writer may wait for one in synchronize_rcu
             self._wait_done()
+            self._run_s += time.monotonic() - start
 
     def _wait_done(self) -> None:
         """After a stop every live worker finishes its chunk within milliseconds; one that does not is hung."""
@@ -225,7 +309,7 @@ class Session:
         for w, p in enumerate(self.procs):
             if w not in self.dead and p.exitcode is None:
                 p.kill()
-        self.events.append(WorkerEvent(self.elapsed(), -1, "workers did not stop within 5 s and were killed"))
+        self.note(-1, "workers did not stop within 5 s and were killed")
         for p in self.procs:
             p.join(1.0)
         self.check_workers()
