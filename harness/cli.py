@@ -11,6 +11,7 @@ from typing import Sequence
 
 from harness.config import Config, ConfigError, parse_cpu_list, parse_duration
 from harness.core import BUILTIN, FLAVORS, WORKLOADS
+from harness.monitor import Monitor
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 
@@ -64,25 +65,14 @@ def cmd_list() -> int:
     return 0
 
 
-def _status(s: Session, last: dict[str, float]) -> None:
-    from harness.result import Snapshot
-    snap = Snapshot.take(s)
-    ops = int(snap.counter(s, "ops")[snap.readers].sum())
-    dt = max(snap.t_s - last.get("t", 0.0), 1e-9)
-    rate = (ops - last.get("ops", 0)) / dt
-    last.update(t=snap.t_s, ops=ops)
-    g = snap.glob
-    print(f"t={snap.t_s:7.1f}s ops={ops} ops/s={rate:,.0f} gp={g['gp_count']} "
-          f"cb_pending={int(g['cb_queued']) - int(g['cb_done'])} slab_pages={g['slab_pages']} "
-          f"violations={g['violations']} near_misses={int(snap.counter(s, 'near_misses')[snap.readers].sum())} "
-          f"gp_max={int(g['gp_max_ns']) / 1e6:.2f}ms stalls={g['nstalls']}", flush=True)
-
-
 def cmd_soak(args: argparse.Namespace) -> int:
     config = Config(scheme=args.scheme, rcu=args.rcu, workload=args.workload,
                     cpus=None if args.cpus is None else parse_cpu_list(args.cpus), readers=args.readers,
                     writers=args.writers, duration=parse_duration(args.duration), seed=args.seed, checks=not args.no_checks,
                     until_violation=args.until_violation, oversubscribe=args.oversubscribe)
+    interval = parse_duration(args.interval)
+    if not interval > 0:
+        raise ConfigError(f"--interval must be positive, not {args.interval!r}")
     interrupted = False
 
     def on_term(signum: int, frame: object) -> None:
@@ -94,13 +84,13 @@ def cmd_soak(args: argparse.Namespace) -> int:
         print(f"start: scheme={c.scheme} rcu={c.rcu} workload={c.workload} cpus={c.cpus} readers={c.readers} "
               f"writers={c.writers} duration={c.duration:g}s seed={c.seed} checks={'on' if c.checks else 'off'}")
         print(f"reproduce: {c.command()}", flush=True)
-        last: dict[str, float] = {}
+        monitor = Monitor(s, "quiet" if args.quiet else "live" if sys.stdout.isatty() else "plain")
         try:
-            s.run(duration=c.duration, interval=parse_duration(args.interval),
-                  on_interval=None if args.quiet else (lambda sess: _status(sess, last)))
+            with monitor:
+                s.run(duration=c.duration, interval=interval, on_interval=monitor)
         except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
             interrupted = True
-        result = Result.collect(s, status="interrupted" if interrupted else "completed")
+        result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
     rep = result.report
     if args.json_path:
         with open(args.json_path, "w") as f:
