@@ -1,10 +1,11 @@
-"""Command line: `python -m harness list | soak`. Exit status: 0 no violation, 1 any violation, 2 bad
+"""Command line: `python -m harness list | soak | report`. Exit status: 0 no violation, 1 any violation, 2 bad
 arguments or environment (one line, no traceback, nothing left behind), 130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from typing import Sequence
@@ -12,6 +13,7 @@ from typing import Sequence
 from harness.config import Config, ConfigError, parse_cpu_list, parse_duration
 from harness.core import BUILTIN, FLAVORS, WORKLOADS
 from harness.monitor import Monitor
+from harness.report_text import ReportError, load_runs, render, render_scaling
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 
@@ -53,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--oversubscribe", action="store_true", help="allow more workers than CPUs")
     s.add_argument("--interval", default="1s", help="status line period")
     s.add_argument("--quiet", action="store_true", help="no status lines")
+    r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
+    r.add_argument("path", metavar="RUN.json", help="a soak --json report, a list of them, or {\"runs\": [...]}")
+    r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
     return p
 
 
@@ -110,13 +115,41 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return 1 if rep["violations"] else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        return _report(args)
+    except BrokenPipeError:   # `report RUN.json | head`: stop quietly, like any filter
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    runs = load_runs(args.path)
+    if args.plot:
+        try:
+            from harness.plots import write_plots
+        except ModuleNotFoundError as e:
+            if e.name != "matplotlib":
+                raise
+            raise ReportError("--plot needs matplotlib: pip install 'cpuset-rcu-harness[plot]'") from None
+    print("\n\n".join(render(r) for r in runs))
+    if len(runs) > 1:
+        print("\n" + render_scaling(runs))
+    if args.plot:
+        for path in write_plots(runs, args.plot):
+            print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "list":
             return cmd_list()
+        if args.command == "report":
+            return cmd_report(args)
         return cmd_soak(args)
-    except (ConfigError, WorkerFailed) as e:
+    except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
