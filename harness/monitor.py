@@ -20,13 +20,13 @@ Mode = Literal["live", "plain", "quiet"]
 MIB = 1 << 20
 
 
-def rss_bytes(procs: list[psutil.Process]) -> int:
-    """Summed resident set of these processes; one that is gone counts 0. The shared arena is resident in
-    every process that touched it, so it is counted once per process here (as `ps` and `top` do)."""
+def rss_bytes(pids: list[int]) -> int:
+    """Summed resident set of these processes; one that is gone counts 0. Pages shared between them (the
+    interpreter after fork, arena pages they touched) count once per process, as `ps` and `top` show them."""
     total = 0
-    for p in procs:
+    for pid in pids:
         try:
-            total += p.memory_info().rss
+            total += psutil.Process(pid).memory_info().rss
         except psutil.Error:
             pass
     return total
@@ -61,7 +61,7 @@ class Monitor:
     def __init__(self, s: Session, mode: Mode = "plain", console: Console | None = None) -> None:
         self.mode = mode
         self.series: list[dict] = []
-        self._procs = [psutil.Process(os.getpid())] + [psutil.Process(p.pid) for p in s.procs]
+        self._pids = [p.pid for p in s.procs]
         snap = Snapshot.take(s)
         self._roles = ["reader" if r else "writer" for r in snap.readers]
         self._cpus = [int(c) for c in snap.cpus]
@@ -104,8 +104,8 @@ class Monitor:
             "pages_total": g["pages_total"],
             "violations": g["violations"],
             "stalls": g["nstalls"],
-            "rss_orchestrator_bytes": rss_bytes(self._procs[:1]),
-            "rss_workers_bytes": rss_bytes(self._procs[1:]),
+            "rss_orchestrator_bytes": rss_bytes([os.getpid()]),
+            "rss_workers_bytes": rss_bytes(self._pids),
         }
         self.series.append(entry)
         return entry
