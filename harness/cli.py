@@ -1,10 +1,11 @@
-"""Command line: `python -m harness list | soak`. Exit status: 0 no violation, 1 any violation, 2 bad
+"""Command line: `python -m harness list | soak | report`. Exit status: 0 no violation, 1 any violation, 2 bad
 arguments or environment (one line, no traceback, nothing left behind), 130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from typing import Sequence
@@ -12,6 +13,8 @@ from typing import Sequence
 from harness.config import Config, ConfigError, parse_cpu_list, parse_duration
 from harness.core import BUILTIN, FLAVORS, WORKLOADS
 from harness.faults import KINDS
+from harness.monitor import Monitor
+from harness.report_text import ReportError, load_runs, render, render_scaling
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 
@@ -60,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stall-bound", default="1s", help="report a reader holding up a grace period this long")
     s.add_argument("--inject", action="append", default=[], metavar="KIND[@AT][:FOR]",
                    help="inject a fault: " + "; ".join(f"{k}: {what}" for k, (what, _) in KINDS.items()))
+    r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
+    r.add_argument("path", metavar="RUN.json", help="a soak --json report, a list of them, or {\"runs\": [...]}")
+    r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
     return p
 
 
@@ -70,20 +76,6 @@ def cmd_list() -> int:
     for w in WORKLOADS:
         print(f"workload {w:28s} {'':8s} {WORKLOAD_HELP[w]}")
     return 0
-
-
-def _status(s: Session, last: dict[str, float]) -> None:
-    from harness.result import Snapshot
-    snap = Snapshot.take(s)
-    ops = int(snap.counter(s, "ops")[snap.readers].sum())
-    dt = max(snap.t_s - last.get("t", 0.0), 1e-9)
-    rate = (ops - last.get("ops", 0)) / dt
-    last.update(t=snap.t_s, ops=ops)
-    g = snap.glob
-    print(f"t={snap.t_s:7.1f}s ops={ops} ops/s={rate:,.0f} gp={g['gp_count']} "
-          f"cb_pending={int(g['cb_queued']) - int(g['cb_done'])} slab_pages={g['slab_pages']} "
-          f"violations={g['violations']} near_misses={int(snap.counter(s, 'near_misses')[snap.readers].sum())} "
-          f"gp_max={int(g['gp_max_ns']) / 1e6:.2f}ms stalls={g['nstalls']}", flush=True)
 
 
 def _stutter(text: str | None) -> tuple[float | None, float | None]:
@@ -106,6 +98,9 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     shuffle_s=None if args.shuffle is None else parse_duration(args.shuffle),
                     stutter_on_s=stutter_on, stutter_off_s=stutter_off,
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject)
+    interval = parse_duration(args.interval)
+    if not interval > 0:
+        raise ConfigError(f"--interval must be positive, not {args.interval!r}")
     interrupted = False
 
     def on_term(signum: int, frame: object) -> None:
@@ -122,13 +117,13 @@ def cmd_soak(args: argparse.Namespace) -> int:
                   f"forbidden with membarrier() (must be 0); {st['forbidden_with_compiler_barrier_only']} with a "
                   "compiler barrier only (the test's sensitivity here)")
         print(f"reproduce: {c.command()}", flush=True)
-        last: dict[str, float] = {}
+        monitor = Monitor(s, "quiet" if args.quiet else "live" if sys.stdout.isatty() else "plain")
         try:
-            s.run(duration=c.duration, interval=parse_duration(args.interval),
-                  on_interval=None if args.quiet else (lambda sess: _status(sess, last)))
+            with monitor:
+                s.run(duration=c.duration, interval=interval, on_interval=monitor)
         except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
             interrupted = True
-        result = Result.collect(s, status="interrupted" if interrupted else "completed")
+        result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
     rep = result.report
     if args.json_path:
         with open(args.json_path, "w") as f:
@@ -153,13 +148,41 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return 1 if rep["verdict"] == "FAILURE" else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        return _report(args)
+    except BrokenPipeError:   # `report RUN.json | head`: stop quietly, like any filter
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    runs = load_runs(args.path)
+    if args.plot:
+        try:
+            from harness.plots import write_plots
+        except ModuleNotFoundError as e:
+            if e.name != "matplotlib":
+                raise
+            raise ReportError("--plot needs matplotlib: pip install 'cpuset-rcu-harness[plot]'") from None
+    print("\n\n".join(render(r) for r in runs))
+    if len(runs) > 1:
+        print("\n" + render_scaling(runs))
+    if args.plot:
+        for path in write_plots(runs, args.plot):
+            print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "list":
             return cmd_list()
+        if args.command == "report":
+            return cmd_report(args)
         return cmd_soak(args)
-    except (ConfigError, WorkerFailed) as e:
+    except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

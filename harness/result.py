@@ -80,9 +80,22 @@ class Snapshot:
         return self.roles == ROLE_READER
 
 
+def hist_summary(hist: np.ndarray) -> dict[str, object]:
+    return {f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}
+
+
 def gp_summary(hist: np.ndarray, count: int, max_ns: int) -> dict[str, object]:
-    return {"count": count, "max_ns": max_ns,
-            **{f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}}
+    return {"count": count, "max_ns": max_ns, **hist_summary(hist)}
+
+
+def rss_summary(series: list[dict[str, object]]) -> dict[str, object] | None:
+    """Resident memory from the series: the last sample, and the largest total seen (None: no samples)."""
+    if not series:
+        return None
+    last = series[-1]
+    return {"orchestrator_bytes": last["rss_orchestrator_bytes"], "workers_bytes": last["rss_workers_bytes"],
+            "max_total_bytes": max(int(e["rss_orchestrator_bytes"]) + int(e["rss_workers_bytes"])  # type: ignore
+                                   for e in series)}
 
 
 @dataclass
@@ -130,6 +143,7 @@ class Result:
                    "gp": int(st.gp)}
                   for st in (stalls_buf[i] for i in range(lib.h_get_stalls(s.arena, stalls_buf, lib.H_MAX_STALLS)))]
         g = snap.glob
+        lat = snap.op_latency_hist[readers].sum(axis=0)
         workers = []
         for w in range(s.nworkers):
             reader = bool(readers[w])
@@ -162,6 +176,7 @@ class Result:
             "unverified_reads": int(snap.counter(s, "unverified")[readers].sum()),
             "writer_ops": int(ops[~readers].sum()),
             "pipe_hist": snap.pipe_hist.sum(axis=0).tolist(),
+            "op_latency": {**hist_summary(lat), "hist": lat.tolist()},   # readers, one op in 1024 timed
             "gp": {**gp_summary(g["gp_hist"], int(g["gp_count"]), int(g["gp_max_ns"])),  # type: ignore[arg-type]
                    "hist": g["gp_hist"].tolist(),  # type: ignore[union-attr]
                    "callbacks": int(g["cb_done"]), "callbacks_pending": int(g["cb_queued"]) - int(g["cb_done"]),
@@ -179,6 +194,7 @@ class Result:
             "events": [{"t_s": e.t_s, "worker": e.worker, "what": e.what} for e in s.events],
             "flight_recorder": flight,
             "series": series or [],
+            "rss": rss_summary(series or []),
             "config": c.to_dict(),
             "command": c.command(),
         }

@@ -69,6 +69,7 @@ def test_interrupt_writes_report_and_exits_130(tmp_path):
     assert p.returncode == 130
     rep = json.loads(path.read_text())
     assert rep["status"] == "interrupted" and rep["ops"] > 0
+    assert rep["series"] and rep["series"][-1]["ops"] <= rep["ops"]   # at least the status line we waited for
 
 
 def test_orchestrator_sigkill_leaves_nothing():

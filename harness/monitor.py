@@ -1,0 +1,118 @@
+"""The live side of a soak: every interval one Snapshot becomes one entry of the report's time series, and
+that entry is shown as a status line (plain), a live table (rich, on a terminal) or not at all (quiet)."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+import numpy as np
+import psutil
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from harness.result import Snapshot
+from harness.session import Session
+
+Mode = Literal["live", "plain", "quiet"]
+MIB = 1 << 20
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """Summed resident set of these processes; one that is gone counts 0. Pages shared between them (the
+    interpreter after fork, arena pages they touched) count once per process, as `ps` and `top` show them."""
+    total = 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def status_line(e: dict) -> str:
+    """One plain status line (rcutorture's periodic line): what the interval did and where the run stands."""
+    return (f"t={e['t_s']:7.1f}s ops={e['ops']} ops/s={e['ops_per_s']:,.0f} gp={e['gp_count']} "
+            f"cb_pending={e['callbacks_pending']} slab_pages={e['slab_pages']} "
+            f"pages_used={e['pages_total'] - e['pages_free']}/{e['pages_total']} violations={e['violations']} "
+            f"near_misses={e['near_misses']} gp_max={e['gp_max_ns'] / 1e6:.2f}ms stalls={e['stalls']} "
+            f"rss={(e['rss_orchestrator_bytes'] + e['rss_workers_bytes']) / MIB:.1f}MiB")
+
+
+def live_view(e: dict, roles: list[str], cpus: list[int]) -> Group:
+    """The rich display: one row per worker, then the global status line."""
+    t = Table(title=f"t={e['t_s']:.1f}s", title_justify="left")
+    for col in ("worker", "role", "cpu", "ops/s", "ops", "near misses"):
+        t.add_column(col, justify="left" if col == "role" else "right")
+    for w, (role, cpu) in enumerate(zip(roles, cpus)):
+        t.add_row(str(w), role, str(cpu), f"{e['worker_ops_per_s'][w]:,.0f}", f"{e['worker_ops'][w]:,}",
+                  f"{e['worker_near_misses'][w]:,}")
+    style = "bold red" if e["violations"] else ("yellow" if e["stalls"] else "green")
+    return Group(t, Text(status_line(e), style=style))
+
+
+class Monitor:
+    """Call it every interval (Session.run's on_interval); `series` holds one entry per call. Create it right
+    before the run, so the first interval's rates start from there; use it as a context manager around the
+    run so a live display is set up and torn down whatever happens."""
+
+    def __init__(self, s: Session, mode: Mode = "plain", console: Console | None = None) -> None:
+        self.mode = mode
+        self.series: list[dict] = []
+        self._pids = [p.pid for p in s.procs]
+        snap = Snapshot.take(s)
+        self._roles = ["reader" if r else "writer" for r in snap.readers]
+        self._cpus = [int(c) for c in snap.cpus]
+        self._last_t = snap.t_s
+        self._last_ops = snap.counter(s, "ops").astype(np.int64)
+        self._live = Live(console=console, auto_refresh=False) if mode == "live" else None
+
+    def __enter__(self) -> "Monitor":
+        if self._live:
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live:
+            self._live.stop()
+
+    def sample(self, s: Session) -> dict:
+        """Take a snapshot, append its series entry and return it."""
+        snap = Snapshot.take(s)
+        g = snap.glob
+        ops = snap.counter(s, "ops").astype(np.int64)
+        near = snap.counter(s, "near_misses").astype(np.int64)
+        dt = max(snap.t_s - self._last_t, 1e-9)
+        rates = (ops - self._last_ops) / dt
+        self._last_t, self._last_ops = snap.t_s, ops
+        readers = snap.readers
+        entry = {
+            "t_s": snap.t_s,
+            "ops": int(ops[readers].sum()),
+            "ops_per_s": float(rates[readers].sum()),
+            "worker_ops": ops.tolist(),
+            "worker_ops_per_s": rates.tolist(),
+            "worker_near_misses": near.tolist(),
+            "near_misses": int(near[readers].sum()),
+            "gp_count": g["gp_count"],
+            "gp_max_ns": g["gp_max_ns"],
+            "callbacks_pending": int(g["cb_queued"]) - int(g["cb_done"]),  # type: ignore[call-overload]
+            "slab_pages": g["slab_pages"],
+            "pages_free": g["pages_free"],
+            "pages_total": g["pages_total"],
+            "violations": g["violations"],
+            "stalls": g["nstalls"],
+            "rss_orchestrator_bytes": rss_bytes([os.getpid()]),
+            "rss_workers_bytes": rss_bytes(self._pids),
+        }
+        self.series.append(entry)
+        return entry
+
+    def __call__(self, s: Session) -> None:
+        e = self.sample(s)
+        if self._live:
+            self._live.update(live_view(e, self._roles, self._cpus), refresh=True)
+        elif self.mode == "plain":
+            print(status_line(e), flush=True)

@@ -1,0 +1,129 @@
+"""PNG plots of saved reports (`python -m harness report RUN.json --plot DIR`). Needs matplotlib, the `plot`
+extra; drawn with the Agg backend, so no display is needed."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import EngFormatter, FuncFormatter  # noqa: E402
+
+from harness.report_text import fmt_ns, run_label, title  # noqa: E402
+
+LEGEND_MAX = 16   # workers named in a legend; beyond that the lines speak for themselves
+
+
+def _save(fig: plt.Figure, path: str) -> str:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def throughput(r: dict, path: str) -> str:
+    """Ops per second of each worker over the run, from the report's series, with the readers' total."""
+    series = r["series"]
+    t = [e["t_s"] for e in series]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for w, info in enumerate(r["workers"]):
+        ax.plot(t, [e["worker_ops_per_s"][w] for e in series], marker=".", linewidth=1,
+                linestyle="-" if info["role"] == "reader" else "--",
+                label=f"worker {w} ({info['role']}, cpu {info['cpu']})")
+    if sum(w["role"] == "reader" for w in r["workers"]) > 1:
+        ax.plot(t, [e["ops_per_s"] for e in series], color="black", linewidth=2, label="all readers")
+    writers = any(w["role"] == "writer" for w in r["workers"])
+    ax.set(title=f"Throughput per worker: {run_label(r)} ({r['verdict']})", xlabel="time since start (s)",
+           ylabel="ops/s" + (" (writers: writer steps/s)" if writers else ""))
+    ax.yaxis.set_major_formatter(EngFormatter())
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    if len(r["workers"]) <= LEGEND_MAX:
+        ax.legend(fontsize="small", loc="lower right")
+    return _save(fig, path)
+
+
+def log2_hist(hist: list[int], what: str, r: dict, path: str, marks: dict[str, float | None]) -> str:
+    """A log2(ns) histogram on log-log axes: bucket b spans [2^(b-1), 2^b) ns."""
+    used = [b for b, n in enumerate(hist) if n and b]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    if used:
+        lo, hi = used[0], used[-1]
+        ax.bar([2.0 ** (b - 1) for b in range(lo, hi + 1)], hist[lo:hi + 1],
+               width=[2.0 ** (b - 1) for b in range(lo, hi + 1)], align="edge", edgecolor="black", linewidth=0.5)
+        for (name, ns), color in zip(marks.items(), ("tab:orange", "tab:red", "tab:purple")):
+            if ns:
+                ax.axvline(ns, color=color, linestyle="--", label=f"{name} = {fmt_ns(ns)}")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_ns(x)))
+        ax.legend()
+    else:
+        ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
+    ax.set(title=f"{what}\n{run_label(r)}", xlabel="latency (log2 buckets)", ylabel="count (log scale)")
+    ax.grid(alpha=0.3, which="major")
+    return _save(fig, path)
+
+
+def pipe_count(r: dict, path: str) -> str:
+    """rcutorture's pipe count: how many grace periods ago each object seen had been retired."""
+    hist = r["pipe_hist"]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    colors = ["tab:green" if b < 2 else "tab:red" for b in range(len(hist))]
+    ax.bar(range(len(hist)), [n or 0 for n in hist], color=colors, edgecolor="black", linewidth=0.5)
+    ax.set_xticks(range(len(hist)), [str(b) if b < len(hist) - 1 else f"{b}+" for b in range(len(hist))])
+    if any(hist):
+        ax.set_yscale("log")
+    for b, n in enumerate(hist):
+        if n:
+            ax.annotate(f"{n:,}", (b, n), ha="center", va="bottom", fontsize="small")
+    ax.set(title=f"Pipe count (red buckets are violations)\n{run_label(r)}",
+           xlabel="grace periods since the object read was retired", ylabel="reads (log scale)")
+    return _save(fig, path)
+
+
+def scaling(runs: list[dict], path: str) -> str:
+    """Total reader ops/s against the number of readers, one line per scheme / flavor / workload / writers."""
+    lines: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for r in runs:
+        lines[f"{title(r)}, writers={r['config']['writers']}"].append((r["config"]["readers"], r["ops_per_s"]))
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name, pts in sorted(lines.items()):
+        pts.sort()
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
+    ax.set(title="Scaling: reader throughput against readers", xlabel="readers (one per CPU)",
+           ylabel="total reader ops/s")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_formatter(EngFormatter())
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def write_plots(runs: list[dict], outdir: str) -> list[str]:
+    """Every plot the runs allow, as PNGs in outdir; returns the paths written. With several runs each
+    run's files get a `runN-` prefix and a scaling plot is added."""
+    os.makedirs(outdir, exist_ok=True)
+    written = []
+    for i, r in enumerate(runs):
+        prefix = os.path.join(outdir, f"run{i}-" if len(runs) > 1 else "")
+        if r.get("series"):
+            written.append(throughput(r, prefix + "throughput.png"))
+        lat = r.get("op_latency")
+        if lat:
+            written.append(log2_hist(lat["hist"], "Op latency (readers, one op in 1024 timed)", r, prefix + "op_latency.png",
+                                     {"p50": lat["p50_ns"], "p99": lat["p99_ns"]}))
+        gp = r["gp"]
+        if "hist" in gp:
+            written.append(log2_hist(gp["hist"], "Grace-period latency (synchronize_rcu)", r,
+                                     prefix + "gp_latency.png",
+                                     {"p50": gp.get("p50_ns"), "p99": gp.get("p99_ns"), "max": gp.get("max_ns")}))
+        if "pipe_hist" in r:
+            written.append(pipe_count(r, prefix + "pipe_count.png"))
+    if len(runs) > 1:
+        written.append(scaling(runs, os.path.join(outdir, "scaling.png")))
+    return written

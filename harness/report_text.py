@@ -1,0 +1,147 @@
+"""Saved reports: loading one file (one run, or several for a scaling comparison) and rendering a run as
+text, the way `python -m harness report RUN.json` prints it."""
+
+from __future__ import annotations
+
+import json
+
+REQUIRED = ("verdict", "violations", "violations_by_kind", "ops", "ops_per_s", "gp", "workers", "config", "command")
+SHAPES = {"violations_by_kind": dict, "gp": dict, "workers": list, "config": dict, "command": str}
+BAR = 40
+
+
+class ReportError(ValueError):
+    """The file is missing, not JSON, or not a harness report: the command line prints it on one line."""
+
+
+def load_runs(path: str) -> list[dict]:
+    """The runs in a saved file: one report, a JSON list of reports, or an object {"runs": [...]}."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except OSError as e:
+        raise ReportError(f"cannot read {path}: {e.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ReportError(f"{path} is not JSON: {e}") from None
+    if isinstance(data, dict) and "runs" in data:
+        data = data["runs"]
+    runs = data if isinstance(data, list) else [data]
+    if not runs:
+        raise ReportError(f"{path} holds no runs")
+    for i, r in enumerate(runs):
+        where = f"run {i} of {path}" if len(runs) > 1 else path
+        missing = [k for k in REQUIRED if k not in r] if isinstance(r, dict) else list(REQUIRED)
+        if missing:
+            raise ReportError(f"{where} is not a harness report (no {', '.join(missing)})")
+        wrong = [k for k, t in SHAPES.items() if not isinstance(r[k], t)]
+        if wrong:
+            raise ReportError(f"{where} is not a harness report ({', '.join(wrong)} of the wrong type)")
+    return runs
+
+
+def title(r: dict) -> str:
+    c = r["config"]
+    return f"{c.get('scheme')} / {c.get('rcu')} / {c.get('workload')}{'' if c.get('checks', True) else ' (checks off)'}"
+
+
+def run_label(r: dict) -> str:
+    c = r["config"]
+    return f"{title(r)}, readers={c.get('readers')} writers={c.get('writers')}"
+
+
+def fmt_ns(ns: float | None) -> str:
+    if ns is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g}{unit}"
+    return f"{ns:.3g}ns"
+
+
+def fmt_bytes(n: float | None) -> str:
+    return "-" if n is None else f"{n / (1 << 20):.1f} MiB"
+
+
+def log2_label(b: int) -> str:
+    """Bucket b of a log2(ns) histogram holds [2^(b-1), 2^b) ns; bucket 0 holds 0."""
+    return "0" if b == 0 else f"{fmt_ns(2 ** (b - 1))}-{fmt_ns(2 ** b)}"
+
+
+def hist_bars(hist: list[int], label=log2_label) -> list[str]:
+    """Text bars for the non-empty span of a histogram, scaled to its fullest bucket."""
+    used = [i for i, n in enumerate(hist) if n]
+    if not used:
+        return ["  (empty)"]
+    top = max(hist)
+    rows = [(label(i), hist[i]) for i in range(used[0], used[-1] + 1)]
+    width = max(len(lab) for lab, _ in rows)
+    return [f"  {lab:>{width}} {'#' * (max(1, round(BAR * n / top)) if n else 0):<{BAR}} {n}" for lab, n in rows]
+
+
+def render(r: dict) -> str:
+    c = r["config"]
+    out = [f"== {run_label(r)}: {r['verdict']} ({r.get('status', 'completed')}) ==",
+           f"command: {r['command']}",
+           "config:  " + " ".join(f"{k}={v}" for k, v in c.items() if v is not None)]
+    out.append(f"totals:  reader ops={r['ops']:,} ops/s={r['ops_per_s']:,.0f} run_time={r.get('run_time_s', 0):.2f}s "
+               f"near_misses={r.get('near_misses', 0):,} retries={r.get('retries', 0):,} "
+               f"writer_ops={r.get('writer_ops', 0):,}")
+    kinds = ", ".join(f"{k}={v}" for k, v in r["violations_by_kind"].items() if v) or "none"
+    out.append(f"violations: {r['violations']} ({kinds})")
+    fv = r.get("first_violation")
+    if fv:
+        out.append(f"first violation: {fv['kind']} at {fv['t_s']:.6f}s worker={fv['worker']} cpu={fv['cpu']} "
+                   f"task={fv['task']} object={fv['object']:#x} serial={fv['serial']} detail={fv['detail']}")
+        out.append(f"flight recorder: {len(r.get('flight_recorder', []))} events (in the JSON)")
+    gp = r["gp"]
+    out.append(f"grace periods: {gp['count']:,} p50={fmt_ns(gp.get('p50_ns'))} p90={fmt_ns(gp.get('p90_ns'))} "
+               f"p99={fmt_ns(gp.get('p99_ns'))} max={fmt_ns(gp.get('max_ns'))}")
+    if "callbacks" in gp:
+        cb = gp.get("callback_latency", {})
+        out.append(f"callbacks: {gp['callbacks']:,} run, {gp.get('callbacks_pending', 0)} pending, "
+                   f"call_rcu->callback p50={fmt_ns(cb.get('p50_ns'))} p99={fmt_ns(cb.get('p99_ns'))}")
+    a = r.get("arena")
+    if a:
+        out.append(f"arena: {fmt_bytes(a['bytes'])}, pages used {a['pages_total'] - a['pages_free']}/{a['pages_total']}"
+                   f", slab pages {a['slab_pages']} ({a['slab_pages_rcu_pending']} waiting for a grace period), "
+                   f"slab objects {a['slab_objects']}, cpusets {a['number_of_cpusets']}")
+    rss = r.get("rss")
+    if rss:
+        out.append(f"rss: orchestrator {fmt_bytes(rss['orchestrator_bytes'])}, workers {fmt_bytes(rss['workers_bytes'])}"
+                   f", largest total {fmt_bytes(rss['max_total_bytes'])}")
+    out += ["", "workers:", f"  {'#':>3} {'role':6} {'pid':>8} {'cpu':>4} {'cpus_seen':10} {'ops':>13} {'ns/op':>8} "
+            f"{'near_miss':>10} {'viol':>5} alive"]
+    for w in r["workers"]:
+        nspo = w.get("ns_per_op")
+        out.append(f"  {w.get('worker', '?'):>3} {w['role']:6} {w['pid']:>8} {w['cpu']:>4} "
+                   f"{','.join(map(str, w['cpus_seen'])):10} {w['ops']:>13,} {'-' if nspo is None else f'{nspo:.1f}':>8} "
+                   f"{w.get('near_misses', 0):>10,} {w.get('violations', 0):>5} {'yes' if w.get('alive', True) else 'NO'}")
+    out += ["", "stalls:"] + ([f"  t={s['t_s']:.3f}s worker={s['worker']} cpu={s['cpu']} held gp {s['gp']} for "
+                               f"{s['duration_s']:.3f}s" for s in r.get("stalls", [])] or ["  none"])
+    out += ["events:"] + ([f"  t={e['t_s']:.3f}s {e['what']}" for e in r.get("events", [])] or ["  none"])
+    series = r.get("series") or []
+    if series:
+        rates = [e["ops_per_s"] for e in series]
+        out.append(f"series: {len(series)} samples, t={series[0]['t_s']:.1f}..{series[-1]['t_s']:.1f}s, reader ops/s "
+                   f"min={min(rates):,.0f} max={max(rates):,.0f}")
+    lat = r.get("op_latency")
+    if lat:
+        out += ["", f"op latency (readers, sampled): p50={fmt_ns(lat['p50_ns'])} p99={fmt_ns(lat['p99_ns'])}"]
+        out += hist_bars(lat["hist"])
+    if "hist" in gp:
+        out += ["", "grace-period latency:"] + hist_bars(gp["hist"])
+    if "pipe_hist" in r:
+        out += ["", "pipe count (grace periods since an object seen was retired; only 0 and 1 are legal):"]
+        last = len(r["pipe_hist"]) - 1   # the last bucket also counts everything older
+        out += hist_bars(r["pipe_hist"], lambda b: f"{b}+" if b == last else str(b))
+    return "\n".join(out)
+
+
+def render_scaling(runs: list[dict]) -> str:
+    """Several runs side by side: reader ops/s against readers, per scheme and flavor."""
+    out = ["== scaling ==", f"  {'scheme / rcu / workload':40} {'readers':>7} {'writers':>7} {'ops/s':>14} verdict"]
+    for r in sorted(runs, key=lambda r: (title(r), r["config"].get("readers") or 0)):
+        c = r["config"]
+        out.append(f"  {title(r):40} {c.get('readers')!s:>7} {c.get('writers')!s:>7} {r['ops_per_s']:>14,.0f} "
+                   f"{r['verdict']}")
+    return "\n".join(out)
