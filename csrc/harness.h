@@ -535,6 +535,12 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
  * read_fn: static inline void read_fn(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap,
  *                                     const int flavor, const int checks)
  */
+#ifdef HARNESS_USER_SCHEME
+/* A scheme file (`soak --scheme-file`) defines exactly this symbol; declared here so that a definition of
+ * another type is a compile error in that file. registry.c puts it first in the scheme table. */
+extern const struct harness_scheme harness_user_scheme;
+#endif
+
 #define HARNESS_SCHEME(sym, read_fn, ...)                                                                   \
     H_DEFINE_CHUNKS_F(sym, read_fn, 0)                                                                      \
     H_DEFINE_CHUNKS_F(sym, read_fn, 1)                                                                      \

@@ -1,5 +1,6 @@
 """Command line: `python -m harness list | soak`. Exit status: 0 no violation, 1 any violation, 2 bad
-arguments or environment (one line, no traceback, nothing left behind), 130 interrupted."""
+arguments or environment (one line, or a scheme file's compiler messages; no traceback, nothing left
+behind), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import signal
 import sys
 from typing import Sequence
 
-from harness.config import Config, ConfigError, parse_cpu_list, parse_duration
-from harness.core import BUILTIN, FLAVORS, WORKLOADS
+from harness.config import DEFAULT_SCHEME, Config, ConfigError, parse_cpu_list, parse_duration
+from harness.core import FLAVORS, WORKLOADS, Core, core_for
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 
@@ -36,9 +37,13 @@ def _int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="schemes (busted ones marked) and workloads")
+    ls = sub.add_parser("list", help="schemes (busted ones marked) and workloads")
+    ls.add_argument("--scheme-file", default=None, help="also list the scheme this C file defines")
     s = sub.add_parser("soak", help="an affinity-pinned stress run")
-    s.add_argument("--scheme", default="rcu-typesafe")
+    s.add_argument("--scheme", default=None,
+                   help=f"default: the --scheme-file's scheme if one is given, else {DEFAULT_SCHEME}")
+    s.add_argument("--scheme-file", default=None,
+                   help="a C file defining harness_user_scheme (see harness.h): compiled, cached, run like a built-in")
     s.add_argument("--rcu", default="qsbr", help=f"RCU flavor: {', '.join(FLAVORS)}")
     s.add_argument("--workload", default="alloc", help=f"one of {', '.join(WORKLOADS)}")
     s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
@@ -55,10 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_list() -> int:
-    for sc in BUILTIN.schemes:
+def cmd_list(core: Core) -> int:
+    for sc in core.schemes:
         mark = "busted" if sc.busted else ("unsafe" if sc.unsafe else "correct")
-        print(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}")
+        origin = " (scheme file)" if sc is core.user else ""
+        print(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}{origin}")
     for w in WORKLOADS:
         print(f"workload {w:28s} {'':8s} {WORKLOAD_HELP[w]}")
     return 0
@@ -82,7 +88,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
     config = Config(scheme=args.scheme, rcu=args.rcu, workload=args.workload,
                     cpus=None if args.cpus is None else parse_cpu_list(args.cpus), readers=args.readers,
                     writers=args.writers, duration=parse_duration(args.duration), seed=args.seed, checks=not args.no_checks,
-                    until_violation=args.until_violation, oversubscribe=args.oversubscribe)
+                    until_violation=args.until_violation, oversubscribe=args.oversubscribe, scheme_file=args.scheme_file)
     interrupted = False
 
     def on_term(signum: int, frame: object) -> None:
@@ -124,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "list":
-            return cmd_list()
+            return cmd_list(core_for(args.scheme_file))
         return cmd_soak(args)
     except (ConfigError, WorkerFailed) as e:
         print(f"error: {e}", file=sys.stderr)
