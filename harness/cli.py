@@ -111,11 +111,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(rep, f, indent=1)
-    kinds = ", ".join(f"{k}={v}" for k, v in rep["violations_by_kind"].items() if v) or "none"  # type: ignore[union-attr]
-    gp = rep["gp"]
-    print(f"{rep['verdict']}: violations={rep['violations']} ({kinds}) ops={rep['ops']} "
-          f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
-          f"gp_p50={(gp['p50_ns'] or 0) / 1e3:.1f}us gp_p99={(gp['p99_ns'] or 0) / 1e3:.1f}us")  # type: ignore[index]
+    print(result.verdict_line())
     if rep["first_violation"]:
         print(f"first violation: {rep['first_violation']}")
     for e in rep["events"]:  # type: ignore[union-attr]
