@@ -175,6 +175,7 @@ const char *h_scheme_name(int i);
 const char *h_scheme_summary(int i);
 int h_scheme_flags(int i);            /* H_SCHEME_* bits, see harness.h */
 const char *h_scheme_expected(int i); /* busted schemes: comma-separated violation kinds they must trigger */
+const char *h_scheme_missing(int i);  /* the first required ops-table field left unset ("name", ...), or NULL */
 const char *h_violation_name(int kind);
 const char *h_counter_name(int i);
 const char *h_event_name(int kind);

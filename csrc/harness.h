@@ -10,22 +10,48 @@
  * holds arena offsets (h_off), never pointers; h_ptr()/h_offset() convert with this process's base.
  *
  * A scheme is a `struct harness_scheme` (the ops table, like rcutorture's rcu_torture_ops) made with
- * HARNESS_SCHEME(). It supplies:
- *   read     static inline reader fastpath: fill *snap with the serial and mems_allowed of a cpuset that
- *            was attached to `task` at some instant during the call. Compiled into a specialised loop per
- *            (RCU flavor, checks on/off, workload), so it costs what it would cost inline.
- *   attach   publish cpuset `cs` as task->cpuset (called with the cpuset mutex held, like cpuset_attach).
- *   destroy  `cs` is attached to no task any more: free it by the scheme's rules.
+ * HARNESS_SCHEME(). The built-in schemes (in csrc/schemes/) use this header and nothing else; so does a
+ * scheme file of your own, which defines exactly one table named harness_user_scheme:
+ *
+ *     #include "harness.h"
+ *     static inline void my_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap,
+ *                                const int flavor, const int checks) { ... }
+ *     HARNESS_SCHEME(harness_user_scheme, my_read, .name = "my-scheme", .summary = "...",
+ *                    .flags = H_SCHEME_RCU_READER, .slab_mode = H_SLAB_TYPESAFE_BY_RCU,
+ *                    .attach = h_publish, .destroy = h_cpuset_free);
+ *
+ * and runs with `python -m harness soak --scheme-file my_scheme.c` (see README, "Bring your own scheme").
+ *
+ * The ops table (required: name, read, attach, destroy):
+ *   read     static inline reader fastpath (the 2nd argument of HARNESS_SCHEME): fill *snap, through
+ *            h_cpuset_read(), with the serial and mems_allowed of a cpuset that was attached to `task` at
+ *            some instant during the call; retry as often as you need. `flavor` (H_FLAVOR_QSBR/MB/MEMBARRIER)
+ *            and `checks` (oracles on) are compile-time constants: pass them on to the primitives. It is
+ *            compiled into a specialised loop per (RCU flavor, checks on/off, workload), so it costs what
+ *            it would cost inline.
+ *   attach   writer: publish cpuset `cs` as task->cpuset (called with the cpuset mutex held, like
+ *            cpuset_attach). `cs` is fully initialised; the old cpuset is still task->cpuset on entry.
+ *   destroy  writer: `cs` is attached to no task any more: free it by the scheme's rules (h_cpuset_free at
+ *            once, h_cpuset_free_rcu after a grace period, or drop a reference).
  *   create   optional: allocate and initialise a cpuset (default h_cpuset_create).
  *   synchronize, call_rcu   optional: grace-period primitives (default: the arena's RCU).
- * and claims: which slab mode it needs (H_SLAB_PLAIN or H_SLAB_TYPESAFE_BY_RCU) and flags (busted, uses
- * RCU readers). A busted scheme also names the violation kinds it must trigger.
+ * The claims, which the engine acts on:
+ *   slab_mode  H_SLAB_PLAIN (an empty slab page goes back to the page allocator at once) or
+ *              H_SLAB_TYPESAFE_BY_RCU (objects are reused at once, pages only after a grace period).
+ *   flags      H_SCHEME_RCU_READER (readers use RCU read-side critical sections), H_SCHEME_REFCOUNT (a
+ *              cpuset is freed by whoever drops its last reference: h_cpuset_free leaves the count alone),
+ *              H_SCHEME_BUSTED (a planted bug; `expected` names the violation kinds it must trigger),
+ *              H_SCHEME_UNSAFE (no synchronisation: a throughput reference).
  *
- * Primitives a reader may call: h_rcu_read_lock/unlock, rcu_dereference, h_cpuset_read (the only way to
- * read a cpuset's fields: it is where the memory-safety oracles look), h_read_delay (the race amplifier:
- * call it where your race window is), h_near_miss (count a retry), task_lock/unlock, read_seqcount_*,
- * h_ref_inc_not_zero/h_ref_put. Writers may call h_cpuset_create/h_cpuset_alloc/h_cpuset_init,
- * h_cpuset_free, h_cpuset_free_rcu, h_synchronize_rcu, h_call_rcu, write_seqcount_*, h_writer_delay.
+ * Shared data holds arena offsets: h_ptr(ctx, off) -> pointer, h_offset(ctx, p) -> offset. Ordering:
+ * READ_ONCE/WRITE_ONCE, smp_load_acquire/smp_store_release, smp_rmb/smp_wmb/smp_mb, rcu_dereference,
+ * rcu_assign_pointer (atomics.h; h_publish is rcu_assign_pointer of task->cpuset).
+ * Primitives a reader may call: h_rcu_read_lock/unlock(ctx, flavor), rcu_dereference, h_cpuset_read (the
+ * only way to read a cpuset's fields: it is where the memory-safety oracles look), h_read_delay (the race
+ * amplifier: call it where your race window is), h_near_miss (count a retry), task_lock/unlock,
+ * read_seqcount_begin/retry, h_ref_inc_not_zero/h_ref_put. Writers may call h_cpuset_create,
+ * h_cpuset_alloc/h_cpuset_init, h_cpuset_free, h_cpuset_free_rcu, h_synchronize_rcu, h_call_rcu,
+ * write_seqcount_begin/end, task_lock/unlock, h_writer_delay. Each is documented where it is defined below.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -556,6 +582,12 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
  * read_fn: static inline void read_fn(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap,
  *                                     const int flavor, const int checks)
  */
+#ifdef HARNESS_USER_SCHEME
+/* A scheme file (`soak --scheme-file`) defines exactly this symbol; declared here so that a definition of
+ * another type is a compile error in that file. registry.c puts it first in the scheme table. */
+extern const struct harness_scheme harness_user_scheme;
+#endif
+
 #define HARNESS_SCHEME(sym, read_fn, ...)                                                                   \
     H_DEFINE_CHUNKS_F(sym, read_fn, 0)                                                                      \
     H_DEFINE_CHUNKS_F(sym, read_fn, 1)                                                                      \

@@ -10,9 +10,6 @@
 #define DECLARE(s) extern const struct harness_scheme s;
 #define ADDRESS(s) &s,
 SCHEMES(DECLARE)
-#ifdef HARNESS_USER_SCHEME
-extern const struct harness_scheme harness_user_scheme;   /* a user's scheme file, built by harness.userscheme */
-#endif
 
 static const struct harness_scheme *const builtin[] = {
 #ifdef HARNESS_USER_SCHEME
@@ -40,6 +37,20 @@ __attribute__((constructor)) static void fill_defaults(void)
 const struct harness_scheme *h_scheme(int i) { return &table[i]; }
 int h_scheme_count(void) { return NSCHEMES; }
 const char *h_scheme_name(int i) { return table[i].name; }
-const char *h_scheme_summary(int i) { return table[i].summary; }
+const char *h_scheme_summary(int i) { return table[i].summary ? table[i].summary : ""; }
 int h_scheme_flags(int i) { return table[i].flags; }
 const char *h_scheme_expected(int i) { return table[i].expected ? table[i].expected : ""; }
+
+const char *h_scheme_missing(int i)
+{
+    const struct harness_scheme *s = &table[i];
+    if (!s->name)
+        return "name";
+    if (!s->chunk[0][0][0])
+        return "chunk (the reader loops HARNESS_SCHEME() defines)";
+    if (!s->attach)
+        return "attach";
+    if (!s->destroy)
+        return "destroy";
+    return NULL;
+}

@@ -44,12 +44,12 @@ def make_ffi(module: str, root: Path, sources: list[Path], macros: list[tuple[st
     return ffi
 
 
-def _builtin() -> FFI:
+def builtin_ffi() -> FFI:
+    """harness._core, for setup.py (cffi_modules calls it); a function, so that importing this module for a
+    run-time build does not parse anything."""
     root = Path("csrc")   # setup.py runs from the project root; setuptools wants relative source paths
     return make_ffi("harness._core", root, [p for p in engine_sources(root)], [])
 
 
-ffibuilder = _builtin()
-
 if __name__ == "__main__":
-    ffibuilder.compile(verbose=True)
+    builtin_ffi().compile(verbose=True)

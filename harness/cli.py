@@ -1,5 +1,6 @@
 """Command line: `python -m harness list | soak | report`. Exit status: 0 no violation, 1 any violation, 2 bad
-arguments or environment (one line, no traceback, nothing left behind), 130 interrupted."""
+arguments or environment (one line, or a scheme file's compiler messages; no traceback, nothing left
+behind), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import signal
 import sys
 from typing import Sequence
 
-from harness.config import Config, ConfigError, parse_cpu_list, parse_duration
-from harness.core import BUILTIN, FLAVORS, WORKLOADS
+from harness.config import DEFAULT_SCHEME, Config, ConfigError, parse_cpu_list, parse_duration
+from harness.core import FLAVORS, WORKLOADS, Core, core_for
 from harness.faults import KINDS
 from harness.monitor import Monitor
 from harness.report_text import ReportError, load_runs, render, render_scaling
@@ -40,9 +41,13 @@ def _int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="schemes (busted ones marked) and workloads")
+    ls = sub.add_parser("list", help="schemes (busted ones marked) and workloads")
+    ls.add_argument("--scheme-file", default=None, help="also list the scheme this C file defines")
     s = sub.add_parser("soak", help="an affinity-pinned stress run")
-    s.add_argument("--scheme", default="rcu-typesafe")
+    s.add_argument("--scheme", default=None,
+                   help=f"default: the --scheme-file's scheme if one is given, else {DEFAULT_SCHEME}")
+    s.add_argument("--scheme-file", default=None,
+                   help="a C file defining harness_user_scheme (see harness.h): compiled, cached, run like a built-in")
     s.add_argument("--rcu", default="qsbr", help=f"RCU flavor: {', '.join(FLAVORS)}")
     s.add_argument("--workload", default="alloc", help=f"one of {', '.join(WORKLOADS)}")
     s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
@@ -69,10 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_list() -> int:
-    for sc in BUILTIN.schemes:
+def cmd_list(core: Core) -> int:
+    for sc in core.schemes:
         mark = "busted" if sc.busted else ("unsafe" if sc.unsafe else "correct")
-        print(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}")
+        origin = " (scheme file)" if sc is core.user else ""
+        print(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}{origin}")
     for w in WORKLOADS:
         print(f"workload {w:28s} {'':8s} {WORKLOAD_HELP[w]}")
     return 0
@@ -97,7 +103,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     until_violation=args.until_violation, oversubscribe=args.oversubscribe,
                     shuffle_s=None if args.shuffle is None else parse_duration(args.shuffle),
                     stutter_on_s=stutter_on, stutter_off_s=stutter_off,
-                    stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject)
+                    stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
+                    scheme_file=args.scheme_file)
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")
@@ -128,11 +135,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(rep, f, indent=1)
-    kinds = ", ".join(f"{k}={v}" for k, v in rep["violations_by_kind"].items() if v) or "none"  # type: ignore[union-attr]
-    gp = rep["gp"]
-    print(f"{rep['verdict']}: violations={rep['violations']} ({kinds}) ops={rep['ops']} "
-          f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
-          f"gp_p50={(gp['p50_ns'] or 0) / 1e3:.1f}us gp_p99={(gp['p99_ns'] or 0) / 1e3:.1f}us")  # type: ignore[index]
+    print(result.verdict_line())
     if rep["first_violation"]:
         print(f"first violation: {rep['first_violation']}")
     for c in rep["crashes"]:  # type: ignore[union-attr]
@@ -178,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "list":
-            return cmd_list()
+            return cmd_list(core_for(args.scheme_file))
         if args.command == "report":
             return cmd_report(args)
         return cmd_soak(args)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shlex
 from dataclasses import asdict, dataclass, field, fields
 
 from harness.core import FLAVORS, WORKLOADS, BUILTIN, Core
@@ -13,7 +14,8 @@ from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
 
 
 class ConfigError(ValueError):
-    """Bad input: the command line prints str(error) on one line and exits 2."""
+    """Bad input: the command line prints str(error) and exits 2. One line, except a scheme file that does not
+    compile: then the compiler's own lines follow."""
 
 
 def allowed_cpus() -> list[int]:
@@ -47,11 +49,14 @@ def parse_duration(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
+DEFAULT_SCHEME = "rcu-typesafe"
+
+
 @dataclass
 class Config:
     """One stress run. None means "from the machine": all allowed CPUs, one writer, the rest readers."""
 
-    scheme: str = "rcu-typesafe"
+    scheme: str | None = None         # None: the scheme file's scheme if there is one, else DEFAULT_SCHEME
     rcu: str = "qsbr"
     workload: str = "alloc"
     cpus: list[int] | None = None
@@ -74,11 +79,13 @@ class Config:
     stutter_on_s: float | None = None  # amplifier: run this long, then all pause stutter_off_s together;
     stutter_off_s: float | None = None  # None: 5 s / 0.5 s in torture runs, off otherwise
     inject: list[str] = field(default_factory=list)   # faults, KIND[@AT][:FOR] (harness/faults.py)
-    scheme_file: str | None = None
+    scheme_file: str | None = None    # a C file defining harness_user_scheme (see harness.h)
 
     def resolved(self, core: Core = BUILTIN) -> "Config":
         """A copy with every default filled in from the machine, validated. Raises ConfigError."""
         c = Config(**{f.name: getattr(self, f.name) for f in fields(self)})
+        if c.scheme is None:
+            c.scheme = core.user.name if core.user else DEFAULT_SCHEME
         if core.scheme(c.scheme) is None:
             names = ", ".join(s.name for s in core.schemes)
             raise ConfigError(f"unknown scheme {c.scheme!r} (known: {names})")
@@ -175,7 +182,7 @@ class Config:
             parts.append(f"--stall-bound {self.stall_ms}ms")
         parts.extend(f"--inject {f.spec}" for f in self.faults)
         if self.scheme_file:
-            parts.append(f"--scheme-file {self.scheme_file}")
+            parts.append(f"--scheme-file {shlex.quote(self.scheme_file)}")
         return " ".join(parts)
 
 

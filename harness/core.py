@@ -40,7 +40,7 @@ class SchemeInfo:
 class Core:
     """One loaded build of the engine: the built-in one, or one that also holds a user's scheme."""
 
-    def __init__(self, module: ModuleType) -> None:
+    def __init__(self, module: ModuleType, user: bool = False) -> None:
         self.module = module
         self.ffi = module.ffi
         self.lib = module.lib
@@ -53,6 +53,7 @@ class Core:
         ]
         self.violation_names = [s(lib.h_violation_name(k)).decode() for k in range(lib.H_NVIOLATIONS)]
         self.counter_names = [s(lib.h_counter_name(k)).decode() for k in range(lib.H_NCOUNTERS)]
+        self.user = self.schemes[0] if user else None   # a scheme file's scheme comes first in the table
 
     def scheme(self, name: str) -> SchemeInfo | None:
         return next((sc for sc in self.schemes if sc.name == name), None)
@@ -65,3 +66,11 @@ class Core:
 
 
 BUILTIN = Core(_core)
+
+
+def core_for(scheme_file: str | None) -> Core:
+    """The built-in core, or the build that adds a scheme file's scheme (compiled on first use, then cached)."""
+    if not scheme_file:
+        return BUILTIN
+    from harness.userscheme import load_scheme_file   # the cffi compiler side: imported only for a file
+    return load_scheme_file(scheme_file)

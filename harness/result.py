@@ -109,6 +109,23 @@ class Result:
     def violations(self) -> int:
         return int(self.report["violations"])  # type: ignore[arg-type]
 
+    def verdict_line(self) -> str:
+        rep = self.report
+        kinds = ", ".join(f"{k}={v}" for k, v in rep["violations_by_kind"].items() if v) or "none"  # type: ignore[union-attr]
+        gp = rep["gp"]
+        return (f"{rep['verdict']}: violations={rep['violations']} ({kinds}) ops={rep['ops']} "
+                f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
+                f"gp_p50={(gp['p50_ns'] or 0) / 1e3:.1f}us gp_p99={(gp['p99_ns'] or 0) / 1e3:.1f}us")  # type: ignore[index]
+
+    def flight_excerpt(self, n: int = 20) -> list[str]:
+        """The last n flight-recorder events (every worker's, by time) up to the first violation."""
+        first = self.report["first_violation"]
+        if not first:
+            return []
+        events = [e for e in self.report["flight_recorder"] if e["t_s"] <= first["t_s"]]  # type: ignore
+        return [f"t={e['t_s']:.6f}s worker {e['worker']} cpu {e['cpu']} {e['event']} a={e['a']} b={e['b']}"
+                for e in events[-n:]]
+
     @classmethod
     def collect(cls, s: Session, status: str = "completed", series: list[dict[str, object]] | None = None) -> "Result":
         snap = Snapshot.take(s)

@@ -15,7 +15,7 @@ from typing import Callable
 import psutil
 
 from harness.config import Config, ConfigError
-from harness.core import BUILTIN, FLAVORS, WORKLOADS, Core
+from harness.core import FLAVORS, WORKLOADS, Core, core_for
 from harness.faults import FaultPlan
 
 ROLE_READER, ROLE_WRITER = 0, 1
@@ -64,8 +64,9 @@ def _worker_entry(core: Core, fd: int, worker: int, role: int, cpu: int, parent:
 class Session:
     """Workers up and pinned, waiting for rounds. Use as a context manager; close() always cleans up."""
 
-    def __init__(self, config: Config, core: Core = BUILTIN) -> None:
-        self.core = core
+    def __init__(self, config: Config, core: Core | None = None) -> None:
+        """core: what to run on; by default the built-in one, or the build with config.scheme_file."""
+        self.core = core = core or core_for(config.scheme_file)
         self.config = config.resolved(core)
         self.scheme = core.scheme(self.config.scheme)
         self.events: list[WorkerEvent] = []

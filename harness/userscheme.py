@@ -1,0 +1,133 @@
+"""A user's scheme file: compiled with the engine at run time, cached by content hash, loaded as a Core whose
+scheme 0 is the user's `harness_user_scheme`."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import shlex
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+import cffi
+
+from harness._build import COMPILE_ARGS, csrc_dir, engine_sources, make_ffi
+from harness.config import ConfigError
+from harness.core import Core
+
+SYMBOL = "harness_user_scheme"
+MACROS: list[tuple[str, str | None]] = [("HARNESS_USER_SCHEME", None)]
+HOW_TO = (f'define it with HARNESS_SCHEME({SYMBOL}, my_read, .name = "my-scheme", .attach = ..., '
+          f'.destroy = ...) (see harness.h)')
+
+_loaded: dict[str, Core] = {}   # by content hash: one import per build per process
+
+
+def cache_dir() -> Path:
+    """$HARNESS_CACHE_DIR, else $XDG_CACHE_HOME/cpuset-rcu-harness, else ~/.cache/cpuset-rcu-harness."""
+    if os.environ.get("HARNESS_CACHE_DIR"):
+        return Path(os.environ["HARNESS_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cpuset-rcu-harness"
+
+
+def load_scheme_file(path: str | os.PathLike[str]) -> Core:
+    """Compile (or find in the cache) the engine with the scheme file at `path`. Raises ConfigError with the
+    compiler's own messages, or naming what is missing."""
+    user = Path(path)
+    if not user.is_file():
+        raise ConfigError(f"{path}: no such scheme file")
+    root = csrc_dir()
+    digest = _digest(user, root)
+    if digest in _loaded:
+        return _loaded[digest]
+    module = f"_harness_user_{digest[:16]}"
+    out = cache_dir()
+    built = out / f"{module}.so"
+    if not built.is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:   # removed whatever happens
+            _preflight(user, root, Path(tmp))
+            ffi = make_ffi(module, root, [user.resolve(), *engine_sources(root)], MACROS)
+            so = _compile_quietly(ffi, user, tmp)
+            os.replace(so, built)   # atomic: a concurrent run sees no build or a whole one
+    mod = _import(module, built)
+    missing = mod.lib.h_scheme_missing(0)
+    if missing != mod.ffi.NULL:
+        raise ConfigError(f"{path}: {SYMBOL} does not set .{mod.ffi.string(missing).decode()}: {HOW_TO}")
+    core = Core(mod, user=True)
+    assert core.user is not None
+    if sum(s.name == core.user.name for s in core.schemes) > 1:
+        raise ConfigError(f"{path}: scheme name {core.user.name!r} is a built-in scheme's: choose another .name")
+    _loaded[digest] = core
+    return core
+
+
+def _digest(user: Path, root: Path) -> str:
+    """Everything the build depends on: the user's file, every engine source and header, the compile
+    arguments, the cffi version and the Python extension ABI."""
+    h = hashlib.sha256()
+    files = [user, *engine_sources(root), *sorted(root.glob("*.h"))]
+    parts = [f.read_bytes() for f in files] + [
+        repr((COMPILE_ARGS, MACROS, cffi.__version__, sysconfig.get_config_var("EXT_SUFFIX"))).encode()]
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def _compiler() -> list[str]:
+    return shlex.split(sysconfig.get_config_var("CC") or "cc")
+
+
+def _preflight(user: Path, root: Path, tmp: Path) -> None:
+    """The user's file alone, with the engine's flags, linked into a throwaway shared object that must define
+    harness_user_scheme: the compiler's messages are about the user's lines only, and come in a second."""
+    obj, so = tmp / "check.o", tmp / "check.so"
+    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", "-DHARNESS_USER_SCHEME", f"-I{root}"]
+    p = subprocess.run([*cc, "-c", str(user), "-o", str(obj)], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise ConfigError(f"{user}: compile failed:\n{(p.stdout + p.stderr).rstrip()}")
+    if p.stderr:
+        sys.stderr.write(p.stderr)   # warnings: the build goes on, as a compiler's would
+    p = subprocess.run([*_compiler(), "-shared", str(obj), "-o", str(so), f"-Wl,--require-defined={SYMBOL}"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        if SYMBOL in p.stderr:
+            raise ConfigError(f"{user}: does not define {SYMBOL}: {HOW_TO}")
+        raise ConfigError(f"{user}: link failed:\n{(p.stdout + p.stderr).rstrip()}")
+
+
+def _compile_quietly(ffi: cffi.FFI, user: Path, tmp: str) -> str:
+    """ffi.compile with the compiler's output (it writes to our file descriptors) kept, shown only on failure."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            return ffi.compile(tmpdir=tmp)
+        except cffi.VerificationError as e:
+            failure = e
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        log.seek(0)
+        raise ConfigError(f"{user}: compile failed:\n{log.read().rstrip()}\n{failure}")
+
+
+def _import(module: str, built: Path) -> ModuleType:
+    loader = importlib.machinery.ExtensionFileLoader(module, str(built))
+    spec = importlib.util.spec_from_file_location(module, built, loader=loader)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
