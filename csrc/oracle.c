@@ -30,6 +30,7 @@ static const char *const counter_names[H_NCOUNTERS] = {
     [H_C_LOOP_NS] = "loop_ns",
     [H_C_BEST_WINDOW_PS] = "best_window_ps_per_op",
     [H_C_PAUSED_NS] = "paused_ns",
+    [H_C_THROTTLED_NS] = "throttled_ns",
 };
 
 static const char *const event_names[] = {

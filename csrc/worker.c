@@ -373,6 +373,25 @@ static void pace(struct h_ctx *ctx, uint64_t *next)
         cpu_relax();
 }
 
+/*
+ * Back-pressure: when the reclaimer falls behind (it is one thread, and on an oversubscribed machine it may
+ * wait long for a CPU), retired cpusets pin slab pages until the arena runs dry. Like a kernel that cannot
+ * free memory as fast as it is asked to, the writer then waits for the callback backlog to drain. Returns
+ * the ns it waited.
+ */
+static uint64_t throttle(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    uint64_t limit = a->npages / 8 > 64 ? a->npages / 8 : 64, t0 = 0;
+    while (READ_ONCE(a->cb_queued) - READ_ONCE(a->cb_done) > limit && !READ_ONCE(a->stop.v)) {
+        if (!t0)
+            t0 = h_now_ns();
+        struct timespec ts = { 0, 100000 };
+        nanosleep(&ts, NULL);
+    }
+    return t0 ? h_now_ns() - t0 : 0;
+}
+
 static void run_writer(struct h_ctx *ctx)
 {
     struct h_arena *a = ctx->arena;
@@ -381,6 +400,7 @@ static void run_writer(struct h_ctx *ctx)
     uint64_t ops = s->counters[H_C_OPS], t_start = h_now_ns(), next = t_start, paused = 0;
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
     while (!READ_ONCE(a->stop.v)) {
+        s->counters[H_C_THROTTLED_NS] += throttle(ctx);
         ctx->chunk_ns = h_now_ns() - run_start;
         writer_step(ctx);
         WRITE_ONCE(s->counters[H_C_OPS], ++ops);

@@ -138,13 +138,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
     print(result.verdict_line())
     if rep["first_violation"]:
         print(f"first violation: {rep['first_violation']}")
-    for c in rep["crashes"]:  # type: ignore[union-attr]
-        print(f"crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}")
-    for st in rep["stalls"]:  # type: ignore[union-attr]
-        print(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
-              f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s")
-    for e in rep["events"]:  # type: ignore[union-attr]
-        print(f"event: {e['what']}")
+    for line in result.incident_lines():
+        print(line)
     print(f"reproduce: {rep['command']}")
     if interrupted:
         return 130

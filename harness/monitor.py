@@ -41,12 +41,12 @@ def status_line(e: dict) -> str:
             f"rss={(e['rss_orchestrator_bytes'] + e['rss_workers_bytes']) / MIB:.1f}MiB")
 
 
-def live_view(e: dict, roles: list[str], cpus: list[int]) -> Group:
+def live_view(e: dict, roles: list[str]) -> Group:
     """The rich display: one row per worker, then the global status line."""
     t = Table(title=f"t={e['t_s']:.1f}s", title_justify="left")
     for col in ("worker", "role", "cpu", "ops/s", "ops", "near misses"):
         t.add_column(col, justify="left" if col == "role" else "right")
-    for w, (role, cpu) in enumerate(zip(roles, cpus)):
+    for w, (role, cpu) in enumerate(zip(roles, e["worker_cpus"])):
         t.add_row(str(w), role, str(cpu), f"{e['worker_ops_per_s'][w]:,.0f}", f"{e['worker_ops'][w]:,}",
                   f"{e['worker_near_misses'][w]:,}")
     style = "bold red" if e["violations"] else ("yellow" if e["stalls"] else "green")
@@ -64,7 +64,6 @@ class Monitor:
         self._pids = [p.pid for p in s.procs]
         snap = Snapshot.take(s)
         self._roles = ["reader" if r else "writer" for r in snap.readers]
-        self._cpus = [int(c) for c in snap.cpus]
         self._last_t = snap.t_s
         self._last_ops = snap.counter(s, "ops").astype(np.int64)
         self._live = Live(console=console, auto_refresh=False) if mode == "live" else None
@@ -93,6 +92,7 @@ class Monitor:
             "ops": int(ops[readers].sum()),
             "ops_per_s": float(rates[readers].sum()),
             "worker_ops": ops.tolist(),
+            "worker_cpus": snap.cpus.tolist(),   # where each worker is now: a shuffle moves them
             "worker_ops_per_s": rates.tolist(),
             "worker_near_misses": near.tolist(),
             "near_misses": int(near[readers].sum()),
@@ -113,6 +113,6 @@ class Monitor:
     def __call__(self, s: Session) -> None:
         e = self.sample(s)
         if self._live:
-            self._live.update(live_view(e, self._roles, self._cpus), refresh=True)
+            self._live.update(live_view(e, self._roles), refresh=True)
         elif self.mode == "plain":
             print(status_line(e), flush=True)

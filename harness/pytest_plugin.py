@@ -72,7 +72,7 @@ def failure_report(result) -> str:  # type: ignore[no-untyped-def]
     lines = [f"harness: {result.verdict_line()}", f"first violation: {rep['first_violation']}",
              "flight recorder (every worker, by time) up to the first violation:",
              *(f"  {line}" for line in result.flight_excerpt()),
-             *(f"event: {e['what']}" for e in rep["events"]),
+             *result.incident_lines(),
              f"reproduce: {rep['command']}"]
     return "\n".join(lines)
 
@@ -99,7 +99,7 @@ def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
             result = harness.run(config)
         except ConfigError as e:
             pytest.fail(f"harness: {e}", pytrace=False)
-        if result.violations:
+        if result.report["verdict"] == "FAILURE":   # a violation, or a worker that crashed
             pytest.fail(failure_report(result), pytrace=False)
         return result
 

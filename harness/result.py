@@ -117,6 +117,15 @@ class Result:
                 f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
                 f"gp_p50={(gp['p50_ns'] or 0) / 1e3:.1f}us gp_p99={(gp['p99_ns'] or 0) / 1e3:.1f}us")  # type: ignore[index]
 
+    def incident_lines(self) -> list[str]:
+        """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure)."""
+        rep = self.report
+        return [*(f"!!! crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}"
+                  for c in rep["crashes"]),  # type: ignore[union-attr]
+                *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
+                  f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in rep["stalls"]),  # type: ignore
+                *(f"event: {e['what']}" for e in rep["events"])]  # type: ignore[union-attr]
+
     def flight_excerpt(self, n: int = 20) -> list[str]:
         """The last n flight-recorder events (every worker's, by time) up to the first violation."""
         first = self.report["first_violation"]

@@ -54,7 +54,7 @@ def test_crashing_worker_is_reported_with_its_signal_and_ends_the_run(tmp_path):
     p = subprocess.run([sys.executable, "-m", "harness", "soak", "--duration", "20", "--quiet", "--json", str(path),
                         "--inject", "worker-crash@0.2s"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert p.returncode == 1, p.stderr
-    assert "crash: worker 0" in p.stdout and "SIGSEGV" in p.stdout
+    assert "!!! crash: worker 0" in p.stdout and "SIGSEGV" in p.stdout
     rep = json.loads(path.read_text())
     assert rep["verdict"] == "FAILURE" and rep["crashes"][0]["how"] == "killed by SIGSEGV"
     assert rep["run_time_s"] < 10, "the run ends at the crash instead of running out its duration"

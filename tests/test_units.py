@@ -74,3 +74,11 @@ def test_membarrier_reaches_every_reader_process():
         assert st["forbidden_with_membarrier"] == 0
         s.run(duration=0.1)
         assert Result.collect(s).report["membarrier_selftest"] == st
+
+
+def test_arena_size_follows_the_readme_formula():
+    """README "Memory a run needs": arena_bytes = 913408 + roundup(64 P, 4096) + 1024 P, P = nodes x pages."""
+    for nodes, pages in ((1, 16), (4, 1024)):
+        rep = harness.run(Config(nodes=nodes, pages_per_node=pages, duration=0.05)).report
+        p = nodes * pages
+        assert rep["arena"]["bytes"] == 913408 + -(-64 * p // 4096) * 4096 + 1024 * p

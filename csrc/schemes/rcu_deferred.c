@@ -34,6 +34,7 @@ static void busted_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_c
 {
     head->kind = kind;
     head->queued_ns = h_now_ns();
+    atomic_inc_relaxed(&ctx->arena->cb_queued);   /* queued and run at once: pending stays 0 */
     busted_synchronize(ctx);
     h_rcu_invoke(ctx, head);
 }
