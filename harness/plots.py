@@ -32,7 +32,7 @@ def throughput(r: dict, path: str) -> str:
     for w, info in enumerate(r["workers"]):
         ax.plot(t, [e["worker_ops_per_s"][w] for e in series], marker=".", linewidth=1,
                 linestyle="-" if info["role"] == "reader" else "--",
-                label=f"worker {w} ({info['role']}, cpu {info['cpu']})")
+                label=f"worker {w} ({info['role']}, cpu {_cpus(info)})")
     if sum(w["role"] == "reader" for w in r["workers"]) > 1:
         ax.plot(t, [e["ops_per_s"] for e in series], color="black", linewidth=2, label="all readers")
     writers = any(w["role"] == "writer" for w in r["workers"])
@@ -127,3 +127,8 @@ def write_plots(runs: list[dict], outdir: str) -> list[str]:
     if len(runs) > 1:
         written.append(scaling(runs, os.path.join(outdir, "scaling.png")))
     return written
+
+
+def _cpus(worker: dict) -> str:
+    """Where a worker ran: its one CPU, or every CPU a shuffle gave it."""
+    return ",".join(str(c) for c in sorted(set(worker.get("cpus_assigned") or [worker["cpu"]])))
