@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 from typing import Sequence
@@ -14,7 +13,7 @@ from typing import Sequence
 from harness.config import DEFAULT_SCHEME, Config, ConfigError, parse_cpu_list, parse_duration
 from harness.core import FLAVORS, WORKLOADS, Core, core_for
 from harness.faults import KINDS
-from harness.monitor import Monitor
+from harness.monitor import Monitor, emit
 from harness.report_text import ReportError, load_runs, render, render_scaling
 from harness.result import Result
 from harness.session import Session, WorkerFailed
@@ -78,9 +77,9 @@ def cmd_list(core: Core) -> int:
     for sc in core.schemes:
         mark = "busted" if sc.busted else ("unsafe" if sc.unsafe else "correct")
         origin = " (scheme file)" if sc is core.user else ""
-        print(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}{origin}")
+        emit(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}{origin}")
     for w in WORKLOADS:
-        print(f"workload {w:28s} {'':8s} {WORKLOAD_HELP[w]}")
+        emit(f"workload {w:28s} {'':8s} {WORKLOAD_HELP[w]}")
     return 0
 
 
@@ -116,14 +115,13 @@ def cmd_soak(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_term)
     with Session(config) as s:
         c = s.config
-        print(f"start: scheme={c.scheme} rcu={c.rcu} workload={c.workload} cpus={c.cpus} readers={c.readers} "
-              f"writers={c.writers} duration={c.duration:g}s seed={c.seed} checks={'on' if c.checks else 'off'}")
+        emit("start: " + " ".join(f"{k}={v}" for k, v in c.to_dict().items()))   # every parameter
         if s.membarrier_selftest:
             st = s.membarrier_selftest
-            print(f"membarrier self-test: {st['forbidden_with_membarrier']} of {st['trials']} store-buffering trials "
+            emit(f"membarrier self-test: {st['forbidden_with_membarrier']} of {st['trials']} store-buffering trials "
                   f"forbidden with membarrier() (must be 0); {st['forbidden_with_compiler_barrier_only']} with a "
                   "compiler barrier only (the test's sensitivity here)")
-        print(f"reproduce: {c.command()}", flush=True)
+        emit(f"reproduce: {c.command()}")
         monitor = Monitor(s, "quiet" if args.quiet else "live" if sys.stdout.isatty() else "plain")
         try:
             with monitor:
@@ -135,26 +133,18 @@ def cmd_soak(args: argparse.Namespace) -> int:
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(rep, f, indent=1)
-    print(result.verdict_line())
+    emit(result.verdict_line())
     if rep["first_violation"]:
-        print(f"first violation: {rep['first_violation']}")
+        emit(f"first violation: {rep['first_violation']}")
     for line in result.incident_lines():
-        print(line)
-    print(f"reproduce: {rep['command']}")
+        emit(line)
+    emit(f"reproduce: {rep['command']}")
     if interrupted:
         return 130
     return 1 if rep["verdict"] == "FAILURE" else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    try:
-        return _report(args)
-    except BrokenPipeError:   # `report RUN.json | head`: stop quietly, like any filter
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _report(args: argparse.Namespace) -> int:
     runs = load_runs(args.path)
     if args.plot:
         try:
@@ -163,12 +153,12 @@ def _report(args: argparse.Namespace) -> int:
             if e.name != "matplotlib":
                 raise
             raise ReportError("--plot needs matplotlib: pip install 'cpuset-rcu-harness[plot]'") from None
-    print("\n\n".join(render(r) for r in runs))
+    emit("\n\n".join(render(r) for r in runs))
     if len(runs) > 1:
-        print("\n" + render_scaling(runs))
+        emit("\n" + render_scaling(runs))
     if args.plot:
         for path in write_plots(runs, args.plot):
-            print(f"wrote {path}")
+            emit(f"wrote {path}")
     return 0
 
 

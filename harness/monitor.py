@@ -4,6 +4,7 @@ that entry is shown as a status line (plain), a live table (rich, on a terminal)
 from __future__ import annotations
 
 import os
+import sys
 from typing import Literal
 
 import numpy as np
@@ -18,6 +19,15 @@ from harness.session import Session
 
 Mode = Literal["live", "plain", "quiet"]
 MIB = 1 << 20
+
+
+def emit(text: str) -> None:
+    """print for the command line: a reader that went away (`soak | head`) silences the rest of the output,
+    it does not end the run, lose its report or change its exit status."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def rss_bytes(pids: list[int]) -> int:
@@ -115,4 +125,4 @@ class Monitor:
         if self._live:
             self._live.update(live_view(e, self._roles), refresh=True)
         elif self.mode == "plain":
-            print(status_line(e), flush=True)
+            emit(status_line(e))

@@ -83,3 +83,15 @@ def test_orchestrator_sigkill_leaves_nothing():
     p.wait(10)
     gone, alive = psutil.wait_procs(workers, timeout=3)
     assert not alive
+
+
+def test_output_reader_leaving_does_not_end_the_run(tmp_path):
+    """`soak | head -1`: the rest of the output is dropped, the run finishes, writes its report, exits 0."""
+    path = tmp_path / "r.json"
+    p = subprocess.Popen([sys.executable, "-m", "harness", "soak", "--duration", "0.5", "--interval", "0.05",
+                          "--json", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("start:")
+    p.stdout.close()
+    assert p.wait(60) == 0
+    assert "Traceback" not in p.stderr.read()
+    assert json.loads(path.read_text())["verdict"] == "SUCCESS"
