@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 from anchors import REFERENCE_FOR
-from measure import NCPUS
+from measure import NCPUS, scheme_label
 
 ANCHOR_CONFIGS = {"1R": (1, "none"), "2R": (2, "none"), "1R+U": (1, "steady")}   # refbench -> harness case
 SUMMARY_COLUMNS = ["workload", "scheme", "ns_per_op_1r", "best_ns_per_op_1r", "ns_per_op_all", "readers_all",
                    "scaling", "x_unsynchronized", "ns_per_op_1r_writer", "writer_ops_per_s", "gp_p50_us", "gp_p99_us"]
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
             return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
@@ -64,7 +64,7 @@ class Collector:
                 "best_ns_per_op_1r": one and one["best_window_ns_per_op"],
                 "ns_per_op_all": alln and alln["ns_per_op"], "readers_all": NCPUS,
                 "scaling": one and alln and alln["ops_per_s"] / one["ops_per_s"],
-                "x_unsynchronized": mine and base and mine["best_window_ns_per_op"] / base["best_window_ns_per_op"],
+                "x_unsynchronized": _ratio(mine, base, "best_window_ns_per_op"),
                 "ns_per_op_1r_writer": wr and wr["ns_per_op"],
                 "writer_ops_per_s": wr and wr["writer_ops_per_s"],
                 "gp_p50_us": wr and wr["gp_p50_us"], "gp_p99_us": wr and wr["gp_p99_us"],
@@ -82,17 +82,18 @@ class Collector:
 
         anchors = {(a["mechanism"], a["config"]): a for a in self.of("anchor")}
         for ref_key, mech in REFERENCE_FOR.items():
-            label = "/".join(ref_key) if isinstance(ref_key, tuple) else ref_key
+            label = scheme_label(*ref_key) if isinstance(ref_key, tuple) else scheme_label(ref_key, "qsbr")
             for cfg, (readers, writer) in ANCHOR_CONFIGS.items():
                 mine, ref = self._throughput("deref", label, readers, writer), anchors.get((mech, cfg))
-                figure = mine and ref and mine["best_window_ns_per_op"] / ref["best_window_ns_per_read"]
+                figure = mine and ref and mine["best_window_ns_per_op"] and \
+                    mine["best_window_ns_per_op"] / ref["best_window_ns_per_read"]
                 target(f"{label} {cfg} / refbench {mech}", figure, 1.25,
-                       how=f"best-window ns/op {_fmt(mine and mine['best_window_ns_per_op'])} vs "
-                           f"{_fmt(ref and ref['best_window_ns_per_read'])} ({ref and ref['mode']})")
+                       how=f"best-window ns/op {fmt(mine and mine['best_window_ns_per_op'])} vs "
+                           f"{fmt(ref and ref['best_window_ns_per_read'])} ({ref and ref['mode']})")
         ts = self._throughput("deref", "rcu-typesafe/qsbr", 1, "none")
         un = self._throughput("deref", "unsynchronized", 1, "none")
-        target("rcu-typesafe/qsbr / unsynchronized, 1R", ts and un and
-               ts["best_window_ns_per_op"] / un["best_window_ns_per_op"], 1.5, how="best-window ns/op, deref")
+        target("rcu-typesafe/qsbr / unsynchronized, 1R", _ratio(ts, un, "best_window_ns_per_op"), 1.5,
+               how="best-window ns/op, deref")
         two = self._throughput("deref", "rcu-typesafe/qsbr", 2, "none")
         target("rcu-typesafe/qsbr throughput 2R / 1R", ts and two and two["ops_per_s"] / ts["ops_per_s"], 1.8,
                at_most=False, how="total reader ops/s (C-timed), deref")
@@ -110,7 +111,7 @@ class Collector:
 
     def report(self) -> dict[str, object]:
         return {
-            "machine": {"host": platform.node(), "cpu": _cpu_model(), "cpus": NCPUS, "kernel": platform.release(),
+            "machine": {"host": platform.node(), "cpu": cpu_model(), "cpus": NCPUS, "kernel": platform.release(),
                         "python": platform.python_version(), "load_average_start": self.load_start,
                         "load_average_end": os.getloadavg()},
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
@@ -132,7 +133,11 @@ class Collector:
             w.writerows(report["summary"])  # type: ignore[arg-type]
 
 
-def _fmt(v: object, digits: int = 3) -> str:
+def _ratio(a: dict | None, b: dict | None, key: str) -> float | None:
+    return a[key] / b[key] if a and b and a[key] and b[key] else None
+
+
+def fmt(v: object, digits: int = 3) -> str:
     if v is None or v == "":
         return "-"
     if isinstance(v, float):
@@ -141,7 +146,7 @@ def _fmt(v: object, digits: int = 3) -> str:
 
 
 def table(headers: list[str], rows: list[list[object]]) -> list[str]:
-    cells = [headers] + [[_fmt(v) for v in row] for row in rows]
+    cells = [headers] + [[fmt(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
     return [line(cells[0]), line(["-" * w for w in widths])] + [line(r) for r in cells[1:]]
