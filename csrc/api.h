@@ -192,6 +192,7 @@ int h_stop_requested(void *arena);
 void h_reclaimer_main(void *arena);   /* blocks until h_reclaimer_stop(); run it in a thread */
 void h_reclaimer_stop(void *arena);
 void h_rcu_release_slot(void *arena, int worker);
+void h_gp_probe(void *arena, int count);   /* `count` grace periods from the caller, recorded in gp_hist */
 int h_membarrier_available(char *err, int errlen);
 /* Store-buffering litmus between this process and every reader (they must be running H_CMD_LITMUS):
  * returns how many of `trials` showed the outcome a barrier on both sides forbids, or -1 on timeout. */

@@ -268,6 +268,16 @@ void h_reclaimer_stop(void *arena)
     h_futex_wake(&a->cb_sleeping, 1);
 }
 
+/* Grace periods on demand from the orchestrator (benchmarks: latency with no reader busy, or with a round
+ * running), through the scheme's synchronize like the reclaimer's; each one lands in gp_hist. */
+void h_gp_probe(void *arena, int count)
+{
+    struct h_ctx ctx;
+    h_ctx_init(&ctx, arena, -1);
+    for (int i = 0; i < count; i++)
+        ctx.ops->synchronize(&ctx);
+}
+
 /* A dead reader can never leave its critical section: take it out of every grace period from now on. */
 void h_rcu_release_slot(void *arena, int worker)
 {

@@ -210,6 +210,8 @@ static void run_reader(struct h_ctx *ctx)
             window_t = now;
             window_ops = ops;
         }
+        if (target && ops == target)   /* the sampled op must not overshoot a fixed round: ops > target never ends */
+            break;
         chunk(ctx, 1);
         ops++;
         s->op_latency_hist[h_hist_bucket(h_now_ns() - now)]++;

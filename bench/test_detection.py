@@ -1,0 +1,37 @@
+"""Detection speed, the harness's throughput at its real job: time to the first violation for each busted
+scheme, one fresh torture run per seed (rounds = seeds), with the race amplifiers off and on. pytest-benchmark
+times each whole run (start-up, run until the first violation, tear-down); `first_violation_s` is the time
+from the start of the run to the first violation as the engine saw it."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+import harness
+
+BUSTED = [s.name for s in harness.schemes() if s.busted]
+AMPLIFIERS = {"off": {"read_delay_per_mille": 0, "writer_delay_max_ns": 0}, "on": {}}   # on: the torture defaults
+CAP_S = 2.0   # a run that has not caught the bug by then counts as missed
+
+
+@pytest.mark.parametrize("amplifiers", list(AMPLIFIERS))
+@pytest.mark.parametrize("scheme", BUSTED)
+def test_time_to_first_violation(benchmark, scheme, amplifiers, bench_opts, bench_results):
+    seeds = iter(range(1, bench_opts.seeds + 1))
+    found: dict[int, float | None] = {}
+
+    def one_run(seed: int) -> None:
+        r = harness.run(harness.Config(scheme=scheme, duration=CAP_S, seed=seed, until_violation=True,
+                                       **AMPLIFIERS[amplifiers]))
+        found[seed] = r.report["first_violation_s"]
+
+    benchmark.group = f"detection amplifiers={amplifiers}"
+    benchmark.pedantic(one_run, setup=lambda: ((next(seeds),), {}), rounds=bench_opts.seeds, iterations=1)
+    caught = [t for t in found.values() if t is not None]
+    info = {"scheme": scheme, "amplifiers": amplifiers, "seeds": list(found), "first_violation_s": list(found.values()),
+            "caught": len(caught), "cap_s": CAP_S, "median_s": statistics.median(caught) if caught else None,
+            "max_s": max(caught, default=None)}
+    benchmark.extra_info.update(info)
+    bench_results.add("detection", info)

@@ -1,0 +1,55 @@
+"""Reader throughput per scheme, with `unsynchronized` in every group so each scheme is also a ratio to the
+bare loads measured in the same run. Checks off (pure throughput), except the oracle-cost benchmarks.
+
+Default (`pytest --benchmark-only`): the informative corners. `--bench-full-matrix`: every correct scheme
+(each RCU flavor of the RCU schemes) x workload x readers {1, all CPUs but one, all CPUs} x writer
+{none, steady, storm}.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import harness
+from harness.core import FLAVORS, WORKLOADS
+from measure import NCPUS, Case, measure
+
+SCHEMES = [s for s in harness.schemes() if s.correct or s.unsafe]
+VARIANTS = [(s.name, rcu) for s in SCHEMES for rcu in (FLAVORS if s.uses_rcu else ("qsbr",))]
+READERS = sorted({1, max(1, NCPUS - 1), NCPUS})
+WRITERS = ("none", "steady", "storm")
+
+# (workload, readers, writer): the corners that answer the thread's question within minutes on 2 CPUs.
+# 2 readers is there for the anchors' 2R comparison and the 2R/1R scaling target.
+CORNERS = sorted({("deref", 1, "none"), ("deref", min(2, NCPUS), "none"), ("deref", NCPUS, "none"),
+                  ("deref", 1, "steady"), ("alloc", 1, "steady"), ("unused", 1, "steady")})
+FULL = [(w, r, wr) for w in WORKLOADS for r in READERS for wr in WRITERS]
+
+
+def _cases(conditions: list[tuple[str, int, str]]) -> list[Case]:
+    return [Case(scheme, rcu, workload, readers, writer)
+            for workload, readers, writer in conditions for scheme, rcu in VARIANTS]
+
+
+CORNER_CASES = _cases(CORNERS)
+EXTRA_CASES = [c for c in _cases(FULL) if c not in CORNER_CASES]
+
+
+@pytest.mark.parametrize("case", CORNER_CASES, ids=lambda c: c.id)
+def test_throughput(benchmark, case, bench_opts, bench_results):
+    bench_results.add("throughput", measure(benchmark, case, bench_opts.round_s, bench_opts.rounds))
+
+
+@pytest.mark.full_matrix
+@pytest.mark.parametrize("case", EXTRA_CASES, ids=lambda c: c.id)
+def test_throughput_full(benchmark, case, bench_opts, bench_results):
+    bench_results.add("throughput", measure(benchmark, case, bench_opts.round_s, bench_opts.rounds))
+
+
+# What torture costs: every oracle on (race amplifiers off, they are delays by design), against the same
+# case with checks off from test_throughput (deref, 1 reader, steady writer).
+@pytest.mark.parametrize("case", [Case(s.name, "qsbr", "deref", 1, "steady", checks=True)
+                                  for s in SCHEMES if s.correct],
+                         ids=lambda c: c.id)
+def test_oracle_cost(benchmark, case, bench_opts, bench_results):
+    bench_results.add("throughput", measure(benchmark, case, bench_opts.round_s, bench_opts.rounds))
