@@ -123,6 +123,17 @@ void h_release_page(struct h_ctx *ctx, struct h_page *pg)
  * The allocation fastpath's tail: walk the zonelist from the local node, take a page from the first node
  * the observed mems_allowed allows, stamp it as ours, and free the oldest page we hold.
  */
+/* A reader's page wrote only its stamp (words 0 and 1) over poison: putting those back restores the page to
+ * all poison, as a full memset would, at the cost of two stores. A stray write elsewhere in it (a stale
+ * refcount or lock taken through a dead cpuset) stays, for the next allocation's poison check to find. */
+static void user_page_free(struct h_ctx *ctx, uint64_t idx)
+{
+    uint64_t *data = (uint64_t *)page_data(ctx, idx);
+    WRITE_ONCE(data[0], 0x6b6b6b6b6b6b6b6bULL);
+    WRITE_ONCE(data[1], 0x6b6b6b6b6b6b6b6bULL);
+    page_free(ctx, idx, 0);
+}
+
 void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
 {
     int nnodes = ctx->arena->params.nnodes;
@@ -162,7 +173,7 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
         uint64_t *od = (uint64_t *)page_data(ctx, old - 1);
         if (checks && READ_ONCE(od[1]) != old_stamp)   /* someone wrote into a page we own */
             h_violation(ctx, H_V_FOREIGN, h_offset(ctx, od), 0, READ_ONCE(od[1]));
-        page_free(ctx, old - 1, checks);
+        user_page_free(ctx, old - 1);
     }
 }
 
@@ -170,7 +181,7 @@ void h_release_held_pages(struct h_ctx *ctx)
 {
     for (int i = 0; i < H_HELD_PAGES; i++) {
         if (ctx->held[i])
-            page_free(ctx, ctx->held[i] - 1, 1);
+            user_page_free(ctx, ctx->held[i] - 1);
         ctx->held[i] = 0;
     }
 }

@@ -537,16 +537,14 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
  * One reader operation. deref: the cpuset_mems_allowed() read alone. alloc/unused: the __alloc_pages
  * model, where the read is skipped while only the root cpuset exists (number_of_cpusets == 1).
  */
-#define H_READER_OP(ctx, read, flavor, checks, workload)                                                     \
+#define H_READER_OP(ctx, task, read, flavor, checks, workload)                                          \
     do {                                                                                                    \
         struct h_snap snap_;                                                                                \
         uint64_t g0_ = 0;                                                                                   \
-        if (checks) {                                                                                       \
-            h_check_cpu(ctx);                                                                               \
-            g0_ = smp_load_acquire(&(ctx)->task->attach_gen);                                               \
-        }                                                                                                   \
+        if (checks)                                                                                         \
+            g0_ = smp_load_acquire(&(task)->attach_gen);                                                    \
         if ((workload) == H_WORKLOAD_DEREF || READ_ONCE((ctx)->arena->number_of_cpusets.v) > 1) {          \
-            read(ctx, (ctx)->task, &snap_, flavor, checks);                                                 \
+            read(ctx, task, &snap_, flavor, checks);                                                    \
         } else {                                                                                            \
             snap_.serial = 1;                                                                               \
             snap_.mems = (ctx)->arena->params.nnodes >= 64 ? ~0ULL : (1ULL << (ctx)->arena->params.nnodes) - 1; \
@@ -555,7 +553,7 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
             (ctx)->shortcut++;                                                                              \
         }                                                                                                   \
         if (checks) {                                                                                       \
-            h_check_snapshot(ctx, &snap_, g0_, smp_load_acquire(&(ctx)->task->attach_gen));                 \
+            h_check_snapshot(ctx, &snap_, g0_, smp_load_acquire(&(task)->attach_gen));                 \
             h_event(ctx, H_EV_READ, snap_.serial, snap_.cs);                                                \
         }                                                                                                   \
         if ((workload) != H_WORKLOAD_DEREF)                                                                 \
@@ -563,10 +561,13 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
     } while (0)
 
 #define H_DEFINE_CHUNK(sym, read, F, K, W)                                                                  \
+    __attribute__((flatten)) /* the scheme's read and the oracles' inline parts: one loop, no calls */       \
     static uint64_t sym##_chunk_##F##K##W(struct h_ctx *ctx, uint64_t n)                                   \
     {                                                                                                       \
+        /* "current" is fixed for a reader: hoisted, or every barrier in read() would reload it */      \
+        struct h_task *const task = ctx->task;                                                          \
         for (uint64_t i = 0; i < n; i++)                                                                    \
-            H_READER_OP(ctx, read, F, K, W);                                                                \
+            H_READER_OP(ctx, task, read, F, K, W);                                                      \
         return n;                                                                                           \
     }
 

@@ -185,8 +185,10 @@ static void run_reader(struct h_ctx *ctx)
         uint64_t n = target && target - ops < H_CHUNK ? target - ops : H_CHUNK;
         if (!n)
             break;
-        if (p->checks)
+        if (p->checks) {   /* torture: the clock for the flight recorder and placement, every chunk */
             ctx->chunk_ns = h_now_ns() - run_start;
+            h_check_cpu(ctx);
+        }
         chunk(ctx, n);
         ops += n;
         if (qsbr)

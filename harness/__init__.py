@@ -6,7 +6,14 @@ proposal to make the page allocator's cpuset check lockless (RCU + SLAB_TYPESAFE
     result.report["violations"]
 """
 
-from harness.config import Config, ConfigError
+import os
+
+# numpy's OpenBLAS starts a pool of threads that spin: on a machine whose every CPU runs a pinned worker
+# they steal time from the workers, and they make every fork a fork of a multi-threaded process.
+# The harness does no linear algebra; one thread is plenty (a user's own setting wins).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from harness.config import Config, ConfigError  # noqa: E402
 from harness.core import BUILTIN, FLAVORS, WORKLOADS, SchemeInfo
 from harness.result import Result
 from harness.session import Session, WorkerFailed

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from cffi import FFI
 
-COMPILE_ARGS = ["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"]
+# hidden: calls between the engine's own files go direct, not through the PLT (only PyInit_ is exported)
+COMPILE_ARGS = ["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function", "-fvisibility=hidden"]
 
 
 def csrc_dir() -> Path:
