@@ -112,8 +112,9 @@ class Collector:
             worst = min(loops, key=lambda r: r["in_loop_fraction"], default=None)
             target(f"reader wall time inside the C loop, worst deref benchmark, {what}",
                    worst and worst["in_loop_fraction"], 0.95, at_most=False,
-                   how=worst and f"{worst['label']} {worst['group']}; median over {len(loops)} benchmarks "
-                   f"{statistics.median(r['in_loop_fraction'] for r in loops):.3f}" or "")
+                   how=worst and f"slowest reader; {worst['label']} {worst['group']}; median over {len(loops)} "
+                   f"benchmarks {statistics.median(r['in_loop_fraction'] for r in loops):.3f}; the fastest reader, "
+                   f"which waits for it, {worst['in_loop_fraction_fastest_reader']:.3f}" or "")
         return out
 
     def report(self) -> dict[str, object]:

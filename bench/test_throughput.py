@@ -47,9 +47,10 @@ def test_throughput_full(benchmark, case, bench_opts, bench_results):
 
 
 # What torture costs: every oracle on (race amplifiers off, they are delays by design), against the same
-# case with checks off from test_throughput (deref, 1 reader, steady writer).
-@pytest.mark.parametrize("case", [Case(s.name, "qsbr", "deref", 1, "steady", checks=True)
-                                  for s in SCHEMES if s.correct],
+# case with checks off from test_throughput (1 reader, steady writer): on deref, where the oracles' fixed
+# cost per read meets a 1 ns read, and on alloc, the torture runs' default workload.
+@pytest.mark.parametrize("case", [Case(s.name, "qsbr", workload, 1, "steady", checks=True)
+                                  for workload in ("deref", "alloc") for s in SCHEMES if s.correct],
                          ids=lambda c: c.id)
 def test_oracle_cost(benchmark, case, bench_opts, bench_results):
     bench_results.add("throughput", measure(benchmark, case, bench_opts.round_s, bench_opts.rounds))
