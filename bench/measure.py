@@ -80,14 +80,24 @@ def calibrate(session: Session, round_s: float) -> int:
 
 @dataclass
 class Rounds:
-    """Wall time of each timed round as Python sees it (post the command ... every worker done)."""
+    """Each timed round as Python sees it (post the command ... every worker done), and how long the reader
+    that finished last spent in the C loop during it (its C-timed span: the part that is not the harness)."""
 
+    session: Session
     wall_ns: list[int] = field(default_factory=list)
+    slowest_loop_ns: list[int] = field(default_factory=list)
 
-    def timed(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(self, **run_args) -> None:  # type: ignore[no-untyped-def]
         t0 = time.perf_counter_ns()
-        fn(*args, **kwargs)
+        self.session.run(**run_args)
         self.wall_ns.append(time.perf_counter_ns() - t0)
+        lib, ffi = self.session.core.lib, self.session.core.ffi
+        ws = ffi.new("struct h_worker_stats *")
+        spans = []
+        for w in range(self.session.config.readers):   # readers come first
+            lib.h_get_worker_stats(self.session.arena, w, ws)
+            spans.append(ws.t_end_ns - ws.t_start_ns)
+        self.slowest_loop_ns.append(max(spans))
 
 
 def _us(ns: float | None) -> float | None:
@@ -133,7 +143,7 @@ def figures(session: Session, before: Snapshot, after: Snapshot, rounds: Rounds)
         "near_misses": int(delta[rd, names.index("near_misses")].sum()),
         # share of the rounds' wall time (as Python saw them, post to collect) that the reader setting their
         # length, the slowest, spent inside the C loop: what is left is the harness's own cost per round
-        "in_loop_fraction": float(r_loop.max() / wall_ns) if wall_ns else None,
+        "in_loop_fraction": sum(rounds.slowest_loop_ns) / wall_ns if wall_ns else None,
         # the fastest reader's share: with fixed-size rounds it waits for the slowest (host noise shows here)
         "in_loop_fraction_fastest_reader": float(r_loop.min() / wall_ns) if wall_ns else None,
         "cpus": sorted({c for seen in after.cpus_seen for c in seen}),
@@ -145,9 +155,9 @@ def timed_rounds(case: Case, round_s: float, rounds: int, repeat) -> dict[str, o
     times: pytest-benchmark's pedantic, or a plain loop. Returns the case and its figures."""
     with Session(case.config()) as session:
         reader_ops = calibrate(session, round_s)
-        timer = Rounds()
+        timer = Rounds(session)
         before = Snapshot.take(session)
-        repeat(lambda: timer.timed(session.run, reader_ops=reader_ops), rounds)
+        repeat(lambda: timer.timed(reader_ops=reader_ops), rounds)
         after = Snapshot.take(session)
         return {**asdict(case), "label": case.label, "group": case.group, "reader_ops_per_round": reader_ops,
                 **figures(session, before, after, timer)}

@@ -4,6 +4,7 @@ spend their lives inside h_worker_main(), and the orchestrator only posts comman
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -264,6 +265,8 @@ class Session:
         """One round: until every reader has done reader_ops, or `duration` passed, or a stop."""
         lib = self.core.lib
         live = self.nworkers - len(self.dead)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()   # a collection of a big host process (pytest) would delay noticing the round's end
         lib.h_post_command(self.arena, lib.H_CMD_RUN, reader_ops)
         start = time.monotonic()
         next_tick = start + interval
@@ -297,6 +300,8 @@ class Session:
             self._release_dead_readers(force=True)   # a writer may wait for one in synchronize_rcu
             self._wait_done()
             self._run_s += time.monotonic() - start
+            if gc_was_enabled:
+                gc.enable()
 
     def _wait_done(self) -> None:
         """After a stop every live worker finishes its chunk within milliseconds; one that does not is hung."""
