@@ -103,7 +103,7 @@ class Collector:
         for r in self.of("throughput"):
             if r["checks"]:
                 off = self._throughput(r["workload"], r["label"], r["readers"], r["writer"])
-                target(f"{r['label']} oracles on / checks off", _ratio(r, off, "best_window_ns_per_op"), 3.0,
+                target(f"{r['label']} oracles on / checks off, {r['workload']}", _ratio(r, off, "best_window_ns_per_op"), 3.0,
                        how=f"best-window ns/op {fmt(r['best_window_ns_per_op'])} vs "
                            f"{fmt(off and off['best_window_ns_per_op'])}, {r['group']} (amplifiers off)")
         for spare, what in ((True, "a CPU left for the orchestrator"), (False, "every CPU busy")):

@@ -12,7 +12,19 @@ import pytest
 import harness
 
 BUSTED = [s.name for s in harness.schemes() if s.busted]
-AMPLIFIERS = {"off": {"read_delay_per_mille": 0, "writer_delay_max_ns": 0}, "on": {}}   # on: the torture defaults
+# Each race amplifier alone, none, and all of them; shuffle and stutter at periods short enough to act
+# within a run that lasts milliseconds (their soak defaults, 3 s and 5 s, would never fire here).
+_QUIET = {"read_delay_per_mille": 0, "writer_delay_max_ns": 0, "shuffle_s": 0.0, "stutter_on_s": 0.0,
+          "stutter_off_s": 0.0}
+_SHUFFLE = {"shuffle_s": 0.01}
+_STUTTER = {"stutter_on_s": 0.02, "stutter_off_s": 0.005}
+AMPLIFIERS = {
+    "none": _QUIET,
+    "delays": {**_QUIET, "read_delay_per_mille": None, "writer_delay_max_ns": None},   # None: torture defaults
+    "shuffle": {**_QUIET, **_SHUFFLE},
+    "stutter": {**_QUIET, **_STUTTER},
+    "all": {**_SHUFFLE, **_STUTTER},
+}
 CAP_S = 2.0   # a run that has not caught the bug by then counts as missed
 
 
