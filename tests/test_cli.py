@@ -60,11 +60,12 @@ def _soak_in_background(*extra):
     return p
 
 
-def test_interrupt_writes_report_and_exits_130(tmp_path):
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_interrupt_writes_report_and_exits_130(tmp_path, signame):
     import signal
     path = tmp_path / "r.json"
     p = _soak_in_background("--json", str(path))
-    p.send_signal(signal.SIGINT)
+    p.send_signal(getattr(signal, signame))
     out, _ = p.communicate(timeout=30)
     assert p.returncode == 130
     rep = json.loads(path.read_text())
