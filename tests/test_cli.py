@@ -41,6 +41,10 @@ def test_soak_exit_1_on_violation(tmp_path):
     ["--scheme", "nope"], ["--rcu", "nope"], ["--workload", "nope"], ["--cpus", "4096"], ["--cpus", "0-x"],
     ["--cpus", "3-1"], ["--readers", str(len(os.sched_getaffinity(0)) + 1)], ["--duration", "0"],
     ["--duration", "-5"], ["--duration", "abc"], ["--writers", "-1"],
+    ["--inject", "bogus"], ["--inject", "reader-stall@x"], ["--inject", "worker-crash:2s"],
+    ["--inject", "reader-kill", "--readers", "1"], ["--inject", "reader-stall", "--scheme", "task-lock"],
+    ["--inject", "arena-exhaust@20s", "--duration", "1"], ["--stutter", "5s"], ["--shuffle", "-1"],
+    ["--stall-bound", "soon"],
 ])
 def test_bad_input_one_line_exit_2(args):
     before = set(os.listdir("/dev/shm"))
