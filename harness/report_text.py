@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from harness.result import crash_line
+
 REQUIRED = ("verdict", "violations", "violations_by_kind", "ops", "ops_per_s", "gp", "workers", "config", "command")
 SHAPES = {"violations_by_kind": dict, "gp": dict, "workers": list, "config": dict, "command": str}
 BAR = 40
@@ -119,6 +121,11 @@ def render(r: dict) -> str:
     out += ["", "stalls:"] + ([f"  t={s['t_s']:.3f}s worker={s['worker']} cpu={s['cpu']} held gp {s['gp']} for "
                                f"{s['duration_s']:.3f}s" for s in r.get("stalls", [])] or ["  none"])
     out += ["events:"] + ([f"  t={e['t_s']:.3f}s {e['what']}" for e in r.get("events", [])] or ["  none"])
+    out += [crash_line(c) for c in r.get("crashes", [])]
+    st = r.get("membarrier_selftest")
+    if st:
+        out.append(f"membarrier self-test: {st['forbidden_with_membarrier']} of {st['trials']} trials forbidden "
+                   f"with membarrier(), {st['forbidden_with_compiler_barrier_only']} with a compiler barrier only")
     series = r.get("series") or []
     if series:
         rates = [e["ops_per_s"] for e in series]

@@ -84,6 +84,11 @@ def hist_summary(hist: np.ndarray) -> dict[str, object]:
     return {f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}
 
 
+def crash_line(c: dict) -> str:
+    """How a report names a worker that crashed (`!!!` as rcutorture marks failures)."""
+    return f"!!! crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}"
+
+
 def gp_summary(hist: np.ndarray, count: int, max_ns: int) -> dict[str, object]:
     return {"count": count, "max_ns": max_ns, **hist_summary(hist)}
 
@@ -120,8 +125,7 @@ class Result:
     def incident_lines(self) -> list[str]:
         """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure)."""
         rep = self.report
-        return [*(f"!!! crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}"
-                  for c in rep["crashes"]),  # type: ignore[union-attr]
+        return [*(crash_line(c) for c in rep["crashes"]),  # type: ignore[union-attr]
                 *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
                   f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in rep["stalls"]),  # type: ignore
                 *(f"event: {e['what']}" for e in rep["events"])]  # type: ignore[union-attr]

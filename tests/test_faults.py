@@ -59,6 +59,9 @@ def test_crashing_worker_is_reported_with_its_signal_and_ends_the_run(tmp_path):
     assert rep["verdict"] == "FAILURE" and rep["crashes"][0]["how"] == "killed by SIGSEGV"
     assert rep["run_time_s"] < 10, "the run ends at the crash instead of running out its duration"
     assert not list(tmp_path.glob("core*")), "no core file left behind"
+    text = subprocess.run([sys.executable, "-m", "harness", "report", str(path)], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "!!! crash: worker 0" in text and "killed by SIGSEGV" in text
 
 
 def test_orchestrator_killing_itself_takes_its_workers_and_the_next_run_works():
