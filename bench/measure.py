@@ -91,13 +91,8 @@ class Rounds:
         t0 = time.perf_counter_ns()
         self.session.run(**run_args)
         self.wall_ns.append(time.perf_counter_ns() - t0)
-        lib, ffi = self.session.core.lib, self.session.core.ffi
-        ws = ffi.new("struct h_worker_stats *")
-        spans = []
-        for w in range(self.session.config.readers):   # readers come first
-            lib.h_get_worker_stats(self.session.arena, w, ws)
-            spans.append(ws.t_end_ns - ws.t_start_ns)
-        self.slowest_loop_ns.append(max(spans))
+        snap = Snapshot.take(self.session)   # t_start/t_end: this round's span of each reader, C-timed
+        self.slowest_loop_ns.append(int((snap.t_end_ns - snap.t_start_ns)[snap.readers].max()))
 
 
 def _us(ns: float | None) -> float | None:

@@ -152,7 +152,7 @@ static uint64_t stutter(struct h_ctx *ctx, uint64_t now)
     uint64_t start = READ_ONCE(ctx->arena->run_start_ns);
     if (!p->stutter_off_ms || (now - start) % period < on)
         return 0;
-    uint64_t resume = now + period - (now - start) % period;
+    uint64_t resume = now + period - (now - start) % period, paused_at = now;
     int reader = ctx->self->stats.role == H_ROLE_READER;
     if (reader)
         h_rcu_offline(ctx);
@@ -163,7 +163,7 @@ static uint64_t stutter(struct h_ctx *ctx, uint64_t now)
     }
     if (reader)
         h_rcu_online(ctx);
-    uint64_t paused = h_now_ns() - (resume - period + on);
+    uint64_t paused = h_now_ns() - paused_at;   /* from when we stopped, not from the phase's start */
     ctx->self->stats.counters[H_C_PAUSED_NS] += paused;
     return paused;
 }
