@@ -40,7 +40,18 @@
 #define H_V_GP_TOO_SHORT 5
 #define H_V_BAD_NODE 6
 #define H_V_REFCOUNT 7
-#define H_NVIOLATIONS 8
+#define H_V_DOUBLE_FREE 8
+#define H_V_DOUBLE_CALL_RCU 9
+#define H_V_FREE_WHILE_ATTACHED 10
+#define H_V_CALLBACK_ON_LIVE 11
+#define H_V_RCU_UNBALANCED 12
+#define H_V_RCU_NESTED 13
+#define H_V_QS_IN_READER 14
+#define H_V_SYNC_IN_READER 15
+#define H_V_RCU_UNDECLARED 16
+#define H_V_SUSPICIOUS_RCU 17
+#define H_V_HANG 18
+#define H_NVIOLATIONS 19
 
 /* Per-worker counters. Names come from h_counter_name(). */
 #define H_C_OPS 0
@@ -89,6 +100,24 @@
 #define H_EV_VIOLATION 8
 #define H_EV_GP 9
 
+/* What a worker (or the reclaimer) is doing, for hang and progress-stall reports. Names: h_phase_name(). */
+#define H_PH_IDLE 0
+#define H_PH_READ 1
+#define H_PH_CREATE 2
+#define H_PH_ATTACH 3
+#define H_PH_DESTROY 4
+#define H_PH_SYNCHRONIZE 5
+#define H_PH_CALLBACKS 6
+#define H_PH_WRITER 7
+#define H_PH_PAUSED 8
+#define H_PH_THROTTLED 9
+#define H_PH_FAULT 10
+#define H_NPHASES 11
+
+/* Worker index under which the reclaimer reports (it has no worker slot). */
+#define H_RECLAIMER -1
+#define H_ORCHESTRATOR -2
+
 struct h_params {
     int nworkers;              /* pinned worker processes (readers + writers) */
     int nreaders;
@@ -106,6 +135,9 @@ struct h_params {
     unsigned stall_ms;              /* a reader holding up a grace period this long is reported */
     unsigned stutter_on_ms;         /* amplifier: all workers run this long, then... */
     unsigned stutter_off_ms;        /* ...pause this long together (0: no stutter) */
+    unsigned access_delay_per_mille;  /* amplifier: chance per checkpoint (every primitive a scheme calls) */
+    unsigned access_delay_max_ns;
+    int adversarial;                /* amplifier: the writer recycles the very cpusets readers are reading */
     int stop_on_violation;
 };
 
@@ -147,8 +179,11 @@ struct h_worker_stats {
     unsigned long long t_end_ns;
     int role;
     int pid;
+    unsigned long long heartbeat_ns;  /* last sign of progress, ns since run start */
     int cpu;                    /* CPU the orchestrator assigned */
     int state;                  /* 0 starting, 1 ready, 2 running, 3 done, 4 exited */
+    int phase;                  /* H_PH_*: what it is doing now */
+    int in_read_section;        /* inside an RCU read-side critical section (as far as the engine can see) */
 };
 
 struct h_global_stats {
@@ -165,6 +200,8 @@ struct h_global_stats {
     unsigned long long pages_total;
     unsigned long long number_of_cpusets;
     unsigned long long violations;
+    unsigned long long violations_by_kind[H_NVIOLATIONS];      /* every context: workers, reclaimer, orchestrator */
+    unsigned long long violations_outside_workers[H_NVIOLATIONS]; /* of those, raised by the reclaimer or orchestrator */
     unsigned long long nstalls;
     unsigned long long run_start_ns;                   /* CLOCK_MONOTONIC at the RUN command */
     unsigned long long arena_bytes;
@@ -180,6 +217,7 @@ const char *h_scheme_missing(int i);  /* the first required ops-table field left
 const char *h_violation_name(int kind);
 const char *h_counter_name(int i);
 const char *h_event_name(int kind);
+const char *h_phase_name(int phase);
 
 /* ---- orchestrator side ---- */
 int h_arena_create(const struct h_params *p, char *err, int errlen);  /* returns a memfd, or -1 */
@@ -189,8 +227,12 @@ int h_post_command(void *arena, int cmd, unsigned long long reader_ops);
 int h_wait_count(void *arena, int which, int target, int timeout_ms); /* which: 0 ready, 1 done */
 void h_request_stop(void *arena);
 int h_stop_requested(void *arena);
-void h_reclaimer_main(void *arena);   /* blocks until h_reclaimer_stop(); run it in a thread */
+void h_reclaimer_main(void *arena);   /* blocks until h_reclaimer_stop(); run it in a process of its own */
 void h_reclaimer_stop(void *arena);
+int h_reclaimer_phase(void *arena);    /* H_PH_IDLE, H_PH_SYNCHRONIZE or H_PH_CALLBACKS */
+unsigned long long h_reclaimer_heartbeat(void *arena);   /* ns since run start of its last step */
+/* A violation the orchestrator found (a hang): counted with the engine's own, outside any worker. */
+void h_report_violation(void *arena, int kind, int worker, unsigned long long object, unsigned long long detail);
 void h_rcu_release_slot(void *arena, int worker);
 void h_gp_probe(void *arena, int count);   /* `count` grace periods from the caller, recorded in gp_hist */
 int h_membarrier_available(char *err, int errlen);

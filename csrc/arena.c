@@ -1,7 +1,9 @@
 /*
  * arena.c - the shared world: creating and mapping the arena, the page allocator (NUMA-like nodes with
- * lock-free free lists and page poisoning), the cpuset slab (plain or TYPESAFE_BY_RCU), and the initial
- * cpusets and tasks.
+ * lock-free free lists and page poisoning), the cpuset slab (plain or TYPESAFE_BY_RCU) with object
+ * debugging (every cpuset's state: free, allocated, live, queued for a grace period), and the initial
+ * cpusets and tasks. Below RCU: an empty TYPESAFE_BY_RCU slab page is handed up (h_slab_free's result)
+ * for rcu.c to retire after a grace period.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "engine.h"
 
 #define H_MAGIC 0x48524e53534e4152ULL
 
@@ -29,6 +31,13 @@ uint64_t h_page_index(const struct h_ctx *ctx, const void *p)
 }
 
 struct h_page *h_page_of(const struct h_ctx *ctx, const void *p) { return page_desc(ctx, h_page_index(ctx, p)); }
+
+/* Is p inside the simulated pages (where cpusets and allocated pages live)? */
+int h_in_pages(const struct h_ctx *ctx, const void *p)
+{
+    return (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) <
+           ctx->arena->npages * H_PAGE_SIZE;
+}
 
 /* ---------------------------------------------------------------- page allocator */
 
@@ -69,7 +78,7 @@ static int64_t page_alloc_any(struct h_ctx *ctx)
 {
     int nnodes = ctx->arena->params.nnodes;
     for (int i = 0; i < nnodes; i++) {
-        int64_t idx = page_alloc_node(ctx, (ctx->home_node + i) % nnodes);
+        int64_t idx = page_alloc_node(ctx, (E(ctx)->home_node + i) % nnodes);
         if (idx >= 0)
             return idx;
     }
@@ -79,12 +88,12 @@ static int64_t page_alloc_any(struct h_ctx *ctx)
 /* Arena exhaustion: take every page that is free right now and hold it (a chain through next_free). */
 long long h_fault_hog_pages(void *arena)
 {
-    struct h_ctx ctx;
-    h_ctx_init(&ctx, arena, -1);
-    struct h_arena *a = ctx.arena;
+    struct h_ectx e;
+    h_ctx_init(&e, arena, H_ORCHESTRATOR);
+    struct h_arena *a = e.c.arena;
     long long n = 0;
-    for (int64_t idx; (idx = page_alloc_any(&ctx)) >= 0; n++) {
-        page_desc(&ctx, (uint64_t)idx)->next_free = a->hog_head;
+    for (int64_t idx; (idx = page_alloc_any(&e.c)) >= 0; n++) {
+        page_desc(&e.c, (uint64_t)idx)->next_free = a->hog_head;
         a->hog_head = (uint64_t)idx + 1;
     }
     a->hog_pages += (uint64_t)n;
@@ -93,14 +102,14 @@ long long h_fault_hog_pages(void *arena)
 
 long long h_fault_release_hog(void *arena)
 {
-    struct h_ctx ctx;
-    h_ctx_init(&ctx, arena, -1);
-    struct h_arena *a = ctx.arena;
+    struct h_ectx e;
+    h_ctx_init(&e, arena, H_ORCHESTRATOR);
+    struct h_arena *a = e.c.arena;
     long long n = 0;
     while (a->hog_head) {
         uint64_t idx = a->hog_head - 1;
-        a->hog_head = page_desc(&ctx, idx)->next_free;
-        page_free(&ctx, idx, 1);
+        a->hog_head = page_desc(&e.c, idx)->next_free;
+        page_free(&e.c, idx, 1);
         n++;
     }
     a->hog_pages = 0;
@@ -119,10 +128,6 @@ void h_release_page(struct h_ctx *ctx, struct h_page *pg)
     page_free(ctx, idx, 1);
 }
 
-/*
- * The allocation fastpath's tail: walk the zonelist from the local node, take a page from the first node
- * the observed mems_allowed allows, stamp it as ours, and free the oldest page we hold.
- */
 /* A reader's page wrote only its stamp (words 0 and 1) over poison: putting those back restores the page to
  * all poison, as a full memset would, at the cost of two stores. A stray write elsewhere in it (a stale
  * refcount or lock taken through a dead cpuset) stays, for the next allocation's poison check to find. */
@@ -134,24 +139,31 @@ static void user_page_free(struct h_ctx *ctx, uint64_t idx)
     page_free(ctx, idx, 0);
 }
 
+/*
+ * The allocation fastpath's tail: walk the zonelist from the local node, take a page from the first node
+ * the observed mems_allowed allows, stamp it as ours, and free the oldest page we hold. With checks on, the
+ * page's node must be allowed by the cpuset that was really attached to the task while the allocation
+ * decided (the nodemask the engine logged for the serial the reader verified), not merely by the nodemask
+ * the scheme handed over: a scheme that hands over a stale or mixed nodemask allocates where it may not.
+ */
 void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
 {
+    struct h_ectx *e = E(ctx);
     int nnodes = ctx->arena->params.nnodes;
     int64_t idx = -1;
-    int node = 0;
     for (int i = 0; i < nnodes && idx < 0; i++) {
-        node = (ctx->home_node + i) % nnodes;
+        int node = (e->home_node + i) % nnodes;
         if (mems >> node & 1)
             idx = page_alloc_node(ctx, node);
     }
     if (idx < 0) {
-        ctx->alloc_failures++;
+        e->alloc_failures++;
         return;
     }
     struct h_page *pg = page_desc(ctx, (uint64_t)idx);
     uint64_t *data = (uint64_t *)page_data(ctx, (uint64_t)idx);
     if (checks) {
-        if (pg->node != (uint32_t)node || !(mems >> pg->node & 1))
+        if (e->verified && !(e->verified_mems >> pg->node & 1))
             h_violation(ctx, H_V_BAD_NODE, h_offset(ctx, data), 0, pg->node);
         /* A free page must still be all poison where a cpuset reader could have written (refcount, lock). */
         for (int k = 0; k < H_OBJS_PER_SLAB; k++)
@@ -159,16 +171,16 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
                 h_violation(ctx, H_V_USE_AFTER_FREE, h_offset(ctx, data), 0, READ_ONCE(data[k * (H_CPUSET_SIZE / 8) + 1]));
     }
     WRITE_ONCE(pg->state, H_PAGE_USER);
-    uint64_t stamp = ((uint64_t)ctx->worker << 48) | ++ctx->page_serial;
+    uint64_t stamp = ((uint64_t)ctx->worker << 48) | ++e->page_serial;
     WRITE_ONCE(data[0], H_PAGE_STAMP | (uint64_t)H_PAGE_STAMP << 32);
     WRITE_ONCE(data[1], stamp);
-    ctx->pages_allocated++;
+    e->pages_allocated++;
 
-    uint32_t slot = ctx->held_pos;
-    uint64_t old = ctx->held[slot], old_stamp = ctx->held_stamp[slot];
-    ctx->held[slot] = (uint64_t)idx + 1;
-    ctx->held_stamp[slot] = stamp;
-    ctx->held_pos = (slot + 1) % H_HELD_PAGES;
+    uint32_t slot = e->held_pos;
+    uint64_t old = e->held[slot], old_stamp = e->held_stamp[slot];
+    e->held[slot] = (uint64_t)idx + 1;
+    e->held_stamp[slot] = stamp;
+    e->held_pos = (slot + 1) % H_HELD_PAGES;
     if (old) {
         uint64_t *od = (uint64_t *)page_data(ctx, old - 1);
         if (checks && READ_ONCE(od[1]) != old_stamp)   /* someone wrote into a page we own */
@@ -179,10 +191,11 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
 
 void h_release_held_pages(struct h_ctx *ctx)
 {
+    struct h_ectx *e = E(ctx);
     for (int i = 0; i < H_HELD_PAGES; i++) {
-        if (ctx->held[i])
-            user_page_free(ctx, ctx->held[i] - 1);
-        ctx->held[i] = 0;
+        if (e->held[i])
+            user_page_free(ctx, e->held[i] - 1);
+        e->held[i] = 0;
     }
 }
 
@@ -226,7 +239,8 @@ static void slab_construct(struct h_ctx *ctx, uint64_t idx)
         struct h_cpuset *cs = slab_object(ctx, idx, i);
         cs->type = H_CPUSET_TYPE;
         cs->seq = 1;
-        cs->free_next = i + 2 <= H_OBJS_PER_SLAB ? i + 2 : 0;
+        CS_PRIV(cs)->state = H_OBJ_FREE;
+        CS_PRIV(cs)->free_next = i + 2 <= H_OBJS_PER_SLAB ? i + 2 : 0;
     }
     pg->free_head = 1;
     pg->inuse = 0;
@@ -250,16 +264,17 @@ struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
     uint64_t idx = a->slab_partial - 1;
     struct h_page *pg = page_desc(ctx, idx);
     struct h_cpuset *cs = slab_object(ctx, idx, pg->free_head - 1);
-    pg->free_head = cs->free_next;
+    pg->free_head = CS_PRIV(cs)->free_next;
     pg->inuse++;
     a->slab_objects++;
     if (!pg->free_head)
         partial_unlink(ctx, idx);
+    WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_ALLOCATED);
     h_spin_unlock(&a->slab_lock);
     /* No reference may be held on a free object: a refcount here means a reader resurrected it. */
     uint32_t ref = READ_ONCE(cs->refcount);
     if (ref)
-        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), READ_ONCE(cs->serial), ref);
+        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), CS_PRIV(cs)->serial, ref);
     return cs;
 }
 
@@ -270,8 +285,8 @@ void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint
     WRITE_ONCE(cs->mems_allowed, mems);
     for (int i = 0; i < 4; i++)
         WRITE_ONCE(cs->payload[i], h_payload(serial, mems, i));
-    WRITE_ONCE(cs->retired_at, 0);
-    cs->nattached = 0;
+    WRITE_ONCE(CS_PRIV(cs)->retired_at, 0);
+    WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_LIVE);
     /* Fields before the refcount (release), refcount before the even sequence (release): a reader that
      * takes a reference or sees the object live also sees it initialised. */
     smp_store_release(&cs->refcount, 1);
@@ -286,18 +301,41 @@ struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t me
     return cs;
 }
 
-void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs)
+/* Does any task still point at cs? (Writers change task->cpuset under the cpuset mutex; a free that races
+ * with a publish of this very object is itself the bug.) */
+int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs)
+{
+    h_off off = h_offset(ctx, cs);
+    struct h_arena *a = ctx->arena;
+    for (int i = 0; i < h_ntasks(&a->params); i++)
+        if (READ_ONCE(a->tasks[i].t.cpuset) == off)
+            return 1;
+    return 0;
+}
+
+/*
+ * Give a cpuset back to the slab, with object debugging: a free object freed again, an object freed while
+ * its call_rcu is pending (unless this is that callback), or an object a task still points at are
+ * violations with their own kinds; the first two are refused, so the slab's lists stay sound. Returns the
+ * page index when the slab page became empty and must wait for a grace period (TYPESAFE_BY_RCU), else -1.
+ */
+int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
 {
     struct h_arena *a = ctx->arena;
-    uint32_t seq = READ_ONCE(cs->seq);
-    if (seq & 1) {   /* freeing a free object: a double free */
-        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), READ_ONCE(cs->serial), seq);
-        return;
+    struct h_cpuset_priv *priv = CS_PRIV(cs);
+    h_off off = h_offset(ctx, cs);
+    uint32_t state = READ_ONCE(priv->state);
+    if (state == H_OBJ_FREE || (state == H_OBJ_QUEUED && !from_callback)) {
+        h_violation(ctx, H_V_DOUBLE_FREE, off, priv->serial, state);
+        return -1;
     }
-    h_event(ctx, H_EV_FREE, READ_ONCE(cs->serial), h_offset(ctx, cs));
+    if (h_cpuset_attached(ctx, cs))
+        h_violation(ctx, H_V_FREE_WHILE_ATTACHED, off, priv->serial, 0);
+    h_event(ctx, H_EV_FREE, priv->serial, off);
     if (!(ctx->ops->flags & H_SCHEME_REFCOUNT))
         WRITE_ONCE(cs->refcount, 0);
-    WRITE_ONCE(cs->seq, seq + 1);
+    WRITE_ONCE(priv->state, H_OBJ_FREE);
+    WRITE_ONCE(cs->seq, READ_ONCE(cs->seq) | 1);   /* odd: free (an uninitialised object's is odd already) */
     smp_wmb();   /* the odd sequence is visible before any store of the object's next life */
 
     uint64_t idx = h_page_index(ctx, cs);
@@ -305,7 +343,7 @@ void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs)
     h_spin_lock(&a->slab_lock);
     uint32_t obj = (uint32_t)(((char *)cs - page_data(ctx, idx)) / H_CPUSET_SIZE);
     int was_full = pg->free_head == 0;
-    cs->free_next = pg->free_head;
+    priv->free_next = pg->free_head;
     pg->free_head = obj + 1;
     pg->inuse--;
     a->slab_objects--;
@@ -314,7 +352,7 @@ void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs)
     if (pg->inuse) {
         partial_push(ctx, idx);   /* LIFO: the next allocation reuses this object at once */
         h_spin_unlock(&a->slab_lock);
-        return;
+        return -1;
     }
     /* The slab page is empty: it goes back to the page allocator, at once or after a grace period. */
     if (ctx->ops->slab_mode == H_SLAB_TYPESAFE_BY_RCU) {
@@ -322,19 +360,13 @@ void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs)
         WRITE_ONCE(pg->state, H_PAGE_SLAB_RCU);
         a->slab_pages_rcu++;
         h_spin_unlock(&a->slab_lock);
-        ctx->ops->call_rcu(ctx, &pg->rcu, H_CB_RELEASE_PAGE);
-        return;
+        return (int64_t)idx;
     }
     a->slab_pages--;
     h_spin_unlock(&a->slab_lock);
     h_event(ctx, H_EV_PAGE_RELEASE, idx, READ_ONCE(a->gp_completed.v));
     page_free(ctx, idx, 1);
-}
-
-void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs)
-{
-    WRITE_ONCE(cs->retired_at, READ_ONCE(ctx->arena->gp_completed.v) + 1);
-    ctx->ops->call_rcu(ctx, &cs->rcu, H_CB_FREE_CPUSET);
+    return -1;
 }
 
 /* ---------------------------------------------------------------- creating and mapping */
@@ -368,11 +400,32 @@ void h_arena_unmap(void *arena) { munmap(arena, ((struct h_arena *)arena)->size)
 
 static uint64_t all_nodes(int nnodes) { return nnodes >= 64 ? ~0ULL : (1ULL << nnodes) - 1; }
 
-void h_log_attach(struct h_task *t, uint64_t serial)
+/*
+ * Record that `serial` (nodemask `mems`) is about to be attached to t. The nodemask slot is written under
+ * an invalidated entry (a seqlock in miniature), so a reader that finds the entry before and after reading
+ * the nodemask knows the nodemask is that entry's.
+ */
+void h_log_attach(struct h_task *t, uint64_t serial, uint64_t mems)
 {
-    uint64_t gen = READ_ONCE(t->attach_gen) + 1;
-    WRITE_ONCE(t->attach_log[gen % H_ATTACH_LOG], serial << 16 | (gen & 0xffff));
-    smp_store_release(&t->attach_gen, gen);   /* log entry before the generation, generation before publish */
+    struct h_task_rec *r = task_rec(t);
+    uint64_t gen = READ_ONCE(r->attach_gen) + 1;
+    WRITE_ONCE(r->attach_log[gen % H_ATTACH_LOG], 0);
+    smp_wmb();
+    WRITE_ONCE(r->attach_mems[gen % H_ATTACH_LOG], mems);
+    smp_wmb();
+    WRITE_ONCE(r->attach_log[gen % H_ATTACH_LOG], serial << 16 | (gen & 0xffff));
+    smp_store_release(&r->attach_gen, gen);   /* log entry before the generation, generation before publish */
+}
+
+/* A cpuset, through the scheme's create: the engine keeps its truth about it, whatever the scheme wrote. */
+struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems)
+{
+    struct h_cpuset *cs = ctx->ops->create(ctx, serial, mems);
+    if (cs) {
+        CS_PRIV(cs)->serial = serial;
+        CS_PRIV(cs)->mems = mems;
+    }
+    return cs;
 }
 
 /* The world at start: the root cpuset (all nodes), every task in it, and for the deref and alloc workloads
@@ -382,7 +435,7 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
     struct h_arena *a = ctx->arena;
     const struct h_params *p = &a->params;
     a->next_serial = 1;
-    struct h_cpuset *root = ctx->ops->create(ctx, a->next_serial++, all_nodes(p->nnodes));
+    struct h_cpuset *root = h_engine_create(ctx, a->next_serial++, all_nodes(p->nnodes));
     if (!root) {
         snprintf(err, (size_t)errlen, "arena too small for the root cpuset");
         return -1;
@@ -392,21 +445,21 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
     struct h_cpuset *job = NULL;
     if (p->workload != H_WORKLOAD_UNUSED) {
         uint64_t mems = all_nodes(p->nnodes) & (0x5555555555555555ULL | (p->nnodes == 1));
-        job = ctx->ops->create(ctx, a->next_serial++, mems);
+        job = h_engine_create(ctx, a->next_serial++, mems);
         a->live[a->nlive++] = h_offset(ctx, job);
         a->number_of_cpusets.v = 2;
     }
     for (int i = 0; i < h_ntasks(p); i++) {
-        struct h_task *t = &a->tasks[i];
+        struct h_task_rec *r = &a->tasks[i];
         struct h_cpuset *cs = job && i < p->nreaders ? job : root;
-        cs->nattached++;
         if (ctx->ops->flags & H_SCHEME_REFCOUNT)
             cs->refcount++;
-        t->cpuset = h_offset(ctx, cs);
-        t->mems_allowed = cs->mems_allowed;
-        t->mems_serial = cs->serial;
-        t->mems_check = h_mems_check(cs->serial, cs->mems_allowed);
-        t->attach_log[0] = cs->serial << 16;
+        r->t.cpuset = h_offset(ctx, cs);
+        r->t.mems_allowed = CS_PRIV(cs)->mems;
+        r->t.mems_serial = CS_PRIV(cs)->serial;
+        r->t.mems_check = h_mems_check(r->t.mems_serial, r->t.mems_allowed);
+        r->attach_log[0] = CS_PRIV(cs)->serial << 16;
+        r->attach_mems[0] = CS_PRIV(cs)->mems;
     }
     return 0;
 }
@@ -417,6 +470,11 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
         p->nworkers > H_MAX_WORKERS || p->nreaders > p->nworkers || p->scheme < 0 || p->scheme >= h_scheme_count() ||
         p->flavor < 0 || p->flavor >= H_NFLAVORS || p->workload < 0 || p->workload >= H_NWORKLOADS) {
         snprintf(err, (size_t)errlen, "invalid arena parameters");
+        return -1;
+    }
+    if (h_scheme(p->scheme)->shared_size > H_SCHEME_SHARED_MAX) {
+        snprintf(err, (size_t)errlen, "scheme %s asks for %zu bytes of shared memory (.shared_size); at most %d",
+                 h_scheme(p->scheme)->name, h_scheme(p->scheme)->shared_size, H_SCHEME_SHARED_MAX);
         return -1;
     }
     h_off desc, data;
@@ -446,14 +504,15 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
     a->npages = npages;
     a->parent_pid = getpid();
     a->gp_ctr.v = 1;
-    struct h_ctx ctx = { .base = base, .arena = a, .ops = h_scheme(p->scheme), .worker = -1 };
+    struct h_ectx e;
+    h_ctx_init(&e, base, H_ORCHESTRATOR);
     memset(base + data, H_POISON_BYTE, npages * H_PAGE_SIZE);
     for (uint64_t i = npages; i-- > 0;) {
-        struct h_page *pg = page_desc(&ctx, i);
+        struct h_page *pg = page_desc(&e.c, i);
         pg->node = (uint32_t)(i / (uint64_t)p->pages_per_node);
-        page_free(&ctx, i, 0);
+        page_free(&e.c, i, 0);
     }
-    int rc = populate(&ctx, err, errlen);
+    int rc = populate(&e.c, err, errlen);
     a->magic = H_MAGIC;   /* last: a half-built arena is never mistaken for a good one */
     munmap(base, size);
     if (rc) {
@@ -461,4 +520,42 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
         return -1;
     }
     return fd;
+}
+
+/* A context for a worker (worker >= 0), the reclaimer or the orchestrator, in this process. */
+void h_ctx_init(struct h_ectx *e, void *arena, int worker)
+{
+    struct h_arena *a = arena;
+    struct h_ctx *ctx = &e->c;
+    memset(e, 0, sizeof(*e));
+    ctx->base = arena;
+    ctx->arena = a;
+    ctx->ops = h_scheme(a->params.scheme);
+    ctx->gp_ctr = &a->gp_ctr.v;
+    ctx->gp_futex = &a->gp_futex;
+    ctx->number_of_cpusets = &a->number_of_cpusets.v;
+    ctx->shared = a->scheme_shared;
+    ctx->root = a->root;
+    ctx->all_mems = all_nodes(a->params.nnodes);
+    ctx->worker = worker;
+    ctx->flavor = a->params.flavor;
+    ctx->checks = a->params.checks;
+    ctx->rng = (a->params.seed + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(worker + 3) * 0xBF58476D1CE4E5B9ULL;
+    if (!ctx->rng)
+        ctx->rng = 1;
+    ctx->delay_threshold = (uint32_t)((uint64_t)a->params.read_delay_per_mille * 4294967ULL);
+    ctx->read_delay_max_ns = a->params.read_delay_max_ns;
+    e->access_delay_threshold = (uint32_t)((uint64_t)a->params.access_delay_per_mille * 4294967ULL);
+    e->access_delay_max_ns = a->params.access_delay_max_ns;
+    e->role = -1;
+    if (worker >= 0) {
+        e->self = &a->workers[worker];
+        e->role = e->self->stats.role;
+        ctx->slot = &e->self->slot;
+        ctx->task = &a->tasks[worker].t;
+        e->cpu = e->self->stats.cpu;
+        e->home_node = e->cpu % a->params.nnodes;
+    } else {
+        e->owner = 1;   /* the reclaimer and the orchestrator own what they touch (retired objects) */
+    }
 }

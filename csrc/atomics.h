@@ -4,6 +4,12 @@
  * Shared fields are plain integers (so Python can read them as numpy arrays); every concurrent access goes
  * through one of these macros, which view the field as _Atomic of the same size. The names are the kernel's,
  * so a scheme reads like the code it models, and the memory order each one implies is stated here once.
+ *
+ * In a scheme's code (built-in or a scheme file) every one of them is also a checkpoint: in torture mode
+ * the engine looks at the address (is it a cpuset? is it free, on a page given back, touched outside any
+ * read-side section, reference or lock?) and may stall there for a moment, the way KASAN checks and KCSAN
+ * delays at every access the compiler emits. The engine's own files define H_ENGINE and get the bare
+ * accesses: the engine is not what is under test.
  */
 #ifndef HARNESS_ATOMICS_H
 #define HARNESS_ATOMICS_H
@@ -13,28 +19,52 @@
 
 #define H_ATOMIC(p) ((_Atomic __typeof__(*(p)) *)(p))
 
+/* What a checkpoint sees (h_checkpoint in harness.h). */
+#define H_ACC_READ 0
+#define H_ACC_WRITE 1
+#define H_ACC_INC 2     /* an increment: on a refcount, taking a reference */
+#define H_ACC_DEC 3     /* a decrement: on a refcount, dropping one */
+#define H_ACC_DEREF 4   /* rcu_dereference: loading an RCU-protected pointer */
+
+#ifdef H_ENGINE
+#define H_CHECKPOINT(p, kind) ((void)0)
+#else
+#define H_CHECKPOINT(p, kind) h_checkpoint((const void *)(p), (kind))
+#endif
+
 /* Single-copy-atomic access with no ordering: the compiler may not tear, fuse or invent it. */
-#define READ_ONCE(x) atomic_load_explicit(H_ATOMIC(&(x)), memory_order_relaxed)
-#define WRITE_ONCE(x, v) atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_relaxed)
+#define READ_ONCE(x) \
+    ({ H_CHECKPOINT(&(x), H_ACC_READ); atomic_load_explicit(H_ATOMIC(&(x)), memory_order_relaxed); })
+#define WRITE_ONCE(x, v) \
+    ({ H_CHECKPOINT(&(x), H_ACC_WRITE); atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_relaxed); })
 
 /* Acquire/release: later accesses cannot move before the load; earlier ones cannot move after the store. */
-#define smp_load_acquire(p) atomic_load_explicit(H_ATOMIC(p), memory_order_acquire)
-#define smp_store_release(p, v) atomic_store_explicit(H_ATOMIC(p), (v), memory_order_release)
+#define smp_load_acquire(p) \
+    ({ H_CHECKPOINT(p, H_ACC_READ); atomic_load_explicit(H_ATOMIC(p), memory_order_acquire); })
+#define smp_store_release(p, v) \
+    ({ H_CHECKPOINT(p, H_ACC_WRITE); atomic_store_explicit(H_ATOMIC(p), (v), memory_order_release); })
 
 /*
  * rcu_dereference: load a published offset. Memory order "consume" is what the kernel relies on (address
  * dependency); compilers promote it to acquire, which costs nothing extra on x86 and an ldar on arm64.
  * rcu_assign_pointer: publish with release, so the object's initialisation is visible before the offset.
  */
-#define rcu_dereference(x) atomic_load_explicit(H_ATOMIC(&(x)), memory_order_consume)
-#define rcu_assign_pointer(x, v) atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_release)
+#define rcu_dereference(x) \
+    ({ H_CHECKPOINT(&(x), H_ACC_DEREF); atomic_load_explicit(H_ATOMIC(&(x)), memory_order_consume); })
+#define rcu_assign_pointer(x, v) \
+    ({ H_CHECKPOINT(&(x), H_ACC_WRITE); atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_release); })
 
-#define xchg(p, v) atomic_exchange_explicit(H_ATOMIC(p), (v), memory_order_seq_cst)
-#define cmpxchg_weak(p, oldp, v) \
-    atomic_compare_exchange_weak_explicit(H_ATOMIC(p), (oldp), (v), memory_order_acq_rel, memory_order_relaxed)
-#define atomic_add_return_relaxed(p, v) (atomic_fetch_add_explicit(H_ATOMIC(p), (v), memory_order_relaxed) + (v))
-#define atomic_inc_relaxed(p) ((void)atomic_fetch_add_explicit(H_ATOMIC(p), 1, memory_order_relaxed))
-#define atomic_sub_return_release(p, v) (atomic_fetch_sub_explicit(H_ATOMIC(p), (v), memory_order_release) - (v))
+#define xchg(p, v) ({ H_CHECKPOINT(p, H_ACC_WRITE); atomic_exchange_explicit(H_ATOMIC(p), (v), memory_order_seq_cst); })
+#define cmpxchg_weak(p, oldp, v)                                                                            \
+    ({ H_CHECKPOINT(p, H_ACC_WRITE);                                                                        \
+       atomic_compare_exchange_weak_explicit(H_ATOMIC(p), (oldp), (v), memory_order_acq_rel,               \
+                                             memory_order_relaxed); })
+#define atomic_add_return_relaxed(p, v) \
+    ({ H_CHECKPOINT(p, H_ACC_INC); atomic_fetch_add_explicit(H_ATOMIC(p), (v), memory_order_relaxed) + (v); })
+#define atomic_inc_relaxed(p) \
+    ({ H_CHECKPOINT(p, H_ACC_INC); (void)atomic_fetch_add_explicit(H_ATOMIC(p), 1, memory_order_relaxed); })
+#define atomic_sub_return_release(p, v) \
+    ({ H_CHECKPOINT(p, H_ACC_DEC); atomic_fetch_sub_explicit(H_ATOMIC(p), (v), memory_order_release) - (v); })
 
 /* Compiler-only barrier: what rcu_read_lock() costs in a non-preemptible kernel. */
 #define barrier() atomic_signal_fence(memory_order_seq_cst)

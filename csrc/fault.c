@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include <time.h>
 
-#include "internal.h"
+#include "engine.h"
 
 /* ---------------------------------------------------------------- orchestrator side */
 
@@ -50,11 +50,13 @@ static void park(struct h_ctx *ctx, uint64_t duration_ns)
     uint64_t until = duration_ns ? h_now_ns() + duration_ns : UINT64_MAX;
     h_rcu_read_lock(ctx, ctx->flavor);   /* qsbr: no-op, but no quiescent state is reported while parked */
     smp_store_release(&a->fault.state, H_FAULT_ACTIVE);
+    h_heartbeat(E(ctx), H_PH_FAULT);
     /* preempted inside the critical section: sleep, so the CPU stays free for everyone else */
     for (uint64_t now; (now = h_now_ns()) < until && !READ_ONCE(a->stop.v);) {
         uint64_t left = until - now < 1000000ULL ? until - now : 1000000ULL;
         struct timespec ts = { 0, (long)left };
         nanosleep(&ts, NULL);
+        h_heartbeat(E(ctx), H_PH_FAULT);
     }
     h_rcu_read_unlock(ctx, ctx->flavor);
 }

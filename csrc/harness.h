@@ -1,5 +1,7 @@
 /*
- * harness.h - the one header every scheme is written against, built-in or your own.
+ * harness.h - the contract a scheme is written against, built-in or your own. Nothing else is needed and
+ * nothing else is reachable: the engine's state (the arena, grace-period clock, oracles, counters) lives
+ * behind `struct h_arena`, which this header leaves opaque.
  *
  * The world it models (the November 2005 "Clean up of __alloc_pages" thread): the page allocator's
  * cpuset check reads current->cpuset->mems_allowed on every allocation. A scheme decides how a reader
@@ -10,8 +12,7 @@
  * holds arena offsets (h_off), never pointers; h_ptr()/h_offset() convert with this process's base.
  *
  * A scheme is a `struct harness_scheme` (the ops table, like rcutorture's rcu_torture_ops) made with
- * HARNESS_SCHEME(). The built-in schemes (in csrc/schemes/) use this header and nothing else; so does a
- * scheme file of your own, which defines exactly one table named harness_user_scheme:
+ * HARNESS_SCHEME(). A scheme file defines exactly one table named harness_user_scheme:
  *
  *     #include "harness.h"
  *     static inline void my_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap,
@@ -23,35 +24,34 @@
  * and runs with `python -m harness soak --scheme-file my_scheme.c` (see README, "Bring your own scheme").
  *
  * The ops table (required: name, read, attach, destroy):
- *   read     static inline reader fastpath (the 2nd argument of HARNESS_SCHEME): fill *snap, through
- *            h_cpuset_read(), with the serial and mems_allowed of a cpuset that was attached to `task` at
- *            some instant during the call; retry as often as you need. `flavor` (H_FLAVOR_QSBR/MB/MEMBARRIER)
- *            and `checks` (oracles on) are compile-time constants: pass them on to the primitives. It is
- *            compiled into a specialised loop per (RCU flavor, checks on/off, workload), so it costs what
- *            it would cost inline.
- *   attach   writer: publish cpuset `cs` as task->cpuset (called with the cpuset mutex held, like
- *            cpuset_attach). `cs` is fully initialised; the old cpuset is still task->cpuset on entry.
- *   destroy  writer: `cs` is attached to no task any more: free it by the scheme's rules (h_cpuset_free at
- *            once, h_cpuset_free_rcu after a grace period, or drop a reference).
- *   create   optional: allocate and initialise a cpuset (default h_cpuset_create).
- *   synchronize, call_rcu   optional: grace-period primitives (default: the arena's RCU).
+ *   read     READER. Fill *snap, through h_cpuset_read(), with the serial and mems_allowed of a cpuset that
+ *            was attached to `task` at some instant during the call; retry as often as you need. Return with
+ *            every read-side section closed and every reference dropped. `flavor` (H_FLAVOR_QSBR/MB/
+ *            MEMBARRIER) and `checks` (oracles on) are compile-time constants: pass them to the primitives.
+ *   attach   WRITER, cpuset mutex held. Make `cs` (initialised) task->cpuset; the old one is task->cpuset
+ *            on entry. Nothing may free the old cpuset while a task still points at it.
+ *   destroy  WRITER, cpuset mutex held. `cs` is attached to no task any more: free it by the scheme's rules
+ *            (h_cpuset_free at once, h_cpuset_free_rcu after a grace period, or drop a reference).
+ *   create   optional, WRITER: allocate and initialise a cpuset (default h_cpuset_create).
+ *   synchronize  optional: the grace-period wait behind h_synchronize_rcu (default: the arena's RCU).
+ *   call_rcu     optional: how h_call_rcu gets `head` invoked (h_rcu_invoke) after a grace period
+ *                (default: the arena's reclaimer). Inside either, h_synchronize_rcu / h_call_rcu mean the
+ *                arena's own implementation.
+ *   shared_size  optional: bytes of shared memory private to the scheme (h_scheme_shared), zeroed at start,
+ *                at most H_SCHEME_SHARED_MAX: hazard pointers, a lock of its own, per-reader state.
  * The claims, which the engine acts on:
  *   slab_mode  H_SLAB_PLAIN (an empty slab page goes back to the page allocator at once) or
  *              H_SLAB_TYPESAFE_BY_RCU (objects are reused at once, pages only after a grace period).
- *   flags      H_SCHEME_RCU_READER (readers use RCU read-side critical sections), H_SCHEME_REFCOUNT (a
- *              cpuset is freed by whoever drops its last reference: h_cpuset_free leaves the count alone),
- *              H_SCHEME_BUSTED (a planted bug; `expected` names the violation kinds it must trigger),
- *              H_SCHEME_UNSAFE (no synchronisation: a throughput reference).
+ *   flags      H_SCHEME_RCU_READER (readers use RCU read-side critical sections: required to call
+ *              h_rcu_read_lock), H_SCHEME_REFCOUNT (a cpuset is freed by whoever drops its last
+ *              reference: h_cpuset_free leaves the count alone), H_SCHEME_BUSTED (a planted bug;
+ *              `expected` names the violation kinds it must trigger), H_SCHEME_UNSAFE (no synchronisation:
+ *              a throughput reference).
  *
- * Shared data holds arena offsets: h_ptr(ctx, off) -> pointer, h_offset(ctx, p) -> offset. Ordering:
- * READ_ONCE/WRITE_ONCE, smp_load_acquire/smp_store_release, smp_rmb/smp_wmb/smp_mb, rcu_dereference,
- * rcu_assign_pointer (atomics.h; h_publish is rcu_assign_pointer of task->cpuset).
- * Primitives a reader may call: h_rcu_read_lock/unlock(ctx, flavor), rcu_dereference, h_cpuset_read (the
- * only way to read a cpuset's fields: it is where the memory-safety oracles look), h_read_delay (the race
- * amplifier: call it where your race window is), h_near_miss (count a retry), task_lock/unlock,
- * read_seqcount_begin/retry, h_ref_inc_not_zero/h_ref_put. Writers may call h_cpuset_create,
- * h_cpuset_alloc/h_cpuset_init, h_cpuset_free, h_cpuset_free_rcu, h_synchronize_rcu, h_call_rcu,
- * write_seqcount_begin/end, task_lock/unlock, h_writer_delay. Each is documented where it is defined below.
+ * The engine owns the clock, the counts and the verdict: grace periods are counted, stamped and checked
+ * around the scheme's synchronize and call_rcu, objects are tracked through alloc / free / call_rcu /
+ * callback, and in torture mode every primitive below is a checkpoint (and, at a random few, a delay).
+ * A scheme calls no bookkeeping function and cannot change what the engine counted.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -70,11 +70,8 @@ typedef uint64_t h_off;          /* offset from the arena base; 0 is "none" */
 #define H_PAGE_SIZE 1024         /* a simulated page */
 #define H_CPUSET_SIZE 128
 #define H_OBJS_PER_SLAB (H_PAGE_SIZE / H_CPUSET_SIZE)   /* 8: slabs empty and recycle often */
-#define H_ATTACH_LOG 32          /* per-task ring of recent attachments, for the identity oracle */
-#define H_MAX_LIVE 16            /* writers keep at most this many cpusets besides the root: few live
-                                    objects on 8-object slabs, so slab pages empty and recycle often */
-#define H_CHUNK 64               /* reader ops per call of a scheme's loop */
-#define H_HELD_PAGES 4           /* pages an allocating reader holds before freeing the oldest */
+#define H_MAX_LIVE 16            /* writers keep at most this many cpusets besides the root */
+#define H_SCHEME_SHARED_MAX 4096 /* bytes of shared memory a scheme may claim (.shared_size) */
 
 #define H_CPUSET_TYPE 0xC95E7C95u   /* type tag, written by the slab constructor only */
 #define H_PAGE_STAMP 0x5A6EB00Cu    /* first word of a page handed to an allocating reader */
@@ -82,7 +79,6 @@ typedef uint64_t h_off;          /* offset from the arena base; 0 is "none" */
 #define H_POISON_WORD 0x6b6b6b6bu
 
 enum h_slab_mode { H_SLAB_PLAIN = 0, H_SLAB_TYPESAFE_BY_RCU = 1 };
-enum h_page_state { H_PAGE_FREE = 0, H_PAGE_USER, H_PAGE_SLAB, H_PAGE_SLAB_RCU };
 enum h_cb_kind { H_CB_FREE_CPUSET = 1, H_CB_RELEASE_PAGE = 2 };
 
 #define H_SCHEME_BUSTED 1        /* planted bug: the oracles must catch it */
@@ -90,50 +86,33 @@ enum h_cb_kind { H_CB_FREE_CPUSET = 1, H_CB_RELEASE_PAGE = 2 };
 #define H_SCHEME_UNSAFE 4        /* no synchronisation at all: a throughput reference only */
 #define H_SCHEME_REFCOUNT 8      /* a cpuset is freed by whoever drops its last reference */
 
-/* ---------------------------------------------------------------- shared data (all in the arena) */
+/* ---------------------------------------------------------------- shared data a scheme sees */
 
 struct h_rcu_head {
     h_off next;
     uint64_t queued_ns;
-    uint32_t kind;
-    uint32_t pad;
+    uint32_t kind;           /* enum h_cb_kind */
+    uint32_t queued;         /* engine: nonzero while on a callback list */
+    uint64_t gp_seq;         /* engine: grace periods started when it was queued */
 };
 
-/* A cpuset object in a slab page. 128 bytes; type, seq, refcount and lock are initialised by the slab
+/* A cpuset object in a slab page, 128 bytes. type, seq, refcount and lock are initialised by the slab
  * constructor when the page becomes a slab page, never per allocation: a TYPESAFE_BY_RCU reader may touch
- * them on an object that has been freed and reused at any moment. */
+ * them on an object that has been freed and reused at any moment. seq is odd while the object is free and
+ * changes on every free and every (re)initialisation. The tail is the engine's. */
 struct h_cpuset {
     uint32_t type;
-    uint32_t seq;            /* odd while free; +1 on free, +1 when (re)allocated and initialised */
+    uint32_t seq;
     uint32_t refcount;
     uint32_t lock;
     uint64_t serial;         /* unique, increasing; the cpuset's identity */
     uint64_t mems_allowed;   /* nodemask, immutable for a serial (rebind makes a new cpuset) */
     uint64_t payload[4];     /* redundant copies of (serial, mems): a torn or mixed read shows */
-    uint64_t retired_at;     /* gp_completed + 1 when handed to call_rcu; 0 while live */
-    uint32_t nattached;      /* writer bookkeeping, under the cpuset mutex */
-    uint32_t free_next;      /* slab free list: object index + 1 */
     struct h_rcu_head rcu;
+    unsigned char engine_private_[32];
 };
 
-/* struct page: descriptors live apart from page data, so poisoning data never breaks the free lists. */
-struct h_page {
-    uint64_t next_free;      /* page allocator free list: page index + 1 */
-    uint64_t retired_at;     /* slab page waiting for a grace period: gp_completed + 1 when queued */
-    uint32_t node;
-    uint32_t state;          /* enum h_page_state */
-    uint32_t inuse;          /* slab: allocated objects */
-    uint32_t free_head;      /* slab: first free object, index + 1 */
-    uint32_t partial_next;   /* slab partial list: page index + 1 */
-    uint32_t partial_prev;
-    struct h_rcu_head rcu;
-} H_ALIGNED;
-
-struct h_node {
-    uint64_t head;           /* Treiber stack: (ABA tag << 32) | (page index + 1) */
-    uint64_t nfree;
-} H_ALIGNED;
-
+/* A task: "current" for a reader. The engine keeps its attach history beside it. */
 struct h_task {
     uint32_t alloc_lock;     /* task_lock() */
     uint32_t mems_seq;       /* seqcount for the mems_allowed copy (today's mems_allowed_seq) */
@@ -141,110 +120,17 @@ struct h_task {
     uint64_t mems_allowed;   /* the task's own copy, for the seqcount scheme */
     uint64_t mems_serial;
     uint64_t mems_check;     /* h_mems_check(serial, mems) of the copy */
-    uint64_t attach_gen;     /* bumped (release) before each publish */
-    uint64_t attach_log[H_ATTACH_LOG];   /* (serial << 16) | (gen & 0xffff) */
-} H_ALIGNED;
+};
 
 struct h_rcu_slot {          /* written only by its owner (and by the orchestrator for a dead one) */
     uint64_t ctr;            /* 0: offline/outside; else the gp_ctr value seen at lock or last QS */
+    uint64_t read_sections;  /* torture: odd while inside a read-side section (engine-maintained) */
+    h_off holding;           /* torture: the cpuset this reader touched last (the adversarial writer's aim) */
     int32_t cpu;
     int32_t dead;
 } H_ALIGNED;
 
-struct h_litmus_line {       /* a reader's half of the membarrier self-test (litmus.c) */
-    uint32_t x;
-    uint32_t r1;
-} H_ALIGNED;
-
-struct h_fault {             /* one injected fault at a time, posted by the orchestrator (fault.c) */
-    uint32_t state;          /* H_FAULT_IDLE/POSTED/ACTIVE/FINISHED */
-    uint32_t kind;
-    int32_t worker;
-    uint64_t duration_ns;
-} H_ALIGNED;
-
-struct h_worker {
-    struct h_rcu_slot slot;
-    struct h_litmus_line litmus;
-    struct h_worker_stats stats H_ALIGNED;
-    uint64_t flight_pos H_ALIGNED;
-    struct h_flight_event flight[H_FLIGHT_EVENTS];
-} H_ALIGNED;
-
-struct h_word { uint64_t v; } H_ALIGNED;   /* a hot word on its own cache line */
-
-struct h_arena {
-    uint64_t magic;
-    uint64_t size;
-    struct h_params params;
-    h_off pages_desc;        /* struct h_page[npages] */
-    h_off pages_data;        /* npages * H_PAGE_SIZE bytes */
-    uint64_t npages;
-    int32_t parent_pid;
-
-    /* control: the orchestrator posts commands; workers count themselves in and out (futex words) */
-    uint32_t cmd_gen H_ALIGNED;
-    uint32_t cmd;
-    uint64_t reader_ops;
-    uint32_t ready H_ALIGNED;
-    uint32_t done H_ALIGNED;
-    uint32_t readers_finished;
-    struct h_word stop;
-    struct h_word reclaimer_stop;
-    struct h_fault fault;
-    uint32_t shuffle_seq H_ALIGNED;  /* odd while the orchestrator moves workers between CPUs */
-    uint32_t litmus_gen H_ALIGNED;   /* membarrier self-test: trial the readers may start */
-    uint32_t litmus_trials;
-    uint32_t litmus_acked H_ALIGNED; /* readers done with trials so far (futex word) */
-    uint32_t litmus_y H_ALIGNED;     /* the updater's flag */
-
-    /* RCU */
-    struct h_word gp_ctr;            /* read by every reader at lock / quiescent state */
-    int32_t gp_futex H_ALIGNED;      /* -1 while a grace-period waiter sleeps */
-    struct h_word gp_completed;      /* completed grace periods: the pipe-count clock */
-    uint32_t gp_lock H_ALIGNED;      /* serialises grace periods (futex mutex) */
-    uint64_t gp_max_ns;
-    uint64_t gp_hist[H_HIST_BUCKETS];
-    uint64_t cb_hist[H_HIST_BUCKETS];
-    h_off cb_head H_ALIGNED;         /* call_rcu: MPSC list, taken whole by the reclaimer */
-    uint32_t cb_sleeping H_ALIGNED;
-    uint64_t cb_queued H_ALIGNED;
-    uint64_t cb_done;
-    struct h_stall stalls[H_MAX_STALLS];
-    uint64_t nstalls;
-
-    /* the cpuset world */
-    uint32_t cpuset_sem H_ALIGNED;   /* "the cpuset semaphore": writers' structural changes, global-lock readers */
-    struct h_word number_of_cpusets; /* the "cpusets have been used" short-circuit reads this */
-    uint64_t next_serial H_ALIGNED;
-    h_off root;
-    uint32_t nlive;
-    h_off live[H_MAX_LIVE];
-
-    /* slab cache for cpusets */
-    uint32_t slab_lock H_ALIGNED;
-    uint32_t slab_partial;           /* page index + 1 of the most recently freed-into partial slab */
-    uint64_t slab_pages;
-    uint64_t slab_pages_rcu;
-    uint64_t slab_objects;
-    uint64_t hog_head;               /* arena exhaustion fault: pages held back, page index + 1 chain */
-    uint64_t hog_pages;
-
-    /* oracles */
-    uint64_t violations H_ALIGNED;
-    uint32_t first_claimed;
-    uint32_t flight_frozen;
-    struct h_violation first;
-    uint64_t run_start_ns;
-
-    struct h_node nodes[H_MAX_NODES];
-    struct h_task tasks[H_MAX_WORKERS];
-    struct h_worker workers[H_MAX_WORKERS];
-};
-
-/* ---------------------------------------------------------------- per-process context (not shared) */
-
-struct harness_scheme;
+struct h_arena;              /* the engine's: opaque */
 
 struct h_snap {
     uint64_t serial;
@@ -253,30 +139,28 @@ struct h_snap {
     int consistent;          /* payload agreed with (serial, mems) */
 };
 
+/* Per-process context of one worker (or the reclaimer). Schemes read these fields through the primitives;
+ * the engine keeps more of its own beyond them. */
 struct h_ctx {
     char *base;
     struct h_arena *arena;
     const struct harness_scheme *ops;
-    struct h_worker *self;   /* NULL for the reclaimer */
-    struct h_task *task;     /* a reader's "current" */
+    struct h_task *task;          /* a reader's "current" */
+    struct h_rcu_slot *slot;      /* this worker's RCU reader slot; NULL for the reclaimer */
+    uint64_t *gp_ctr;             /* the grace-period counter readers snapshot */
+    int32_t *gp_futex;            /* -1 while a grace-period waiter sleeps */
+    const uint64_t *number_of_cpusets;
+    void *shared;                 /* the scheme's private shared memory (.shared_size bytes) */
+    h_off root;
+    uint64_t all_mems;
     int worker;
-    int cpu;                 /* CPU assigned */
-    int home_node;
     int flavor;
+    int checks;                   /* torture mode: oracles and checkpoints on */
+    uint32_t delay_threshold;     /* h_random() below this: h_read_delay delays */
+    uint32_t read_delay_max_ns;
     uint64_t rng;
-    uint64_t chunk_ns;       /* time of the current chunk, ns since run start */
     uint64_t retries;
-    uint64_t near_misses;
-    uint64_t delays;
     uint64_t shortcut;
-    uint64_t pages_allocated;
-    uint64_t alloc_failures;
-    uint64_t unverified;
-    uint64_t page_serial;
-    uint32_t delay_threshold;    /* h_random() below this: delay inside the critical section */
-    uint32_t held_pos;
-    uint64_t held[H_HELD_PAGES]; /* page index + 1 */
-    uint64_t held_stamp[H_HELD_PAGES];
 };
 
 typedef uint64_t (*h_chunk_fn)(struct h_ctx *ctx, uint64_t n);
@@ -287,6 +171,7 @@ struct harness_scheme {
     int flags;
     enum h_slab_mode slab_mode;
     const char *expected;    /* busted: violation kinds it must trigger, comma-separated */
+    size_t shared_size;
     h_chunk_fn chunk[H_NFLAVORS][2][H_NWORKLOADS];
     void (*attach)(struct h_ctx *ctx, struct h_task *task, struct h_cpuset *cs);
     void (*destroy)(struct h_ctx *ctx, struct h_cpuset *cs);
@@ -295,10 +180,11 @@ struct harness_scheme {
     void (*call_rcu)(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind);
 };
 
-/* ---------------------------------------------------------------- small helpers */
+/* ---------------------------------------------------------------- helpers: any context */
 
 static inline void *h_ptr(const struct h_ctx *ctx, h_off off) { return ctx->base + off; }
 static inline h_off h_offset(const struct h_ctx *ctx, const void *p) { return (h_off)((const char *)p - ctx->base); }
+static inline void *h_scheme_shared(const struct h_ctx *ctx) { return ctx->shared; }
 
 static inline uint64_t h_random(struct h_ctx *ctx)
 {
@@ -318,102 +204,125 @@ static inline uint64_t h_payload(uint64_t serial, uint64_t mems, int i)
 
 static inline uint64_t h_mems_check(uint64_t serial, uint64_t mems) { return h_payload(serial, mems, 7); }
 
-void h_spin_wait(uint32_t *lock);    /* slow path: spin, then yield */
 unsigned long long h_now_ns(void);
-void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
+void h_spin_wait(uint32_t *lock);    /* slow path of h_spin_lock: spin, then yield */
 void h_delay_ns(struct h_ctx *ctx, uint64_t ns);
 
-static inline void h_event(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b)
+/* ---------------------------------------------------------------- torture-mode checkpoints (engine) */
+
+/* The torture context of this process, NULL outside torture mode. Declared const (it does not change
+ * while a chunk of reads runs), so the compiler asks once per chunk and a checkpoint costs a not-taken
+ * branch when checks are off. */
+struct h_ctx *h_torture_ctx(void) __attribute__((const));
+void h_torture_access(struct h_ctx *ctx, const void *p, int kind);
+void h_torture_lock(struct h_ctx *ctx, const void *lock, int delta);
+void h_torture_delay(struct h_ctx *ctx);
+void h_torture_rcu_lock(struct h_ctx *ctx, int flavor);
+void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor);
+int h_torture_qs(struct h_ctx *ctx);
+
+static inline void h_checkpoint(const void *p, int kind)
 {
-    struct h_worker *w = ctx->self;
-    if (!w || READ_ONCE(ctx->arena->flight_frozen))
-        return;
-    uint64_t pos = w->flight_pos;
-    struct h_flight_event *e = &w->flight[pos % H_FLIGHT_EVENTS];
-    e->t_ns = ctx->chunk_ns;
-    e->a = a;
-    e->b = b;
-    e->cpu = (unsigned)ctx->cpu;
-    e->kind = (unsigned short)kind;
-    e->worker = (unsigned short)ctx->worker;
-    WRITE_ONCE(w->flight_pos, pos + 1);
+    struct h_ctx *t = h_torture_ctx();
+    if (unlikely(t != NULL))
+        h_torture_access(t, p, kind);
 }
 
-/* ---------------------------------------------------------------- locks */
+#ifdef H_ENGINE
+#define H_TORTURE(fn, ...) ((void)0)
+#else
+#define H_TORTURE(fn, ...)                                                                                  \
+    do {                                                                                                    \
+        struct h_ctx *t_ = h_torture_ctx();                                                                 \
+        if (unlikely(t_ != NULL))                                                                           \
+            fn(t_, ##__VA_ARGS__);                                                                          \
+    } while (0)
+#endif
+
+/* ---------------------------------------------------------------- locks: any context */
 
 /* A test-and-test-and-set spinlock in shared memory; acquire on lock, release on unlock. The slow path
- * yields after a while so that a preempted holder on an oversubscribed machine gets to run. */
+ * yields after a while so that a preempted holder on an oversubscribed machine gets to run. Holding one
+ * protects the cpusets it guards (the engine counts what is held). */
 static inline void h_spin_lock(uint32_t *lock)
 {
     uint32_t unlocked = 0;
-    if (likely(cmpxchg_weak(lock, &unlocked, 1)))
-        return;
-    h_spin_wait(lock);
+    if (!likely(cmpxchg_weak(lock, &unlocked, 1)))
+        h_spin_wait(lock);
+    H_TORTURE(h_torture_lock, lock, 1);
 }
 
-static inline void h_spin_unlock(uint32_t *lock) { smp_store_release(lock, 0); }
+static inline void h_spin_unlock(uint32_t *lock)
+{
+    H_TORTURE(h_torture_lock, lock, -1);
+    smp_store_release(lock, 0);
+}
 
 static inline void task_lock(struct h_task *t) { h_spin_lock(&t->alloc_lock); }
 static inline void task_unlock(struct h_task *t) { h_spin_unlock(&t->alloc_lock); }
 
 /* ---------------------------------------------------------------- seqcount (include/linux/seqlock.h) */
 
+/* READER: wait for an even count; acquire: the protected loads come after. */
 static inline uint32_t read_seqcount_begin(const uint32_t *s)
 {
     uint32_t v;
-    while ((v = smp_load_acquire(s)) & 1)   /* acquire: the protected loads come after */
+    while ((v = smp_load_acquire(s)) & 1)
         cpu_relax();
     return v;
 }
 
+/* READER: nonzero if a writer ran since `start` (retry); the protected loads complete before the recheck. */
 static inline int read_seqcount_retry(const uint32_t *s, uint32_t start)
 {
-    smp_rmb();                              /* the protected loads complete before the recheck */
+    smp_rmb();
     return READ_ONCE(*s) != start;
 }
 
+/* WRITER, serialised by a lock: the odd count is visible before any protected store. */
 static inline void write_seqcount_begin(uint32_t *s)
 {
     WRITE_ONCE(*s, READ_ONCE(*s) + 1);
-    smp_wmb();                              /* odd count visible before any protected store */
+    smp_wmb();
+    H_TORTURE(h_torture_delay);   /* amplifier: readers meet the open write section */
 }
 
+/* WRITER: the protected stores are visible before the even count (release). */
 static inline void write_seqcount_end(uint32_t *s)
 {
-    smp_store_release(s, READ_ONCE(*s) + 1);  /* protected stores visible before the even count */
+    smp_store_release(s, READ_ONCE(*s) + 1);
 }
 
-/* ---------------------------------------------------------------- RCU read side */
+/* ---------------------------------------------------------------- RCU read side: READER */
 
 void h_rcu_wake_gp(struct h_ctx *ctx);
 
 static inline void h_rcu_maybe_wake(struct h_ctx *ctx)
 {
-    if (unlikely(READ_ONCE(ctx->arena->gp_futex) == -1))
+    if (unlikely(READ_ONCE(*ctx->gp_futex) == -1))
         h_rcu_wake_gp(ctx);
 }
 
-/*
- * qsbr: lock/unlock are compiler barriers; the reader announces quiescent states between chunks.
+/* The slot side of entering and leaving a read-side section (h_rcu_read_lock/unlock below).
+ * qsbr: compiler barriers; the reader announces quiescent states between chunks.
  * mb: the slot store is followed by smp_mb so that the grace-period waiter, which reads the slot after
  *     its own smp_mb, either sees us inside or we see the newly published pointer (store->load, Dekker).
  * membarrier: compiler barriers only; the waiter's membarrier(GLOBAL_EXPEDITED) supplies the smp_mb on
- *     our CPU at the moment it matters.
- */
-static inline void h_rcu_read_lock(struct h_ctx *ctx, const int flavor)
+ *     our CPU at the moment it matters. */
+static inline void h_rcu_enter_slot(struct h_ctx *ctx, const int flavor)
 {
     if (flavor == H_FLAVOR_QSBR) {
         barrier();
         return;
     }
-    WRITE_ONCE(ctx->self->slot.ctr, READ_ONCE(ctx->arena->gp_ctr.v));
+    WRITE_ONCE(ctx->slot->ctr, READ_ONCE(*ctx->gp_ctr));
     if (flavor == H_FLAVOR_MB)
         smp_mb();
     else
         barrier();
 }
 
-static inline void h_rcu_read_unlock(struct h_ctx *ctx, const int flavor)
+static inline void h_rcu_leave_slot(struct h_ctx *ctx, const int flavor)
 {
     if (flavor == H_FLAVOR_QSBR) {
         barrier();
@@ -421,71 +330,83 @@ static inline void h_rcu_read_unlock(struct h_ctx *ctx, const int flavor)
     }
     if (flavor == H_FLAVOR_MB) {
         smp_mb();                           /* critical-section loads complete before we leave */
-        WRITE_ONCE(ctx->self->slot.ctr, 0);
+        WRITE_ONCE(ctx->slot->ctr, 0);
         smp_mb();                           /* slot store before the waiter-flag load (no lost wake-up) */
     } else {
         barrier();
-        WRITE_ONCE(ctx->self->slot.ctr, 0);
+        WRITE_ONCE(ctx->slot->ctr, 0);
         barrier();
     }
     h_rcu_maybe_wake(ctx);
 }
 
-/* QSBR: announce that this reader holds no reference taken before now. Cheap unless a grace period began. */
+/*
+ * READER: begin / end a read-side critical section. Only a scheme that claims H_SCHEME_RCU_READER may
+ * call them; they nest under qsbr only; every lock has its unlock before `read` returns. In torture mode
+ * the engine does the same through its checkpoint, which checks those rules.
+ */
+static inline void h_rcu_read_lock(struct h_ctx *ctx, const int flavor)
+{
+    if (unlikely(ctx->checks))
+        h_torture_rcu_lock(ctx, flavor);
+    else
+        h_rcu_enter_slot(ctx, flavor);
+}
+
+static inline void h_rcu_read_unlock(struct h_ctx *ctx, const int flavor)
+{
+    if (unlikely(ctx->checks))
+        h_torture_rcu_unlock(ctx, flavor);
+    else
+        h_rcu_leave_slot(ctx, flavor);
+}
+
+/* QSBR READER, outside any read-side section: this reader holds no reference taken before now. Cheap
+ * unless a grace period began. The engine calls it between chunks; a scheme rarely needs to. */
 static inline void h_rcu_quiescent_state(struct h_ctx *ctx)
 {
-    uint64_t gp = READ_ONCE(ctx->arena->gp_ctr.v);
-    if (likely(gp == READ_ONCE(ctx->self->slot.ctr)))
+    if (unlikely(ctx->checks) && !h_torture_qs(ctx))
+        return;   /* inside a read-side section: reported, not announced */
+    uint64_t gp = READ_ONCE(*ctx->gp_ctr);
+    if (likely(gp == READ_ONCE(ctx->slot->ctr)))
         return;
-    smp_store_release(&ctx->self->slot.ctr, gp);   /* earlier critical-section loads stay before it */
-    smp_mb();                                      /* ...and later ones after it; then the flag load */
+    smp_store_release(&ctx->slot->ctr, gp);   /* earlier critical-section loads stay before it */
+    smp_mb();                                 /* ...and later ones after it; then the flag load */
     h_rcu_maybe_wake(ctx);
 }
 
-void h_rcu_online(struct h_ctx *ctx);
-void h_rcu_offline(struct h_ctx *ctx);
+/* ---------------------------------------------------------------- reading a cpuset: READER */
 
-/* ---------------------------------------------------------------- reading a cpuset (where the oracles look) */
-
-void h_pipe_check(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial);
+void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap);
 
 /*
- * Read a cpuset's identity and nodemask into *snap. With checks on, the memory itself is judged first:
- * touching a page that was given back to the page allocator (poison) or handed to someone else (a page
- * stamp) is a use-after-free even if the scheme would have retried afterwards; and the pipe count of
- * what we see (grace periods completed since it was retired) goes into the histogram.
+ * Read a cpuset's identity and nodemask into *snap: the one way a reader reads a cpuset's fields. With
+ * checks on the engine judges the memory and the moment (poison, a foreign page, the type tag, the
+ * payload, the pipe count, protection held) before the scheme gets to retry.
  */
 static inline void h_cpuset_read(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap, const int checks)
 {
     snap->cs = h_offset(ctx, cs);
     snap->serial = READ_ONCE(cs->serial);
     snap->mems = READ_ONCE(cs->mems_allowed);
-    if (!checks) {
-        snap->consistent = 1;
-        return;
-    }
-    uint32_t type = READ_ONCE(cs->type);
-    if (unlikely(type != H_CPUSET_TYPE))
-        h_violation(ctx, type == H_POISON_WORD ? H_V_USE_AFTER_FREE : (type == H_PAGE_STAMP ? H_V_FOREIGN : H_V_TYPE),
-                    snap->cs, snap->serial, type);
-    int ok = 1;
-    for (int i = 0; i < 4; i++)
-        ok &= READ_ONCE(cs->payload[i]) == h_payload(snap->serial, snap->mems, i);
-    snap->consistent = ok;
-    if (likely(type == H_CPUSET_TYPE))   /* a pipe count read out of poison would mean nothing */
-        h_pipe_check(ctx, cs, snap->serial);
+    snap->consistent = 1;
+    if (checks)
+        h_cpuset_read_check(ctx, cs, snap);
 }
 
-/* Race amplifier: a random short delay inside the critical section, only in torture runs. */
+/* Race amplifier at a place of the scheme's choosing: a random short delay, only in torture runs. The
+ * engine also delays at random checkpoints of its own; this one is where you believe the window is. */
 static inline void h_read_delay(struct h_ctx *ctx, const int checks)
 {
     if (checks && ctx->delay_threshold && unlikely((uint32_t)h_random(ctx) < ctx->delay_threshold))
-        h_delay_ns(ctx, h_random(ctx) % (ctx->arena->params.read_delay_max_ns + 1));
+        h_delay_ns(ctx, h_random(ctx) % (ctx->read_delay_max_ns + 1));
 }
 
+/* Count a retry (a revalidation that failed): a near miss in the report. */
 static inline void h_near_miss(struct h_ctx *ctx) { ctx->retries++; }
 
-/* inc_not_zero with acquire ordering: the identity recheck that follows must not be satisfied early. */
+/* Take a reference unless the count is zero, with acquire ordering: the identity recheck that follows
+ * must not be satisfied early. Holding the reference protects the cpuset until h_ref_put. */
 static inline int h_ref_inc_not_zero(uint32_t *ref)
 {
     uint32_t old = READ_ONCE(*ref);
@@ -494,68 +415,72 @@ static inline int h_ref_inc_not_zero(uint32_t *ref)
             return 0;
     } while (!atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1, memory_order_acquire,
                                                     memory_order_relaxed));
+    H_CHECKPOINT(ref, H_ACC_INC);
     return 1;
 }
 
-/* Returns 1 when this was the last reference (release: our reads happen before whoever frees it). */
+/* Drop a reference; 1 when it was the last (release: our reads happen before whoever frees it). */
 static inline int h_ref_put(uint32_t *ref)
 {
+    H_TORTURE(h_torture_delay);   /* amplifier: the last moments under the reference */
     if (atomic_sub_return_release(ref, 1) != 0)
         return 0;
     atomic_thread_fence(memory_order_acquire);
     return 1;
 }
 
-/* ---------------------------------------------------------------- writer side (arena.c, rcu.c) */
+/* ---------------------------------------------------------------- writer side (and the reclaimer) */
 
-/* The usual attach: rcu_assign_pointer (release), so the cpuset's initialisation is visible first. */
+/* WRITER: the usual attach, rcu_assign_pointer (release), so the cpuset's initialisation is visible first. */
 static inline void h_publish(struct h_ctx *ctx, struct h_task *task, struct h_cpuset *cs)
 {
     rcu_assign_pointer(task->cpuset, h_offset(ctx, cs));
 }
 
-
-struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx);            /* slab object, fields not yet written */
-void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems);
-struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);  /* alloc + init */
-void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs);    /* back to the slab now */
-void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs); /* back to the slab after a grace period */
+struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx);            /* WRITER: slab object, fields not yet written */
+void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems);  /* WRITER */
+struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);  /* WRITER: alloc + init */
+/* Free now (back to the slab; a TYPESAFE_BY_RCU slab page waits for a grace period). Any context that owns
+ * the object's last reference. Freeing twice, freeing with a call_rcu pending, or freeing a cpuset a task
+ * still points at are violations. */
+void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs);
+/* Free after a grace period (call_rcu on its head). Once per object. */
+void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs);
+/* Wait for every read-side section that began before the call. Never from inside one, nor from a reader. */
 void h_synchronize_rcu(struct h_ctx *ctx);
+/* Have `head` invoked after a grace period. Once per head until it has been invoked. */
 void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind);
-void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head);  /* run one callback now */
-void h_gp_complete(struct h_ctx *ctx, uint64_t started_ns);    /* account one completed grace period */
-void h_writer_delay(struct h_ctx *ctx);
+/* Invoke one callback now: for a scheme's own .call_rcu, once a grace period has passed since the call. */
+void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head);
+void h_writer_delay(struct h_ctx *ctx);                        /* WRITER: amplifier between steps */
 
 /* ---------------------------------------------------------------- the reader loop, specialised per scheme */
 
-struct h_task;
 void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0, uint64_t g1);
-void h_check_cpu(struct h_ctx *ctx);
 void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
+uint64_t h_attach_gen(const struct h_task *task);
 
 /*
  * One reader operation. deref: the cpuset_mems_allowed() read alone. alloc/unused: the __alloc_pages
  * model, where the read is skipped while only the root cpuset exists (number_of_cpusets == 1).
  */
-#define H_READER_OP(ctx, task, read, flavor, checks, workload)                                          \
+#define H_READER_OP(ctx, task, read, flavor, checks, workload)                                              \
     do {                                                                                                    \
         struct h_snap snap_;                                                                                \
         uint64_t g0_ = 0;                                                                                   \
         if (checks)                                                                                         \
-            g0_ = smp_load_acquire(&(task)->attach_gen);                                                    \
-        if ((workload) == H_WORKLOAD_DEREF || READ_ONCE((ctx)->arena->number_of_cpusets.v) > 1) {          \
-            read(ctx, task, &snap_, flavor, checks);                                                    \
+            g0_ = h_attach_gen(task);                                                                       \
+        if ((workload) == H_WORKLOAD_DEREF || READ_ONCE(*(ctx)->number_of_cpusets) > 1) {                  \
+            read(ctx, task, &snap_, flavor, checks);                                                        \
         } else {                                                                                            \
             snap_.serial = 1;                                                                               \
-            snap_.mems = (ctx)->arena->params.nnodes >= 64 ? ~0ULL : (1ULL << (ctx)->arena->params.nnodes) - 1; \
-            snap_.cs = (ctx)->arena->root;                                                                  \
+            snap_.mems = (ctx)->all_mems;                                                                   \
+            snap_.cs = (ctx)->root;                                                                         \
             snap_.consistent = 1;                                                                           \
             (ctx)->shortcut++;                                                                              \
         }                                                                                                   \
-        if (checks) {                                                                                       \
-            h_check_snapshot(ctx, &snap_, g0_, smp_load_acquire(&(task)->attach_gen));                 \
-            h_event(ctx, H_EV_READ, snap_.serial, snap_.cs);                                                \
-        }                                                                                                   \
+        if (checks)                                                                                         \
+            h_check_snapshot(ctx, &snap_, g0_, h_attach_gen(task));                                         \
         if ((workload) != H_WORKLOAD_DEREF)                                                                 \
             h_alloc_page(ctx, snap_.mems, checks);                                                          \
     } while (0)

@@ -20,7 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "engine.h"
 
 #define H_LITMUS_TIMEOUT_NS 5000000000ULL
 #define H_LITMUS_SPINS 2000
@@ -55,7 +55,7 @@ static int wait_at_least(uint32_t *word, uint32_t target, uint64_t deadline)
 void h_litmus_reader(struct h_ctx *ctx)
 {
     struct h_arena *a = ctx->arena;
-    struct h_litmus_line *me = &ctx->self->litmus;
+    struct h_litmus_line *me = &E(ctx)->self->litmus;
     uint32_t trials = READ_ONCE(a->litmus_trials);
     uint64_t deadline = h_now_ns() + H_LITMUS_TIMEOUT_NS;
     for (uint32_t t = 1; t <= trials; t++) {
@@ -74,8 +74,9 @@ void h_litmus_reader(struct h_ctx *ctx)
 int h_membarrier_selftest(void *arena, int trials, int use_membarrier)
 {
     struct h_arena *a = arena;
-    struct h_ctx ctx;
-    h_ctx_init(&ctx, arena, -1);
+    struct h_ectx e;
+    h_ctx_init(&e, arena, H_ORCHESTRATOR);
+    struct h_ctx *ctx = &e.c;
     const int nreaders = a->params.nreaders;
     uint32_t r2[H_MAX_WORKERS];
     uint64_t deadline = h_now_ns() + H_LITMUS_TIMEOUT_NS;
@@ -87,7 +88,7 @@ int h_membarrier_selftest(void *arena, int trials, int use_membarrier)
         WRITE_ONCE(a->litmus_y, 0);
         smp_store_release(&a->litmus_gen, t);   /* the resets before the start signal */
         h_futex_wake(&a->litmus_gen, INT_MAX);
-        skew(&ctx, H_LITMUS_UPDATER_SKEW);
+        skew(ctx, H_LITMUS_UPDATER_SKEW);
         WRITE_ONCE(a->litmus_y, 1);
         if (use_membarrier)
             syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);

@@ -1,16 +1,27 @@
 /*
- * oracle.c - the checks that judge every read in torture mode, the violation record and flight recorder,
+ * oracle.c - the checks that judge every read in torture mode, the checkpoints every primitive a scheme
+ * calls passes through (memory safety, protection held, read-side API use, and the random delays there),
  * and the read-outs Python turns into numpy arrays.
  */
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "internal.h"
+#include "engine.h"
 
 static const char *const violation_names[H_NVIOLATIONS] = {
     [H_V_USE_AFTER_FREE] = "use-after-free", [H_V_FOREIGN] = "foreign-memory", [H_V_TYPE] = "wrong-type",
     [H_V_TORN] = "torn-read",     [H_V_IDENTITY] = "identity",      [H_V_GP_TOO_SHORT] = "gp-too-short",
-    [H_V_BAD_NODE] = "bad-node",  [H_V_REFCOUNT] = "refcount",
+    [H_V_BAD_NODE] = "bad-node",  [H_V_REFCOUNT] = "refcount",   [H_V_DOUBLE_FREE] = "double-free",
+    [H_V_DOUBLE_CALL_RCU] = "double-call-rcu", [H_V_FREE_WHILE_ATTACHED] = "free-while-attached",
+    [H_V_CALLBACK_ON_LIVE] = "callback-on-live", [H_V_RCU_UNBALANCED] = "rcu-unbalanced",
+    [H_V_RCU_NESTED] = "rcu-nested", [H_V_QS_IN_READER] = "qs-in-reader", [H_V_SYNC_IN_READER] = "sync-in-reader",
+    [H_V_RCU_UNDECLARED] = "rcu-undeclared", [H_V_SUSPICIOUS_RCU] = "suspicious-rcu", [H_V_HANG] = "hang",
+};
+
+static const char *const phase_names[H_NPHASES] = {
+    [H_PH_IDLE] = "idle", [H_PH_READ] = "read", [H_PH_CREATE] = "create", [H_PH_ATTACH] = "attach",
+    [H_PH_DESTROY] = "destroy", [H_PH_SYNCHRONIZE] = "synchronize", [H_PH_CALLBACKS] = "callbacks",
+    [H_PH_WRITER] = "writer step", [H_PH_PAUSED] = "paused", [H_PH_THROTTLED] = "throttled", [H_PH_FAULT] = "fault",
 };
 
 static const char *const counter_names[H_NCOUNTERS] = {
@@ -41,54 +52,23 @@ static const char *const event_names[] = {
 
 const char *h_violation_name(int kind) { return kind >= 0 && kind < H_NVIOLATIONS ? violation_names[kind] : "?"; }
 const char *h_counter_name(int i) { return i >= 0 && i < H_NCOUNTERS ? counter_names[i] : "?"; }
+const char *h_phase_name(int phase) { return phase >= 0 && phase < H_NPHASES ? phase_names[phase] : "?"; }
 const char *h_event_name(int kind)
 {
     return kind > 0 && kind < (int)(sizeof(event_names) / sizeof(event_names[0])) ? event_names[kind] : "?";
 }
 
-/* ---------------------------------------------------------------- recording */
-
-void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail)
-{
-    struct h_arena *a = ctx->arena;
-    if (ctx->self)
-        atomic_inc_relaxed(&ctx->self->stats.violations[kind]);
-    atomic_inc_relaxed(&a->violations);
-    h_event(ctx, H_EV_VIOLATION, (uint64_t)kind, object);
-    uint32_t unclaimed = 0;
-    if (cmpxchg_weak(&a->first_claimed, &unclaimed, 1)) {
-        struct h_violation *v = &a->first;
-        v->t_ns = h_now_ns() - READ_ONCE(a->run_start_ns);
-        v->object = object;
-        v->serial = serial;
-        v->detail = detail;
-        v->kind = kind;
-        v->worker = ctx->worker;
-        v->cpu = sched_getcpu();
-        v->task = ctx->task ? (int)(ctx->task - a->tasks) : -1;
-        /* Freeze every worker's flight recorder: the report shows the events that led here. */
-        smp_store_release(&a->flight_frozen, 1);
-        if (a->params.stop_on_violation)
-            smp_store_release(&a->stop.v, 1);
-    }
-}
-
-void h_delay_ns(struct h_ctx *ctx, uint64_t ns)
-{
-    ctx->delays++;
-    uint64_t end = h_now_ns() + ns;
-    while (h_now_ns() < end)
-        cpu_relax();
-}
+/* ---------------------------------------------------------------- placement */
 
 void h_check_cpu(struct h_ctx *ctx)
 {
+    struct h_ectx *e = E(ctx);
     int cpu = sched_getcpu();
-    if (likely(cpu == ctx->cpu))
+    if (likely(cpu == e->cpu))
         return;
     /* Not where we thought: maybe a shuffle moved us. Read the assignment like a seqcount reader, so a
      * move in progress (the orchestrator's odd window) never counts as a migration. */
-    struct h_worker_stats *s = &ctx->self->stats;
+    struct h_worker_stats *s = &e->self->stats;
     uint32_t seq = smp_load_acquire(&ctx->arena->shuffle_seq);
     cpu = sched_getcpu();
     int assigned = READ_ONCE(s->cpu);
@@ -97,78 +77,276 @@ void h_check_cpu(struct h_ctx *ctx)
     if (cpu >= 0 && cpu < H_CPU_WORDS * 64)
         atomic_fetch_or_explicit(H_ATOMIC(&s->cpus_seen[cpu / 64]), 1ULL << (cpu % 64), memory_order_relaxed);
     if (!moving) {
-        ctx->cpu = assigned;
-        ctx->home_node = assigned % ctx->arena->params.nnodes;
+        e->cpu = assigned;
+        e->home_node = assigned % ctx->arena->params.nnodes;
     }
     if (moving || cpu == assigned)
         return;
     atomic_inc_relaxed(&s->counters[H_C_MIGRATIONS]);
 }
 
-/* ---------------------------------------------------------------- the oracles */
+/* ---------------------------------------------------------------- the oracles on what a reader saw */
 
 /*
  * Pipe count (rcutorture): grace periods completed since what we are looking at was retired. A grace
  * period that began before the retirement may end while we look (count 1); a second cannot, because it
  * began after the retirement and must wait for us. Count >= 2 means a grace period was too short.
  */
-void h_pipe_check(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial)
+static void pipe_check(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial)
 {
     struct h_arena *a = ctx->arena;
-    uint64_t retired = READ_ONCE(cs->retired_at);   /* stamps are gp_completed + 1, never 0 */
+    struct h_ectx *e = E(ctx);
+    uint64_t retired = READ_ONCE(CS_PRIV(cs)->retired_at);   /* stamps are gp_completed + 1, never 0 */
     if (!retired) {
         const struct h_page *pg = h_page_of(ctx, cs);
         if (READ_ONCE(pg->state) == H_PAGE_SLAB_RCU)
             retired = READ_ONCE(pg->retired_at);
     }
     if (!retired) {
-        ctx->self->stats.pipe_hist[0]++;
+        e->self->stats.pipe_hist[0]++;
         return;
     }
     smp_rmb();   /* the retirement stamp before the clock */
     uint64_t pipe = smp_load_acquire(&a->gp_completed.v) + 1 - retired;
-    ctx->self->stats.pipe_hist[pipe < H_PIPE_BUCKETS ? pipe : H_PIPE_BUCKETS - 1]++;
+    e->self->stats.pipe_hist[pipe < H_PIPE_BUCKETS ? pipe : H_PIPE_BUCKETS - 1]++;
     if (pipe == 1)
-        ctx->near_misses++;
+        e->near_misses++;
     if (pipe >= 2)
         h_violation(ctx, H_V_GP_TOO_SHORT, h_offset(ctx, cs), serial, pipe);
 }
 
+/* h_cpuset_read's checks: the type tag, the payload against (serial, mems), the pipe count. The memory
+ * itself (a page given back or someone else's) was judged by the checkpoints on the field loads. */
+void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap)
+{
+    uint32_t pstate = READ_ONCE(h_page_of(ctx, cs)->state);
+    if (pstate != H_PAGE_SLAB && pstate != H_PAGE_SLAB_RCU)
+        return;
+    uint32_t type = READ_ONCE(cs->type);
+    if (unlikely(type != H_CPUSET_TYPE))
+        h_violation(ctx, H_V_TYPE, snap->cs, snap->serial, type);
+    int ok = 1;
+    for (int i = 0; i < 4; i++)
+        ok &= READ_ONCE(cs->payload[i]) == h_payload(snap->serial, snap->mems, i);
+    snap->consistent = ok;
+    pipe_check(ctx, cs, snap->serial);
+}
+
+uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task_rec((struct h_task *)task)->attach_gen); }
+
+/* The attach-log entry for generation g, if it is for `serial`: 1 and its nodemask, read consistently. */
+static int logged(const struct h_task_rec *r, uint64_t g, uint64_t serial, uint64_t *mems)
+{
+    uint64_t e1 = READ_ONCE(r->attach_log[g % H_ATTACH_LOG]);
+    if ((e1 & 0xffff) != (g & 0xffff) || e1 >> 16 != serial)
+        return 0;
+    smp_rmb();
+    *mems = READ_ONCE(r->attach_mems[g % H_ATTACH_LOG]);
+    smp_rmb();
+    return READ_ONCE(r->attach_log[g % H_ATTACH_LOG]) == e1;
+}
+
 /*
- * Consistency and identity of the snapshot a reader acted on: its payload agrees with (serial, mems), and
- * the serial is one that was attached to the reader's task at some instant during the read, i.e. appears
- * in the task's attach log between the generation seen before the read (less one: the writer bumps the
- * generation just before publishing) and the one seen after it.
+ * Consistency and identity of the snapshot a reader acted on: its payload agrees with (serial, mems), the
+ * serial is one that was attached to the reader's task at some instant during the read, i.e. appears in
+ * the task's attach log between the generation seen before the read (less one: the writer bumps the
+ * generation just before publishing) and the one seen after it, and its nodemask is the one the engine
+ * logged for that serial (a scheme that fills in a snapshot itself cannot claim consistency it lacks).
+ * Then the torture bookkeeping of the operation that just ended.
  */
 void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0, uint64_t g1)
 {
-    struct h_task *t = ctx->task;
+    struct h_ectx *e = E(ctx);
+    struct h_task_rec *r = task_rec(ctx->task);
+    e->verified = 0;
     if (!snap->consistent)
         h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
-    uint64_t lo = g0 ? g0 - 1 : 0;
+    uint64_t lo = g0 ? g0 - 1 : 0, mems = 0;
     if (g1 - lo >= H_ATTACH_LOG - 1) {
-        ctx->unverified++;
+        e->unverified++;
+    } else {
+        for (uint64_t g = g1;; g--) {
+            if (logged(r, g, snap->serial, &mems)) {
+                e->verified = 1;
+                e->verified_mems = mems;
+                break;
+            }
+            if (g == lo)
+                break;
+        }
+        if (e->verified) {
+            if (mems != snap->mems && snap->consistent)
+                h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
+        } else if (smp_load_acquire(&r->attach_gen) - lo >= H_ATTACH_LOG - 1) {   /* the log moved on */
+            e->unverified++;
+        } else {
+            h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
+        }
+    }
+    h_event(ctx, H_EV_READ, snap->serial, snap->cs);
+    h_torture_end_of_op(e, H_PH_READ);
+}
+
+/* ---------------------------------------------------------------- torture-mode checkpoints */
+
+static struct h_ctx *torture_ctx;   /* this process's, set once its context exists */
+
+struct h_ctx *h_torture_ctx(void) { return torture_ctx; }
+void h_torture_enable(struct h_ectx *e) { torture_ctx = e->c.checks ? &e->c : NULL; }
+
+/* The amplifier at every checkpoint: rarely, a short stall, so windows the author did not think of open. */
+static void maybe_delay(struct h_ectx *e)
+{
+    if (e->access_delay_threshold && unlikely((uint32_t)h_random(&e->c) < e->access_delay_threshold))
+        h_delay_ns(&e->c, h_random(&e->c) % (e->access_delay_max_ns + 1));
+}
+
+/* What keeps a cpuset alive for this context: a read-side section, a reference, a lock, or owning it
+ * (a writer under the cpuset mutex, the reclaimer). lockdep's rcu_dereference_check, for every access. */
+static int protected(const struct h_ectx *e) { return e->nesting > 0 || e->refs > 0 || e->locks > 0 || e->owner; }
+
+void h_torture_delay(struct h_ctx *ctx) { maybe_delay(E(ctx)); }
+
+/*
+ * A scheme's access at p (a READ_ONCE, acquire, atomic, lock word, refcount...). Outside the simulated
+ * pages (tasks, the scheme's own memory) only rcu_dereference is judged: it needs a read-side section or
+ * a lock. Inside them the memory must be a slab page (else use-after-free: given back; foreign-memory:
+ * someone's page), the context must hold something that protects it, and the object must not be free:
+ * on a TYPESAFE_BY_RCU slab a free object may be read (that is what revalidation is for) and its lock
+ * taken, but nothing else written; on a plain slab a free object is never touched.
+ */
+void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
+{
+    struct h_ectx *e = E(ctx);
+    maybe_delay(e);
+    if (kind == H_ACC_DEREF) {
+        if (!(e->nesting > 0 || e->locks > 0 || e->owner))
+            h_violation(ctx, H_V_SUSPICIOUS_RCU, h_offset(ctx, p), 0, kind);
         return;
     }
-    for (uint64_t g = g1;; g--) {
-        uint64_t e = READ_ONCE(t->attach_log[g % H_ATTACH_LOG]);
-        if ((e & 0xffff) == (g & 0xffff) && e >> 16 == snap->serial)
-            return;
-        if (g == lo)
-            break;
-    }
-    if (smp_load_acquire(&t->attach_gen) - lo >= H_ATTACH_LOG - 1) {   /* the log moved on under us */
-        ctx->unverified++;
+    if (!h_in_pages(ctx, p))
+        return;
+    const struct h_page *pg = h_page_of(ctx, p);
+    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_SIZE;
+    const struct h_cpuset *cs = (const struct h_cpuset *)((const char *)p - in_page % H_CPUSET_SIZE);
+    h_off obj = h_offset(ctx, cs);
+    uint32_t pstate = READ_ONCE(pg->state);
+    if (pstate == H_PAGE_FREE || pstate == H_PAGE_USER) {
+        h_violation(ctx, pstate == H_PAGE_FREE ? H_V_USE_AFTER_FREE : H_V_FOREIGN, obj, 0,
+                    READ_ONCE(*(const uint32_t *)((uintptr_t)p & ~(uintptr_t)3)));
         return;
     }
-    h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
+    if (ctx->slot)
+        WRITE_ONCE(ctx->slot->holding, obj);
+    const struct h_cpuset_priv *priv = CS_PRIV(cs);
+    uint64_t field = in_page % H_CPUSET_SIZE;
+    if (!protected(e))
+        h_violation(ctx, H_V_SUSPICIOUS_RCU, obj, READ_ONCE(priv->serial), field);
+    uint32_t ostate = READ_ONCE(priv->state);
+    if (ostate == H_OBJ_FREE && !(ctx->ops->slab_mode == H_SLAB_TYPESAFE_BY_RCU &&
+                                  (kind == H_ACC_READ || field == offsetof(struct h_cpuset, lock))))
+        h_violation(ctx, H_V_USE_AFTER_FREE, obj, READ_ONCE(priv->serial), field);
+    if (field == offsetof(struct h_cpuset, refcount)) {
+        if (kind == H_ACC_INC) {
+            e->refs++;
+        } else if (kind == H_ACC_DEC) {
+            if (ostate != H_OBJ_FREE && READ_ONCE(cs->refcount) == 0)   /* a put with no reference left */
+                h_violation(ctx, H_V_REFCOUNT, obj, READ_ONCE(priv->serial), 0);
+            e->refs--;
+        }
+    }
+}
+
+void h_torture_lock(struct h_ctx *ctx, const void *lock, int delta)
+{
+    (void)lock;
+    struct h_ectx *e = E(ctx);
+    e->locks += delta;
+    if (e->locks < 0)
+        e->locks = 0;
+    maybe_delay(e);
+}
+
+/*
+ * Entering a read-side section in torture mode: only a scheme that claims RCU readers may; nesting only
+ * under qsbr (the other flavors' slot holds one section). The outermost lock takes the slot first and only
+ * then marks the section count odd, so a grace period that sees the odd count started after the slot
+ * store and must wait for this reader: that is what makes the grace-period check sound.
+ */
+void h_torture_rcu_lock(struct h_ctx *ctx, int flavor)
+{
+    struct h_ectx *e = E(ctx);
+    if (!(ctx->ops->flags & H_SCHEME_RCU_READER))
+        h_violation(ctx, H_V_RCU_UNDECLARED, 0, 0, 0);
+    if (!ctx->slot)
+        return;
+    if (e->nesting++ > 0) {
+        if (flavor != H_FLAVOR_QSBR)
+            h_violation(ctx, H_V_RCU_NESTED, 0, 0, (uint64_t)e->nesting);
+        return;
+    }
+    h_rcu_enter_slot(ctx, flavor);
+    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);   /* odd: inside */
+}
+
+/* Leaving one: an unlock without a lock is reported and ignored. The count turns even before the slot is
+ * released, so no grace period can end while it still reads odd. */
+void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor)
+{
+    struct h_ectx *e = E(ctx);
+    if (!ctx->slot)
+        return;
+    if (e->nesting == 0) {
+        h_violation(ctx, H_V_RCU_UNBALANCED, 0, 0, 1);
+        return;
+    }
+    maybe_delay(e);   /* amplifier: the section's last moment */
+    if (--e->nesting > 0)
+        return;
+    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);   /* even: out */
+    smp_wmb();        /* ...before the slot store that lets a grace period end */
+    h_rcu_leave_slot(ctx, flavor);
+}
+
+int h_torture_qs(struct h_ctx *ctx)
+{
+    struct h_ectx *e = E(ctx);
+    if (e->nesting > 0) {
+        h_violation(ctx, H_V_QS_IN_READER, 0, 0, (uint64_t)e->nesting);
+        return 0;
+    }
+    return 1;
+}
+
+/*
+ * After each reader operation and writer step: every read-side section closed, every reference the
+ * reader took dropped exactly once. A section left open is closed here (after the report), so one bug
+ * does not stall every grace period that follows.
+ */
+void h_torture_end_of_op(struct h_ectx *e, int phase)
+{
+    struct h_ctx *ctx = &e->c;
+    if (e->nesting) {
+        h_violation(ctx, H_V_RCU_UNBALANCED, 0, 0, (uint64_t)e->nesting);
+        e->nesting = 1;
+        h_torture_rcu_unlock(ctx, ctx->flavor);   /* closes it for the scheme */
+    }
+    if (phase == H_PH_READ && e->refs) {
+        h_violation(ctx, H_V_REFCOUNT, 0, 0, (uint64_t)(int64_t)e->refs);   /* leaked, or dropped twice */
+        e->refs = 0;
+    }
+    e->locks = 0;
 }
 
 /* ---------------------------------------------------------------- read-outs */
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out)
 {
-    *out = ((struct h_arena *)arena)->workers[worker].stats;
+    struct h_arena *a = arena;
+    const struct h_rcu_slot *slot = &a->workers[worker].slot;
+    *out = a->workers[worker].stats;
+    out->in_read_section = (READ_ONCE(slot->read_sections) & 1) ||
+                           (a->params.flavor != H_FLAVOR_QSBR && READ_ONCE(slot->ctr) != 0);
 }
 
 void h_get_global_stats(void *arena, struct h_global_stats *out)
@@ -189,6 +367,10 @@ void h_get_global_stats(void *arena, struct h_global_stats *out)
     out->pages_total = a->npages;
     out->number_of_cpusets = READ_ONCE(a->number_of_cpusets.v);
     out->violations = READ_ONCE(a->violations);
+    for (int k = 0; k < H_NVIOLATIONS; k++) {
+        out->violations_by_kind[k] = READ_ONCE(a->violations_by_kind[k]);
+        out->violations_outside_workers[k] = READ_ONCE(a->violations_outside[k]);
+    }
     out->nstalls = READ_ONCE(a->nstalls);
     out->run_start_ns = READ_ONCE(a->run_start_ns);
     out->arena_bytes = a->size;

@@ -1,101 +1,55 @@
 /*
  * rcu.c - RCU in shared memory: grace periods over per-worker reader slots (qsbr, mb and membarrier
- * flavors), call_rcu with a reclaimer, grace-period statistics and stall detection.
+ * flavors), call_rcu with a reclaimer, and the engine's ownership of the grace-period clock.
  *
  * One 64-bit grace-period counter makes a single-phase wait correct (no wrap in any run's lifetime):
  * a grace period sets gp_ctr = target and waits until every slot is 0 (offline / outside) or >= target
  * (passed a quiescent state / entered after the flip). Waiters block on a futex, never spin for long:
  * on an oversubscribed machine a spinning waiter stretches a grace period to a scheduler tick.
+ *
+ * The clock is the engine's, never the scheme's (rcutorture's rule): h_synchronize_rcu counts a grace
+ * period as started before the scheme's .synchronize runs and as completed after it returns, and in
+ * torture mode checks that every reader inside a read-side section when it started has left it; h_call_rcu
+ * stamps the head with the grace periods started so far, and h_rcu_invoke refuses to call that a grace
+ * period unless one started after it has completed. A scheme with an empty or short grace period is
+ * caught whatever else it does, and it calls no bookkeeping function.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "engine.h"
 
 #define H_GP_SPINS 100
 #define H_GP_SLEEP_MS 10
-
-unsigned long long h_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
-int h_hist_bucket(uint64_t ns)
-{
-    int b = ns ? 64 - __builtin_clzll(ns) : 0;
-    return b < H_HIST_BUCKETS ? b : H_HIST_BUCKETS - 1;
-}
-
-int h_futex_wait(uint32_t *word, uint32_t expected, int timeout_ms)
-{
-    struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
-    return (int)syscall(SYS_futex, word, FUTEX_WAIT, expected, timeout_ms >= 0 ? &ts : NULL, NULL, 0);
-}
-
-void h_futex_wake(uint32_t *word, int n) { syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0); }
-
-void h_spin_wait(uint32_t *lock)
-{
-    for (unsigned spins = 0;; spins++) {
-        uint32_t unlocked = 0;
-        if (READ_ONCE(*lock) == 0 && cmpxchg_weak(lock, &unlocked, 1))
-            return;
-        if (spins < 1000)
-            cpu_relax();
-        else
-            sched_yield();   /* the holder may be preempted on our CPU */
-    }
-}
-
-/* A futex mutex (0 free, 1 locked, 2 locked with sleepers) for grace periods, which can take milliseconds. */
-void h_mutex_lock(uint32_t *m)
-{
-    uint32_t c = 0;
-    if (cmpxchg_weak(m, &c, 1))
-        return;
-    if (c != 2)
-        c = xchg(m, 2);
-    while (c != 0) {
-        h_futex_wait(m, 2, -1);
-        c = xchg(m, 2);
-    }
-}
-
-void h_mutex_unlock(uint32_t *m)
-{
-    if (xchg(m, 0) == 2)
-        h_futex_wake(m, 1);
-}
 
 /* ---------------------------------------------------------------- read side, slow parts */
 
 void h_rcu_wake_gp(struct h_ctx *ctx)
 {
-    uint32_t *f = (uint32_t *)&ctx->arena->gp_futex;
+    uint32_t *f = (uint32_t *)ctx->gp_futex;
     if (READ_ONCE(*f) == (uint32_t)-1) {
         WRITE_ONCE(*f, 0);
         h_futex_wake(f, 1);
     }
 }
 
+/* A reader comes online: under qsbr it holds up grace periods from now until its next quiescent state.
+ * A scheme without RCU readers never holds one up. */
 void h_rcu_online(struct h_ctx *ctx)
 {
-    WRITE_ONCE(ctx->self->slot.ctr, ctx->flavor == H_FLAVOR_QSBR ? READ_ONCE(ctx->arena->gp_ctr.v) : 0);
+    int qsbr = ctx->flavor == H_FLAVOR_QSBR && (ctx->ops->flags & H_SCHEME_RCU_READER);
+    WRITE_ONCE(ctx->slot->ctr, qsbr ? READ_ONCE(*ctx->gp_ctr) : 0);
     smp_mb();   /* the slot is visible before this reader's first dereference */
 }
 
 void h_rcu_offline(struct h_ctx *ctx)
 {
-    smp_store_release(&ctx->self->slot.ctr, 0);   /* our earlier loads stay before it */
+    smp_store_release(&ctx->slot->ctr, 0);   /* our earlier loads stay before it */
     smp_mb();
     h_rcu_maybe_wake(ctx);
 }
@@ -180,68 +134,193 @@ static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint
     }
 }
 
-void h_gp_complete(struct h_ctx *ctx, uint64_t started_ns)
+/* The arena's grace period: what runs when a scheme has no .synchronize of its own. Under gp_lock. */
+static void wait_for_readers(struct h_ctx *ctx, uint64_t t0)
 {
     struct h_arena *a = ctx->arena;
-    uint64_t ns = h_now_ns() - started_ns;
-    a->gp_hist[h_hist_bucket(ns)]++;
-    if (ns > a->gp_max_ns)
-        a->gp_max_ns = ns;
-    smp_store_release(&a->gp_completed.v, READ_ONCE(a->gp_completed.v) + 1);
-}
-
-void h_synchronize_rcu(struct h_ctx *ctx)
-{
-    struct h_arena *a = ctx->arena;
-    h_mutex_lock(&a->gp_lock);
-    uint64_t t0 = h_now_ns();
     uint64_t target = READ_ONCE(a->gp_ctr.v) + 1;
     WRITE_ONCE(a->gp_ctr.v, target);
     smp_mb_master(ctx);   /* unpublish and flip before reading any slot (pairs with read_lock's barrier) */
     for (int i = 0; i < a->params.nworkers; i++)
         wait_for_reader(ctx, i, target, t0);
     smp_mb_master(ctx);   /* readers' critical-section loads are done before the caller frees anything */
-    h_gp_complete(ctx, t0);
+}
+
+/*
+ * A grace period, through the scheme's .synchronize, with the engine's clock and check around it. In
+ * torture mode each worker's read-side section count is read before it starts: a reader that was inside
+ * then (odd count) and still shows the same count when it returns has not left the section the grace
+ * period had to wait for.
+ */
+void h_synchronize_rcu(struct h_ctx *ctx)
+{
+    struct h_ectx *e = E(ctx);
+    struct h_arena *a = ctx->arena;
+    if (e->in_gp) {   /* the scheme's .synchronize asks for the arena's own grace period */
+        wait_for_readers(ctx, h_now_ns());
+        return;
+    }
+    if (ctx->checks && (e->nesting > 0 || e->role == H_ROLE_READER)) {
+        /* a reader waiting for readers waits for itself */
+        h_violation(ctx, H_V_SYNC_IN_READER, 0, 0, (uint64_t)e->nesting);
+        return;
+    }
+    int n = a->params.nworkers;
+    uint64_t inside[H_MAX_WORKERS];
+    h_heartbeat(e, H_PH_SYNCHRONIZE);
+    h_mutex_lock(&a->gp_lock);
+    e->in_gp = 1;
+    if (ctx->checks)
+        for (int w = 0; w < n; w++)
+            inside[w] = smp_load_acquire(&a->workers[w].slot.read_sections);
+    uint64_t t0 = h_now_ns();
+    smp_store_release(&a->gp_started.v, READ_ONCE(a->gp_started.v) + 1);
+    if (ctx->ops->synchronize)
+        ctx->ops->synchronize(ctx);
+    else
+        wait_for_readers(ctx, t0);
+    uint64_t ns = h_now_ns() - t0;
+    a->gp_hist[h_hist_bucket(ns)]++;
+    if (ns > a->gp_max_ns)
+        a->gp_max_ns = ns;
+    smp_store_release(&a->gp_completed.v, READ_ONCE(a->gp_completed.v) + 1);
+    if (ctx->checks)
+        for (int w = 0; w < n; w++)
+            if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot.dead) &&
+                smp_load_acquire(&a->workers[w].slot.read_sections) == inside[w])
+                h_violation(ctx, H_V_GP_TOO_SHORT, READ_ONCE(a->workers[w].slot.holding), 0, (uint64_t)w);
+    e->in_gp = 0;
     h_mutex_unlock(&a->gp_lock);
 }
 
 /* ---------------------------------------------------------------- call_rcu and the reclaimer */
 
-void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
+static struct h_cpuset *head_cpuset(struct h_rcu_head *head)
+{
+    return (struct h_cpuset *)((char *)head - offsetof(struct h_cpuset, rcu));
+}
+
+static struct h_page *head_page(struct h_rcu_head *head)
+{
+    return (struct h_page *)((char *)head - offsetof(struct h_page, rcu));
+}
+
+/* The arena's queue: an MPSC list the reclaimer takes whole. */
+static void enqueue(struct h_ctx *ctx, struct h_rcu_head *head)
 {
     struct h_arena *a = ctx->arena;
-    head->kind = kind;
-    head->queued_ns = h_now_ns();
     h_off off = h_offset(ctx, head), old = READ_ONCE(a->cb_head);
     do {
         WRITE_ONCE(head->next, old);
     } while (!cmpxchg_weak(&a->cb_head, &old, off));   /* release: the head's fields go with it */
-    atomic_inc_relaxed(&a->cb_queued);
     smp_mb();   /* push before the sleeping-flag load; pairs with the reclaimer's flag store + smp_mb */
     if (READ_ONCE(a->cb_sleeping))
         h_futex_wake(&a->cb_sleeping, 1);
 }
 
+/*
+ * Queue a callback, with object debugging: a cpuset queued twice, queued after it was freed, or queued
+ * while a task still points at it is a violation; the first two are refused, so no list can become a
+ * cycle. The head is stamped with the grace periods started so far; then the scheme's .call_rcu (or the
+ * arena's queue) takes it.
+ */
+void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
+{
+    struct h_ectx *e = E(ctx);
+    struct h_arena *a = ctx->arena;
+    if (e->in_call_rcu) {   /* the scheme's .call_rcu hands it to the arena's queue */
+        enqueue(ctx, head);
+        return;
+    }
+    if (kind == H_CB_FREE_CPUSET) {
+        struct h_cpuset *cs = head_cpuset(head);
+        struct h_cpuset_priv *priv = CS_PRIV(cs);
+        uint32_t state = READ_ONCE(priv->state);
+        if (state == H_OBJ_FREE || state == H_OBJ_QUEUED) {
+            h_violation(ctx, state == H_OBJ_FREE ? H_V_DOUBLE_FREE : H_V_DOUBLE_CALL_RCU, h_offset(ctx, cs),
+                        priv->serial, state);
+            return;
+        }
+        if (h_cpuset_attached(ctx, cs))
+            h_violation(ctx, H_V_FREE_WHILE_ATTACHED, h_offset(ctx, cs), priv->serial, 1);
+        WRITE_ONCE(priv->retired_at, READ_ONCE(a->gp_completed.v) + 1);
+        WRITE_ONCE(priv->state, H_OBJ_QUEUED);
+    } else if (READ_ONCE(head->queued)) {
+        h_violation(ctx, H_V_DOUBLE_CALL_RCU, h_offset(ctx, head), 0, kind);
+        return;
+    }
+    head->kind = kind;
+    head->queued_ns = h_now_ns();
+    head->gp_seq = smp_load_acquire(&a->gp_started.v);
+    WRITE_ONCE(head->queued, 1);
+    atomic_inc_relaxed(&a->cb_queued);
+    if (ctx->ops->call_rcu) {
+        e->in_call_rcu = 1;
+        ctx->ops->call_rcu(ctx, head, kind);
+        e->in_call_rcu = 0;
+    } else {
+        enqueue(ctx, head);
+    }
+}
+
+void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs) { h_call_rcu(ctx, &cs->rcu, H_CB_FREE_CPUSET); }
+
+/* Free now; a TYPESAFE_BY_RCU slab page that became empty waits for a grace period. */
+static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
+{
+    int64_t page = h_slab_free(ctx, cs, from_callback);
+    if (page >= 0) {
+        h_call_rcu(ctx, &h_page_of(ctx, cs)->rcu, H_CB_RELEASE_PAGE);
+    }
+}
+
+void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs) { free_cpuset(ctx, cs, 0); }
+
+/*
+ * Run one callback. It must be queued (a callback on a live object, or one run twice, is refused and
+ * reported), and a grace period that started after it was queued must have completed: one that had not
+ * is a grace period too short, whoever ran the callback.
+ */
 void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
 {
     struct h_arena *a = ctx->arena;
+    if (!xchg(&head->queued, 0)) {
+        uint64_t serial = head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0;
+        h_violation(ctx, H_V_CALLBACK_ON_LIVE, h_offset(ctx, head), serial, head->kind);
+        return;
+    }
+    uint64_t completed = smp_load_acquire(&a->gp_completed.v);
+    if (completed < head->gp_seq + 1)
+        h_violation(ctx, H_V_GP_TOO_SHORT, h_offset(ctx, head),
+                    head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0, 0);
     a->cb_hist[h_hist_bucket(h_now_ns() - head->queued_ns)]++;
     if (head->kind == H_CB_FREE_CPUSET)
-        h_cpuset_free(ctx, (struct h_cpuset *)((char *)head - offsetof(struct h_cpuset, rcu)));
+        free_cpuset(ctx, head_cpuset(head), 1);
     else
-        h_release_page(ctx, (struct h_page *)((char *)head - offsetof(struct h_page, rcu)));
+        h_release_page(ctx, head_page(head));
     atomic_inc_relaxed(&a->cb_done);
 }
 
-/* Take every queued callback, wait one grace period, run them; sleep on a futex while there are none. */
+static void reclaimer_phase(struct h_arena *a, uint32_t phase)
+{
+    WRITE_ONCE(a->reclaimer_heartbeat, h_now_ns() - READ_ONCE(a->run_start_ns));
+    WRITE_ONCE(a->reclaimer_phase, phase);
+}
+
+/* Take every queued callback, wait one grace period, run them; sleep on a futex while there are none.
+ * Every head on the list is queued: one that is not means the list was corrupted, and the walk stops
+ * there rather than loop. */
 void h_reclaimer_main(void *arena)
 {
-    struct h_ctx ctx;
-    h_ctx_init(&ctx, arena, -1);
-    struct h_arena *a = ctx.arena;
+    struct h_ectx e;
+    h_ctx_init(&e, arena, H_RECLAIMER);
+    h_torture_enable(&e);   /* a scheme's .synchronize and callbacks run here: checkpoints too */
+    struct h_ctx *ctx = &e.c;
+    struct h_arena *a = ctx->arena;
     for (;;) {
         h_off list = xchg(&a->cb_head, 0);
         if (!list) {
+            reclaimer_phase(a, H_PH_IDLE);
             if (READ_ONCE(a->reclaimer_stop.v))
                 break;
             WRITE_ONCE(a->cb_sleeping, 1);
@@ -251,11 +330,17 @@ void h_reclaimer_main(void *arena)
             WRITE_ONCE(a->cb_sleeping, 0);
             continue;
         }
-        ctx.ops->synchronize(&ctx);
+        reclaimer_phase(a, H_PH_SYNCHRONIZE);
+        h_synchronize_rcu(ctx);
+        reclaimer_phase(a, H_PH_CALLBACKS);
         while (list) {
-            struct h_rcu_head *head = h_ptr(&ctx, list);
+            struct h_rcu_head *head = h_ptr(ctx, list);
+            if (!READ_ONCE(head->queued)) {
+                h_violation(ctx, H_V_DOUBLE_CALL_RCU, list, 0, 2);
+                break;
+            }
             list = READ_ONCE(head->next);
-            h_rcu_invoke(&ctx, head);
+            h_rcu_invoke(ctx, head);
         }
     }
 }
@@ -268,14 +353,17 @@ void h_reclaimer_stop(void *arena)
     h_futex_wake(&a->cb_sleeping, 1);
 }
 
+int h_reclaimer_phase(void *arena) { return (int)READ_ONCE(((struct h_arena *)arena)->reclaimer_phase); }
+unsigned long long h_reclaimer_heartbeat(void *arena) { return READ_ONCE(((struct h_arena *)arena)->reclaimer_heartbeat); }
+
 /* Grace periods on demand from the orchestrator (benchmarks: latency with no reader busy, or with a round
- * running), through the scheme's synchronize like the reclaimer's; each one lands in gp_hist. */
+ * running), through h_synchronize_rcu like the reclaimer's; each one lands in gp_hist. */
 void h_gp_probe(void *arena, int count)
 {
-    struct h_ctx ctx;
-    h_ctx_init(&ctx, arena, -1);
+    struct h_ectx e;
+    h_ctx_init(&e, arena, H_ORCHESTRATOR);
     for (int i = 0; i < count; i++)
-        ctx.ops->synchronize(&ctx);
+        h_synchronize_rcu(&e.c);
 }
 
 /* A dead reader can never leave its critical section: take it out of every grace period from now on. */

@@ -1,5 +1,5 @@
 /* registry.c - every scheme the engine knows, in `list` order, with the ops table's defaults filled in. */
-#include "internal.h"
+#include "engine.h"
 
 #define SCHEMES(X)                                                                                          \
     X(scheme_global_lock) X(scheme_task_lock) X(scheme_rcu_typesafe) X(scheme_rcu_deferred) X(scheme_refcount) \
@@ -26,11 +26,7 @@ __attribute__((constructor)) static void fill_defaults(void)
     for (int i = 0; i < NSCHEMES; i++) {
         table[i] = *builtin[i];
         if (!table[i].create)
-            table[i].create = h_cpuset_create;
-        if (!table[i].synchronize)
-            table[i].synchronize = h_synchronize_rcu;
-        if (!table[i].call_rcu)
-            table[i].call_rcu = h_call_rcu;
+            table[i].create = h_cpuset_create;   /* .synchronize / .call_rcu unset: the arena's own */
     }
 }
 

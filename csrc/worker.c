@@ -13,36 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "engine.h"
 
 #define H_WINDOW_NS 2000000ULL   /* best sustained ns/op over any 2 ms window filters host noise */
 
 int h_membarrier_register(char *err, int errlen);
-void h_litmus_reader(struct h_ctx *ctx);
-void h_fault_check(struct h_ctx *ctx);
 
 int h_sched_getcpu(void) { return sched_getcpu(); }
-
-void h_ctx_init(struct h_ctx *ctx, void *arena, int worker)
-{
-    struct h_arena *a = arena;
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->base = arena;
-    ctx->arena = a;
-    ctx->ops = h_scheme(a->params.scheme);
-    ctx->worker = worker;
-    ctx->flavor = a->params.flavor;
-    ctx->rng = (a->params.seed + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(worker + 2) * 0xBF58476D1CE4E5B9ULL;
-    if (!ctx->rng)
-        ctx->rng = 1;
-    ctx->delay_threshold = (uint32_t)((uint64_t)a->params.read_delay_per_mille * 4294967ULL);
-    if (worker >= 0) {
-        ctx->self = &a->workers[worker];
-        ctx->task = &a->tasks[worker];
-        ctx->cpu = ctx->self->stats.cpu;
-        ctx->home_node = ctx->cpu % a->params.nnodes;
-    }
-}
 
 /* ---------------------------------------------------------------- orchestrator side of the protocol */
 
@@ -127,17 +104,17 @@ int h_worker_register(void *arena, int worker, int role, int cpu, char *err, int
 
 /* ---------------------------------------------------------------- readers */
 
-static void publish_reader_counters(struct h_ctx *ctx, uint64_t ops)
+static void publish_reader_counters(struct h_ectx *e, uint64_t ops)
 {
-    unsigned long long *c = ctx->self->stats.counters;
+    unsigned long long *c = e->self->stats.counters;
     WRITE_ONCE(c[H_C_OPS], ops);
-    WRITE_ONCE(c[H_C_RETRIES], ctx->retries);
-    WRITE_ONCE(c[H_C_NEAR_MISSES], ctx->retries + ctx->near_misses);
-    WRITE_ONCE(c[H_C_SHORTCUT], ctx->shortcut);
-    WRITE_ONCE(c[H_C_PAGES_ALLOCATED], ctx->pages_allocated);
-    WRITE_ONCE(c[H_C_ALLOC_FAILURES], ctx->alloc_failures);
-    WRITE_ONCE(c[H_C_UNVERIFIED], ctx->unverified);
-    WRITE_ONCE(c[H_C_DELAYS], ctx->delays);
+    WRITE_ONCE(c[H_C_RETRIES], e->c.retries);
+    WRITE_ONCE(c[H_C_NEAR_MISSES], e->c.retries + e->near_misses);
+    WRITE_ONCE(c[H_C_SHORTCUT], e->c.shortcut);
+    WRITE_ONCE(c[H_C_PAGES_ALLOCATED], e->pages_allocated);
+    WRITE_ONCE(c[H_C_ALLOC_FAILURES], e->alloc_failures);
+    WRITE_ONCE(c[H_C_UNVERIFIED], e->unverified);
+    WRITE_ONCE(c[H_C_DELAYS], e->delays);
 }
 
 /*
@@ -145,34 +122,38 @@ static void publish_reader_counters(struct h_ctx *ctx, uint64_t ops)
  * phases read off the one CLOCK_MONOTONIC every process shares, so no message is needed. A paused reader
  * is quiescent (offline), as a sleeping kernel thread is. Returns the ns spent paused.
  */
-static uint64_t stutter(struct h_ctx *ctx, uint64_t now)
+static uint64_t stutter(struct h_ectx *e, uint64_t now, int resume_phase)
 {
+    struct h_ctx *ctx = &e->c;
     const struct h_params *p = &ctx->arena->params;
     uint64_t on = p->stutter_on_ms * 1000000ULL, period = on + p->stutter_off_ms * 1000000ULL;
     uint64_t start = READ_ONCE(ctx->arena->run_start_ns);
     if (!p->stutter_off_ms || (now - start) % period < on)
         return 0;
     uint64_t resume = now + period - (now - start) % period, paused_at = now;
-    int reader = ctx->self->stats.role == H_ROLE_READER;
+    int reader = e->role == H_ROLE_READER;
     if (reader)
         h_rcu_offline(ctx);
     while ((now = h_now_ns()) < resume && !READ_ONCE(ctx->arena->stop.v)) {
+        h_heartbeat(e, H_PH_PAUSED);
         uint64_t left = resume - now < 10000000ULL ? resume - now : 10000000ULL;
         struct timespec ts = { 0, (long)left };
         nanosleep(&ts, NULL);
     }
     if (reader)
         h_rcu_online(ctx);
+    h_heartbeat(e, resume_phase);
     uint64_t paused = h_now_ns() - paused_at;   /* from when we stopped, not from the phase's start */
-    ctx->self->stats.counters[H_C_PAUSED_NS] += paused;
+    e->self->stats.counters[H_C_PAUSED_NS] += paused;
     return paused;
 }
 
-static void run_reader(struct h_ctx *ctx)
+static void run_reader(struct h_ectx *e)
 {
+    struct h_ctx *ctx = &e->c;
     struct h_arena *a = ctx->arena;
     const struct h_params *p = &a->params;
-    struct h_worker_stats *s = &ctx->self->stats;
+    struct h_worker_stats *s = &e->self->stats;
     h_chunk_fn chunk = ctx->ops->chunk[p->flavor][p->checks ? 1 : 0][p->workload];
     const int qsbr = (ctx->ops->flags & H_SCHEME_RCU_READER) && p->flavor == H_FLAVOR_QSBR;
     const uint64_t target = READ_ONCE(a->reader_ops), run_start = READ_ONCE(a->run_start_ns);
@@ -180,13 +161,14 @@ static void run_reader(struct h_ctx *ctx)
     uint64_t t_start = h_now_ns(), window_t = t_start, window_ops = 0, paused = 0;
 
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
+    h_heartbeat(e, H_PH_READ);
     h_rcu_online(ctx);
     for (uint64_t chunks = 1;; chunks++) {
         uint64_t n = target && target - ops < H_CHUNK ? target - ops : H_CHUNK;
         if (!n)
             break;
         if (p->checks) {   /* torture: the clock for the flight recorder and placement, every chunk */
-            ctx->chunk_ns = h_now_ns() - run_start;
+            e->chunk_ns = h_now_ns() - run_start;
             h_check_cpu(ctx);
         }
         chunk(ctx, n);
@@ -195,11 +177,13 @@ static void run_reader(struct h_ctx *ctx)
             h_rcu_quiescent_state(ctx);
         if (chunks % 16)
             continue;
-        /* every 1024 ops: counters for the live status, placement, the best-window clock, one timed op */
-        publish_reader_counters(ctx, base_ops + ops);
+        /* every 1024 ops: counters for the live status, progress, placement, the best-window clock, one
+         * timed op */
+        publish_reader_counters(e, base_ops + ops);
+        h_heartbeat(e, H_PH_READ);
         h_check_cpu(ctx);
         h_fault_check(ctx);
-        uint64_t now = h_now_ns(), pause = stutter(ctx, now);
+        uint64_t now = h_now_ns(), pause = stutter(e, now, H_PH_READ);
         if (pause) {   /* a pause is not reader time: restart the window after it */
             paused += pause;
             now = window_t = h_now_ns();
@@ -225,7 +209,8 @@ static void run_reader(struct h_ctx *ctx)
         h_rcu_quiescent_state(ctx);
     h_rcu_offline(ctx);
     h_release_held_pages(ctx);
-    publish_reader_counters(ctx, base_ops + ops);
+    publish_reader_counters(e, base_ops + ops);
+    h_heartbeat(e, H_PH_IDLE);
     WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start - paused));
     WRITE_ONCE(s->counters[H_C_BEST_WINDOW_PS], best_ps);
     WRITE_ONCE(s->t_end_ns, t_end - run_start);
@@ -253,7 +238,7 @@ static struct h_task *random_task(struct h_ctx *ctx)
     uint64_t r = h_random(ctx);
     /* Mostly the readers' own tasks: that is where a race can be seen. */
     int t = p->nreaders && (r & 3) ? (int)((r >> 8) % (uint64_t)p->nreaders) : (int)((r >> 8) % (uint64_t)h_ntasks(p));
-    return &ctx->arena->tasks[t];
+    return &ctx->arena->tasks[t].t;
 }
 
 void h_writer_delay(struct h_ctx *ctx)
@@ -264,17 +249,17 @@ void h_writer_delay(struct h_ctx *ctx)
 }
 
 /* Make `task` use `cs`, through the scheme's publish; the attach log first, for the identity oracle. */
-static void attach(struct h_ctx *ctx, struct h_task *task, struct h_cpuset *cs)
+static void attach(struct h_ectx *e, struct h_task *task, struct h_cpuset *cs)
 {
+    struct h_ctx *ctx = &e->c;
     struct h_cpuset *old = cs_at(ctx, task->cpuset);
     if (old == cs)
         return;
-    h_log_attach(task, cs->serial);
+    h_log_attach(task, CS_PRIV(cs)->serial, CS_PRIV(cs)->mems);
+    h_heartbeat(e, H_PH_ATTACH);
     ctx->ops->attach(ctx, task, cs);
-    cs->nattached++;
-    old->nattached--;
-    h_event(ctx, H_EV_ATTACH, (uint64_t)(task - ctx->arena->tasks), cs->serial);
-    ctx->self->stats.counters[H_C_WRITER_ATTACHES]++;
+    h_event(ctx, H_EV_ATTACH, (uint64_t)(task_rec(task) - ctx->arena->tasks), CS_PRIV(cs)->serial);
+    e->self->stats.counters[H_C_WRITER_ATTACHES]++;
 }
 
 static struct h_cpuset *random_target(struct h_ctx *ctx, const struct h_cpuset *not)
@@ -285,75 +270,117 @@ static struct h_cpuset *random_target(struct h_ctx *ctx, const struct h_cpuset *
     return cs == not ? cs_at(ctx, a->root) : cs;
 }
 
-static struct h_cpuset *create(struct h_ctx *ctx)
+static struct h_cpuset *create(struct h_ectx *e)
 {
+    struct h_ctx *ctx = &e->c;
     struct h_arena *a = ctx->arena;
     if (a->nlive >= H_MAX_LIVE)
         return NULL;
     uint64_t serial = a->next_serial++;
-    struct h_cpuset *cs = ctx->ops->create(ctx, serial, random_mems(ctx));
+    h_heartbeat(e, H_PH_CREATE);
+    struct h_cpuset *cs = h_engine_create(ctx, serial, random_mems(ctx));
     if (!cs) {
-        ctx->alloc_failures++;
+        e->alloc_failures++;
         return NULL;
     }
     a->live[a->nlive++] = h_offset(ctx, cs);
     /* before any task can be attached to it: a reader that sees the task moved sees the count */
     smp_store_release(&a->number_of_cpusets.v, a->number_of_cpusets.v + 1);
     h_event(ctx, H_EV_CREATE, serial, h_offset(ctx, cs));
-    ctx->self->stats.counters[H_C_WRITER_CREATES]++;
+    e->self->stats.counters[H_C_WRITER_CREATES]++;
     return cs;
 }
 
-static void destroy(struct h_ctx *ctx, struct h_cpuset *cs, struct h_cpuset *heir)
+/* Move every task off cs (to heir), then let the scheme free it: the cpuset_rmdir path. */
+static void destroy(struct h_ectx *e, struct h_cpuset *cs, struct h_cpuset *heir)
 {
+    struct h_ctx *ctx = &e->c;
     struct h_arena *a = ctx->arena;
     h_off off = h_offset(ctx, cs);
-    for (int i = 0; i < h_ntasks(&a->params) && cs->nattached; i++)
-        if (a->tasks[i].cpuset == off)
-            attach(ctx, &a->tasks[i], heir);
+    for (int i = 0; i < h_ntasks(&a->params); i++)
+        if (a->tasks[i].t.cpuset == off)
+            attach(e, &a->tasks[i].t, heir);
     for (uint32_t i = 0; i < a->nlive; i++)
         if (a->live[i] == off) {
             a->live[i] = a->live[--a->nlive];
             break;
         }
     smp_store_release(&a->number_of_cpusets.v, a->number_of_cpusets.v - 1);
-    h_event(ctx, H_EV_DESTROY, cs->serial, off);
-    ctx->self->stats.counters[H_C_WRITER_DESTROYS]++;
+    h_event(ctx, H_EV_DESTROY, CS_PRIV(cs)->serial, off);
+    e->self->stats.counters[H_C_WRITER_DESTROYS]++;
+    h_writer_delay(ctx);   /* amplifier: between unpublishing and freeing */
+    h_heartbeat(e, H_PH_DESTROY);
     ctx->ops->destroy(ctx, cs);
 }
 
-/* One structural change, under the cpuset mutex like the kernel's cpuset code. */
-static void writer_step(struct h_ctx *ctx)
+/*
+ * The adversarial writer (torture): find the cpuset a reader touched last (its slot says which), and
+ * recycle it under the reader twice: destroy it, create a cpuset (the LIFO slab hands back the same
+ * memory), attach it to that reader's task, and again. A reader that revalidates badly meets its own
+ * object reused, as another cpuset, inside one read.
+ */
+static int adversarial_step(struct h_ectx *e)
 {
+    struct h_ctx *ctx = &e->c;
+    struct h_arena *a = ctx->arena;
+    int r = (int)(h_random(ctx) % (uint64_t)a->params.nreaders);
+    h_off held = READ_ONCE(a->workers[r].slot.holding);
+    uint32_t i = 0;
+    while (i < a->nlive && a->live[i] != held)
+        i++;
+    if (i == a->nlive)
+        return 0;
+    struct h_cpuset *victim = cs_at(ctx, held);
+    for (int round = 0; round < 2 && victim; round++) {
+        destroy(e, victim, random_target(ctx, victim));
+        victim = create(e);
+        if (victim)
+            attach(e, &a->tasks[r].t, victim);
+    }
+    return 1;
+}
+
+/* One structural change, under the cpuset mutex like the kernel's cpuset code. */
+static void writer_step(struct h_ectx *e)
+{
+    struct h_ctx *ctx = &e->c;
     struct h_arena *a = ctx->arena;
     uint64_t r = h_random(ctx) % 100;
-    h_spin_lock(&a->cpuset_sem);
+    h_mutex_lock(&a->cpuset_mutex);
+    e->owner = 1;   /* holding the cpuset mutex: the writer may touch any cpuset */
     if (a->params.workload == H_WORKLOAD_UNUSED) {
         /* only the root exists: re-attach it, which still runs the scheme's publish */
         struct h_task *t = random_task(ctx);
-        h_log_attach(t, cs_at(ctx, a->root)->serial);
-        ctx->ops->attach(ctx, t, cs_at(ctx, a->root));
-        ctx->self->stats.counters[H_C_WRITER_ATTACHES]++;
+        struct h_cpuset *root = cs_at(ctx, a->root);
+        h_log_attach(t, CS_PRIV(root)->serial, CS_PRIV(root)->mems);
+        h_heartbeat(e, H_PH_ATTACH);
+        ctx->ops->attach(ctx, t, root);
+        e->self->stats.counters[H_C_WRITER_ATTACHES]++;
+    } else if (a->params.adversarial && r < 20 && a->params.nreaders && adversarial_step(e)) {
+        /* done */
     } else if (a->nlive < 2 || r < 25) {
-        struct h_cpuset *cs = create(ctx);
+        struct h_cpuset *cs = create(e);
         if (cs)
-            attach(ctx, random_task(ctx), cs);
+            attach(e, random_task(ctx), cs);
     } else if (r < 60) {
         struct h_task *t = random_task(ctx);
-        attach(ctx, t, random_target(ctx, cs_at(ctx, t->cpuset)));
+        attach(e, t, random_target(ctx, cs_at(ctx, t->cpuset)));
     } else if (r < 80) {
         /* rebind: a cpuset's mems change by copy-update: a new cpuset, its tasks moved, the old destroyed */
         struct h_cpuset *old = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
-        struct h_cpuset *cs = create(ctx);
+        struct h_cpuset *cs = create(e);
         if (cs) {
-            destroy(ctx, old, cs);
-            ctx->self->stats.counters[H_C_WRITER_REBINDS]++;
+            destroy(e, old, cs);
+            e->self->stats.counters[H_C_WRITER_REBINDS]++;
         }
     } else {
         struct h_cpuset *victim = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
-        destroy(ctx, victim, random_target(ctx, victim));
+        destroy(e, victim, random_target(ctx, victim));
     }
-    h_spin_unlock(&a->cpuset_sem);
+    e->owner = 0;
+    if (ctx->checks)
+        h_torture_end_of_op(e, H_PH_WRITER);
+    h_mutex_unlock(&a->cpuset_mutex);
 }
 
 static void pace(struct h_ctx *ctx, uint64_t *next)
@@ -378,46 +405,50 @@ static void pace(struct h_ctx *ctx, uint64_t *next)
 }
 
 /*
- * Back-pressure: when the reclaimer falls behind (it is one thread, and on an oversubscribed machine it may
- * wait long for a CPU), retired cpusets pin slab pages until the arena runs dry. Like a kernel that cannot
- * free memory as fast as it is asked to, the writer then waits for the callback backlog to drain. Returns
- * the ns it waited.
+ * Back-pressure: when the reclaimer falls behind (it is one process, and on an oversubscribed machine it
+ * may wait long for a CPU), retired cpusets pin slab pages until the arena runs dry. Like a kernel that
+ * cannot free memory as fast as it is asked to, the writer then waits for the callback backlog to drain.
+ * Returns the ns it waited.
  */
-static uint64_t throttle(struct h_ctx *ctx)
+static uint64_t throttle(struct h_ectx *e)
 {
-    struct h_arena *a = ctx->arena;
+    struct h_arena *a = e->c.arena;
     uint64_t limit = a->npages / 8 > 64 ? a->npages / 8 : 64, t0 = 0;
     while (READ_ONCE(a->cb_queued) - READ_ONCE(a->cb_done) > limit && !READ_ONCE(a->stop.v)) {
         if (!t0)
             t0 = h_now_ns();
+        h_heartbeat(e, H_PH_THROTTLED);
         struct timespec ts = { 0, 100000 };
         nanosleep(&ts, NULL);
     }
     return t0 ? h_now_ns() - t0 : 0;
 }
 
-static void run_writer(struct h_ctx *ctx)
+static void run_writer(struct h_ectx *e)
 {
+    struct h_ctx *ctx = &e->c;
     struct h_arena *a = ctx->arena;
-    struct h_worker_stats *s = &ctx->self->stats;
+    struct h_worker_stats *s = &e->self->stats;
     const uint64_t run_start = READ_ONCE(a->run_start_ns);
     uint64_t ops = s->counters[H_C_OPS], t_start = h_now_ns(), next = t_start, paused = 0;
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
     while (!READ_ONCE(a->stop.v)) {
-        s->counters[H_C_THROTTLED_NS] += throttle(ctx);
-        ctx->chunk_ns = h_now_ns() - run_start;
-        writer_step(ctx);
+        s->counters[H_C_THROTTLED_NS] += throttle(e);
+        e->chunk_ns = h_now_ns() - run_start;
+        h_heartbeat(e, H_PH_WRITER);
+        writer_step(e);
         WRITE_ONCE(s->counters[H_C_OPS], ++ops);
         pace(ctx, &next);
         if (!(ops % 64)) {
             h_check_cpu(ctx);
             h_fault_check(ctx);
-            paused += stutter(ctx, h_now_ns());
-            WRITE_ONCE(s->counters[H_C_ALLOC_FAILURES], ctx->alloc_failures);
-            WRITE_ONCE(s->counters[H_C_DELAYS], ctx->delays);
+            paused += stutter(e, h_now_ns(), H_PH_WRITER);
+            WRITE_ONCE(s->counters[H_C_ALLOC_FAILURES], e->alloc_failures);
+            WRITE_ONCE(s->counters[H_C_DELAYS], e->delays);
         }
     }
     uint64_t t_end = h_now_ns();
+    h_heartbeat(e, H_PH_IDLE);
     WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start - paused));
     WRITE_ONCE(s->t_end_ns, t_end - run_start);
 }
@@ -427,9 +458,10 @@ static void run_writer(struct h_ctx *ctx)
 int h_worker_main(void *arena, int worker)
 {
     struct h_arena *a = arena;
-    struct h_ctx ctx;
-    h_ctx_init(&ctx, arena, worker);
-    struct h_worker_stats *s = &ctx.self->stats;
+    struct h_ectx e;
+    h_ctx_init(&e, arena, worker);
+    h_torture_enable(&e);
+    struct h_worker_stats *s = &e.self->stats;
     uint32_t seen = smp_load_acquire(&a->cmd_gen);
     WRITE_ONCE(s->state, 1);
     count_in(&a->ready);
@@ -448,11 +480,11 @@ int h_worker_main(void *arena, int worker)
         WRITE_ONCE(s->state, 2);
         if (READ_ONCE(a->cmd) == H_CMD_LITMUS) {
             if (s->role == H_ROLE_READER)
-                h_litmus_reader(&ctx);
+                h_litmus_reader(&e.c);
         } else if (s->role == H_ROLE_READER)
-            run_reader(&ctx);
+            run_reader(&e);
         else
-            run_writer(&ctx);
+            run_writer(&e);
         WRITE_ONCE(s->state, 3);
         count_in(&a->done);
     }

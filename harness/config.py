@@ -73,6 +73,9 @@ class Config:
     read_delay_per_mille: int | None = None   # amplifier; None: on in torture (checks) runs, off otherwise
     read_delay_max_ns: int = 50000
     writer_delay_max_ns: int | None = None    # amplifier; None: 5 us in torture runs, off otherwise
+    access_delay_per_mille: int | None = None  # amplifier at every checkpoint (every primitive a scheme calls);
+    access_delay_max_ns: int = 20000           # None: 2 per mille in torture runs, off otherwise
+    adversarial: bool | None = None   # amplifier: the writer recycles the cpusets readers are reading; None: torture
     writer_period_ns: int = 0         # 0: writer storm; 10000: one change every 10 us
     stall_ms: int = 1000
     shuffle_s: float | None = None    # amplifier: rotate workers across CPUs this often; None: 3 s in torture
@@ -126,6 +129,10 @@ class Config:
             c.read_delay_per_mille = 20 if c.checks else 0
         if c.writer_delay_max_ns is None:
             c.writer_delay_max_ns = 5000 if c.checks else 0
+        if c.access_delay_per_mille is None:
+            c.access_delay_per_mille = 2 if c.checks else 0
+        if c.adversarial is None:
+            c.adversarial = c.checks
         for name, value in _torture_amplifiers(c.checks, len(c.cpus)).items():
             if getattr(c, name) is None:
                 setattr(c, name, value)
@@ -140,9 +147,16 @@ class Config:
                 raise ConfigError("--inject reader-kill needs at least 2 readers, so the run can go on without one")
             if not c.ops and fault.at_s >= c.duration:
                 raise ConfigError(f"--inject {fault.spec} would fire after the run ends ({c.duration:g}s)")
-        if not 0 <= c.read_delay_per_mille <= 1000:
-            raise ConfigError(f"read delay per mille must be 0..1000, not {c.read_delay_per_mille}")
-        for name in ("read_delay_max_ns", "writer_delay_max_ns", "writer_period_ns", "stall_ms"):
+        clash = overlapping_faults(c.faults)
+        if clash:
+            a, b = clash
+            raise ConfigError(f"--inject {a.spec} and --inject {b.spec} overlap on {fault_target(a)}: a fault "
+                              "there could not happen as asked; move one of them in time")
+        for name in ("read_delay_per_mille", "access_delay_per_mille"):
+            if not 0 <= getattr(c, name) <= 1000:
+                raise ConfigError(f"{name.replace('_', ' ')} must be 0..1000, not {getattr(c, name)}")
+        for name in ("read_delay_max_ns", "writer_delay_max_ns", "access_delay_max_ns", "writer_period_ns",
+                     "stall_ms"):
             if getattr(c, name) < 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be >= 0")
         return c
@@ -184,6 +198,26 @@ class Config:
         if self.scheme_file:
             parts.append(f"--scheme-file {shlex.quote(self.scheme_file)}")
         return " ".join(parts)
+
+
+def fault_target(f: Fault) -> str:
+    """What a fault occupies: worker 0 (the faults a worker runs), the arena's pages, or the whole run."""
+    return {"arena-exhaust": "the arena", "orchestrator-kill": "the whole run"}.get(f.kind, "worker 0")
+
+
+def overlapping_faults(faults: list[Fault]) -> tuple[Fault, Fault] | None:
+    """Two faults that would share their target at the same time (a kill or crash holds it to the end; an
+    orchestrator-kill ends everything after it), or None."""
+    def span(f: Fault) -> tuple[float, float]:
+        ends = f.kind in ("reader-kill", "worker-crash", "orchestrator-kill")
+        return f.at_s, float("inf") if ends else f.at_s + (f.for_s or 0.0)
+    ordered = sorted(faults, key=lambda f: f.at_s)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            same = fault_target(a) == fault_target(b) or "orchestrator-kill" in (a.kind, b.kind)
+            if same and b.at_s <= span(a)[1]:
+                return a, b
+    return None
 
 
 def _torture_amplifiers(checks: bool, ncpus: int) -> dict[str, float]:

@@ -58,6 +58,9 @@ class Core:
     def scheme(self, name: str) -> SchemeInfo | None:
         return next((sc for sc in self.schemes if sc.name == name), None)
 
+    def phase_name(self, phase: int) -> str:
+        return self.ffi.string(self.lib.h_phase_name(phase)).decode()
+
     def event_name(self, kind: int) -> str:
         return self.ffi.string(self.lib.h_event_name(kind)).decode()
 

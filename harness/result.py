@@ -44,13 +44,14 @@ class Snapshot:
     roles: np.ndarray
     pids: np.ndarray
     cpus: np.ndarray
+    phases: np.ndarray
     glob: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def take(cls, s: Session) -> "Snapshot":
         ffi, lib = s.core.ffi, s.core.lib
         ws = ffi.new("struct h_worker_stats *")
-        rows: dict[str, list] = {k: [] for k in ("c", "v", "l", "p", "cs", "ts", "te", "r", "pid", "cpu")}
+        rows: dict[str, list] = {k: [] for k in ("c", "v", "l", "p", "cs", "ts", "te", "r", "pid", "cpu", "ph")}
         for w in range(s.nworkers):
             lib.h_get_worker_stats(s.arena, w, ws)
             rows["c"].append(np.frombuffer(ffi.buffer(ws.counters), dtype=np.uint64).copy())
@@ -63,14 +64,15 @@ class Snapshot:
             rows["r"].append(ws.role)
             rows["pid"].append(ws.pid)
             rows["cpu"].append(ws.cpu)
+            rows["ph"].append(ws.phase)
         g = ffi.new("struct h_global_stats *")
         lib.h_get_global_stats(s.arena, g)
         glob = {name: (np.frombuffer(ffi.buffer(getattr(g, name)), dtype=np.uint64).copy()
-                       if name.endswith("hist") else int(getattr(g, name)))
-                for name, _ in ffi.typeof("struct h_global_stats").fields}
+                       if f.type.kind == "array" else int(getattr(g, name)))
+                for name, f in ffi.typeof("struct h_global_stats").fields}
         return cls(s.elapsed(), np.array(rows["c"]), np.array(rows["v"]), np.array(rows["l"]), np.array(rows["p"]),
                    rows["cs"], np.array(rows["ts"], dtype=np.uint64), np.array(rows["te"], dtype=np.uint64),
-                   np.array(rows["r"]), np.array(rows["pid"]), np.array(rows["cpu"]), glob)
+                   np.array(rows["r"]), np.array(rows["pid"]), np.array(rows["cpu"]), np.array(rows["ph"]), glob)
 
     def counter(self, s: Session, name: str) -> np.ndarray:
         return self.counters[:, s.core.counter_names.index(name)]
@@ -147,11 +149,16 @@ class Result:
         ops = snap.counter(s, "ops")
         loop_ns = snap.counter(s, "loop_ns")
         total_ops = int(ops[readers].sum())
-        if readers.any():
-            span_ns = int(snap.t_end_ns[readers].max()) - int(snap.t_start_ns[readers].min())
-        else:
-            span_ns = 0
-        by_kind = snap.violations.sum(axis=0)
+        # the readers' span: from the first start to the last end among readers that finished the round (one
+        # killed or crashed midway has no end, and never makes the span, or throughput, negative)
+        finished = readers & (snap.t_end_ns >= snap.t_start_ns) & (snap.t_end_ns > 0)
+        span_ns = max(0, int(snap.t_end_ns[finished].max()) - int(snap.t_start_ns[readers].min())) \
+            if finished.any() else 0
+        g = snap.glob
+        # The verdict is the engine's count, from every context (readers, writers, the reclaimer, the
+        # orchestrator), never a sum a scheme or a lost worker could make smaller.
+        by_kind = g["violations_by_kind"]
+        outside = g["violations_outside_workers"]
         first = ffi.new("struct h_violation *")
         lib.h_get_first_violation(s.arena, first)
         first_v = None
@@ -172,7 +179,6 @@ class Result:
         stalls = [{"t_s": st.t_ns / 1e9, "worker": st.worker, "cpu": st.cpu, "duration_s": st.duration_ns / 1e9,
                    "gp": int(st.gp)}
                   for st in (stalls_buf[i] for i in range(lib.h_get_stalls(s.arena, stalls_buf, lib.H_MAX_STALLS)))]
-        g = snap.glob
         lat = snap.op_latency_hist[readers].sum(axis=0)
         workers = []
         for w in range(s.nworkers):
@@ -196,6 +202,8 @@ class Result:
             "verdict": "FAILURE" if int(by_kind.sum()) or s.crashes else "SUCCESS",
             "violations": int(by_kind.sum()),
             "violations_by_kind": {name: int(by_kind[i]) for i, name in enumerate(core.violation_names)},
+            "violations_outside_workers": {name: int(outside[i]) for i, name in enumerate(core.violation_names)
+                                           if outside[i]},
             "first_violation_s": first_v["t_s"] if first_v else None,
             "first_violation": first_v,
             "ops": total_ops,
@@ -212,6 +220,8 @@ class Result:
                    "callbacks": int(g["cb_done"]), "callbacks_pending": int(g["cb_queued"]) - int(g["cb_done"]),
                    "callback_latency": gp_summary(g["cb_hist"], int(g["cb_done"]), 0)},  # type: ignore[arg-type]
             "stalls": stalls,
+            "progress_stalls": s.progress_stalls,
+            "hangs": s.hangs,
             "membarrier_selftest": s.membarrier_selftest,
             "crashes": s.crashes,
             "faults_injected": [f.spec for f in c.faults],

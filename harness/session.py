@@ -8,7 +8,6 @@ import gc
 import multiprocessing as mp
 import os
 import signal
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -62,6 +61,23 @@ def _worker_entry(core: Core, fd: int, worker: int, role: int, cpu: int, parent:
         fail(f"{type(e).__name__}: {e}")
 
 
+def _reclaimer_entry(core: Core, fd: int, parent: int) -> None:
+    """The call_rcu reclaimer, in a process of its own: a scheme's grace period or callback that never
+    returns can then be killed like any hung worker, and it dies with the orchestrator as they do."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        if core.lib.h_worker_init(parent) != 0:
+            os._exit(3)
+        err = core.ffi.new("char[256]")
+        arena = core.lib.h_arena_map(fd, err, 256)
+        if arena == core.ffi.NULL:
+            os._exit(2)
+        core.lib.h_reclaimer_main(arena)
+        os._exit(0)
+    except BaseException:   # noqa: BLE001 - a child must never unwind into the parent's code
+        os._exit(2)
+
+
 class Session:
     """Workers up and pinned, waiting for rounds. Use as a context manager; close() always cleans up."""
 
@@ -84,7 +100,10 @@ class Session:
         self.arena = core.ffi.NULL
         self.fd = -1
         self._errr = self._errw = -1
-        self._reclaimer: threading.Thread | None = None
+        self._reclaimer = None                       # the reclaimer process
+        self.hangs: list[dict[str, object]] = []     # workers (or the reclaimer) that would not stop
+        self.progress_stalls: list[dict[str, object]] = []
+        self._stalled: set[int] = set()              # workers in a progress stall right now
         self.membarrier_selftest: dict[str, int] | None = None
         self._t0 = time.monotonic()
         try:
@@ -144,9 +163,8 @@ class Session:
                 raise WorkerFailed(self._worker_errors() or f"{failed[0].name} exited with {failed[0].exitcode}")
         if c.rcu == "membarrier" and self.scheme.uses_rcu:
             self.membarrier_selftest = self._membarrier_selftest()
-        # Threads only after every fork: the reclaimer runs call_rcu callbacks, blocking in C without the GIL.
-        self._reclaimer = threading.Thread(target=lib.h_reclaimer_main, args=(self.arena,), name="reclaimer",
-                                           daemon=True)
+        self._reclaimer = _FORK.Process(target=_reclaimer_entry, name="harness-reclaimer", daemon=True,
+                                        args=(core, self.fd, os.getpid()))
         self._reclaimer.start()
 
     def _membarrier_selftest(self) -> dict[str, int]:
@@ -292,6 +310,7 @@ class Session:
                     lib.h_request_stop(self.arena)
                 if now >= next_tick:
                     next_tick += interval
+                    self._check_progress()
                     if on_interval:
                         on_interval(self)
         finally:
@@ -299,26 +318,107 @@ class Session:
             self.faults.finish(self)
             self._release_dead_readers(force=True)   # a writer may wait for one in synchronize_rcu
             self._wait_done()
+            self._wait_reclaimer()
             self._run_s += time.monotonic() - start
             if gc_was_enabled:
                 gc.enable()
 
-    def _wait_done(self) -> None:
-        """After a stop every live worker finishes its chunk within milliseconds; one that does not is hung."""
+    @property
+    def hang_bound_s(self) -> float:
+        """How long after a stop a worker may take to finish before it counts as hung."""
+        return max(2.0, 2 * self.config.stall_ms / 1000)
+
+    def _worker_stats(self, w: int):  # type: ignore[no-untyped-def]
+        ws = self.core.ffi.new("struct h_worker_stats *")
+        self.core.lib.h_get_worker_stats(self.arena, w, ws)
+        return ws
+
+    def _run_clock_ns(self) -> int:
+        g = self.core.ffi.new("struct h_global_stats *")
+        self.core.lib.h_get_global_stats(self.arena, g)
+        return self.core.lib.h_now_ns() - g.run_start_ns
+
+    def _where(self, w: int, ws) -> str:  # type: ignore[no-untyped-def]
+        role = "reader" if ws.role == ROLE_READER else "writer"
+        inside = "inside" if ws.in_read_section else "outside"
+        return (f"worker {w} ({role}, CPU {ws.cpu}) in {self.core.phase_name(ws.phase)}, {inside} a read-side "
+                "critical section")
+
+    def _check_progress(self) -> None:
+        """rcutorture's writer-stall check, for every worker: one whose heartbeat (every 1024 reads, every
+        writer step) has not moved for longer than the stall bound, while not paused, parked by a fault or
+        done, is in a progress stall (a livelocked retry loop, a reader starved by a writer that never ends
+        its write section). Reported once per episode, as it happens."""
+        if not self.config.stall_ms:
+            return
         lib = self.core.lib
-        deadline = time.monotonic() + 5.0
+        now_ns = self._run_clock_ns()
+        for w in range(self.nworkers):
+            if w in self.dead:
+                continue
+            ws = self._worker_stats(w)
+            idle = ws.state != 2 or ws.phase in (lib.H_PH_PAUSED, lib.H_PH_FAULT, lib.H_PH_IDLE)
+            stalled_ns = now_ns - ws.heartbeat_ns
+            if idle or stalled_ns <= self.config.stall_ms * 1_000_000:
+                self._stalled.discard(w)
+                continue
+            if w in self._stalled:
+                continue
+            self._stalled.add(w)
+            entry = {"t_s": now_ns / 1e9, "worker": w, "role": "reader" if ws.role == ROLE_READER else "writer",
+                     "cpu": ws.cpu, "phase": self.core.phase_name(ws.phase),
+                     "in_read_section": bool(ws.in_read_section), "stalled_s": stalled_ns / 1e9}
+            self.progress_stalls.append(entry)
+            self.note(w, f"progress stall: {self._where(w, ws)}, no progress for {stalled_ns / 1e9:.2f} s")
+
+    def _wait_done(self) -> None:
+        """After a stop every live worker finishes its chunk within milliseconds. One that has not within
+        the hang bound is hung: reported as a `hang` violation (role, CPU, what it was doing, whether inside
+        a read-side section), then killed, so the run always ends."""
+        lib = self.core.lib
+        deadline = time.monotonic() + self.hang_bound_s
         while time.monotonic() < deadline:
             self.check_workers()
             live = self.nworkers - len(self.dead)
             if lib.h_wait_count(self.arena, 1, live, 50) >= live:
                 return
         for w, p in enumerate(self.procs):
-            if w not in self.dead and p.exitcode is None:
-                p.kill()
-        self.note(-1, "workers did not stop within 5 s and were killed")
+            if w in self.dead or p.exitcode is not None:
+                continue
+            ws = self._worker_stats(w)
+            if ws.state != 2:   # it did finish its round
+                continue
+            where = self._where(w, ws)
+            self.hangs.append({"worker": w, "role": "reader" if ws.role == ROLE_READER else "writer", "cpu": ws.cpu,
+                               "phase": self.core.phase_name(ws.phase), "in_read_section": bool(ws.in_read_section),
+                               "after_stop_s": self.hang_bound_s})
+            lib.h_report_violation(self.arena, lib.H_V_HANG, w, 0, ws.phase)
+            self.kill_worker(w, f"!!! hang: {where} did not stop within {self.hang_bound_s:g} s: killed")
         for p in self.procs:
             p.join(1.0)
         self.check_workers()
+        self._release_dead_readers(force=True)
+
+    def _wait_reclaimer(self) -> None:
+        """The reclaimer must be idle, or still making progress, once the workers stopped: one stuck in a
+        scheme's grace period or callbacks for the hang bound is hung, reported and killed."""
+        lib, r = self.core.lib, self._reclaimer
+        if r is None or r.exitcode is not None:
+            return
+        beat = lib.h_reclaimer_heartbeat(self.arena)
+        deadline = time.monotonic() + self.hang_bound_s
+        while time.monotonic() < deadline:
+            if lib.h_reclaimer_phase(self.arena) == lib.H_PH_IDLE or lib.h_reclaimer_heartbeat(self.arena) != beat:
+                return
+            time.sleep(0.01)   # polling a phase word; nothing waits on this sleep's length
+        phase = self.core.phase_name(lib.h_reclaimer_phase(self.arena))
+        self.hangs.append({"worker": "reclaimer", "role": "reclaimer", "cpu": None, "phase": phase,
+                           "in_read_section": False, "after_stop_s": self.hang_bound_s})
+        lib.h_report_violation(self.arena, lib.H_V_HANG, lib.H_RECLAIMER, 0, lib.h_reclaimer_phase(self.arena))
+        r.kill()
+        r.join(2.0)
+        self._reclaimer = None
+        self.note(-1, f"!!! hang: the reclaimer, in {phase}, made no progress for {self.hang_bound_s:g} s: killed")
 
     # ---------------------------------------------------------------- tear-down
     def close(self) -> None:
@@ -334,9 +434,11 @@ class Session:
         if self._reclaimer is not None:
             lib.h_reclaimer_stop(self.arena)
             self._reclaimer.join(5.0)
-            if not self._reclaimer.is_alive():
-                self._reclaimer = None
-        if self.arena != self.core.ffi.NULL and self._reclaimer is None:   # never unmap under a live thread
+            if self._reclaimer.exitcode is None:
+                self._reclaimer.kill()
+                self._reclaimer.join(1.0)
+            self._reclaimer = None
+        if self.arena != self.core.ffi.NULL:
             lib.h_arena_unmap(self.arena)
             self.arena = self.core.ffi.NULL
         for fd in (self.fd, self._errr, self._errw):

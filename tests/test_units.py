@@ -28,11 +28,14 @@ def test_typesafe_slab_pages_wait_for_a_grace_period():
     assert sum(rep["pipe_hist"][2:]) == 0
 
 
-def test_plain_slab_returns_pages_at_once_and_poison_is_seen():
-    """busted-slab-no-rcu gives pages back at once; the poison written on free is what readers trip on."""
+def test_plain_slab_freed_object_is_caught_before_its_page_is_poisoned():
+    """busted-slab-no-rcu: on a plain slab a freed cpuset must never be touched. The checkpoint on the
+    reader's field load names it at once, KASAN-style, with the field's offset in the object (detail),
+    before its page is even given back and poisoned (then the detail would be the poison word)."""
     r = harness.run(harness.Config(scheme="busted-slab-no-rcu", duration=5, seed=1, until_violation=True))
-    assert r.report["violations_by_kind"]["use-after-free"] > 0
-    assert r.report["first_violation"]["detail"] == 0x6B6B6B6B   # the poison pattern
+    first = r.report["first_violation"]
+    assert first["kind"] == "use-after-free"
+    assert first["detail"] < 128, hex(first["detail"])
 
 
 def test_synchronize_waits_for_a_parked_reader():
@@ -77,8 +80,8 @@ def test_membarrier_reaches_every_reader_process():
 
 
 def test_arena_size_follows_the_readme_formula():
-    """README "Memory a run needs": arena_bytes = 913408 + roundup(64 P, 4096) + 1024 P, P = nodes x pages."""
+    """README "Memory a run needs": arena_bytes = 1015808 + roundup(64 P, 4096) + 1024 P, P = nodes x pages."""
     for nodes, pages in ((1, 16), (4, 1024)):
         rep = harness.run(Config(nodes=nodes, pages_per_node=pages, duration=0.05)).report
         p = nodes * pages
-        assert rep["arena"]["bytes"] == 913408 + -(-64 * p // 4096) * 4096 + 1024 * p
+        assert rep["arena"]["bytes"] == 1015808 + -(-64 * p // 4096) * 4096 + 1024 * p

@@ -6,22 +6,34 @@
 
 /* ---- global-lock: one lock for everything, the then cpuset semaphore (cpuset_sem) ---- */
 
+/* The semaphore is the scheme's own, in its private shared memory (.shared_size). */
+static inline uint32_t *cpuset_sem(struct h_ctx *ctx) { return h_scheme_shared(ctx); }
+
 static inline void global_lock_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap, const int flavor,
                                     const int checks)
 {
     (void)flavor;
-    h_spin_lock(&ctx->arena->cpuset_sem);
+    h_spin_lock(cpuset_sem(ctx));
     struct h_cpuset *cs = h_ptr(ctx, READ_ONCE(task->cpuset));
     h_read_delay(ctx, checks);
     h_cpuset_read(ctx, cs, snap, checks);
-    h_spin_unlock(&ctx->arena->cpuset_sem);
+    h_spin_unlock(cpuset_sem(ctx));
+}
+
+/* The writer changes the pointer under the semaphore; a destroyed cpuset has no task, so it is freed at once. */
+static void global_lock_attach(struct h_ctx *ctx, struct h_task *task, struct h_cpuset *cs)
+{
+    h_spin_lock(cpuset_sem(ctx));
+    WRITE_ONCE(task->cpuset, h_offset(ctx, cs));
+    h_spin_unlock(cpuset_sem(ctx));
 }
 
 HARNESS_SCHEME(scheme_global_lock, global_lock_read,
                .name = "global-lock",
                .summary = "readers take the one cpuset semaphore around the dereference",
                .slab_mode = H_SLAB_PLAIN,
-               .attach = h_publish,   /* writers already hold cpuset_sem for every change */
+               .shared_size = sizeof(uint32_t),
+               .attach = global_lock_attach,
                .destroy = h_cpuset_free);
 
 /* ---- task-lock: task_lock(current) around the dereference, as before the 2005 proposal ---- */

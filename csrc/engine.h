@@ -1,0 +1,253 @@
+/*
+ * engine.h - the engine's own header: the arena's layout and what the engine's files share. Schemes never
+ * include it (they see harness.h alone, where the arena is opaque). The engine is layered, each layer
+ * calling only the ones below it:
+ *
+ *   base.c     clock, futex, mutex, spin wait, histograms, delays, recording violations and events
+ *   arena.c    the arena, the page allocator, the cpuset slab and its object debugging
+ *   rcu.c      read-side slow paths, grace periods (and their clock), call_rcu, the reclaimer
+ *   oracle.c   the checks on what readers see, the torture-mode checkpoints, the read-outs for Python
+ *   worker.c   the worker driver: readers, writers, amplifiers, the command loop (fault.c, litmus.c beside it)
+ */
+#ifndef HARNESS_ENGINE_H
+#define HARNESS_ENGINE_H
+
+#define H_ENGINE 1   /* bare accesses: the engine's own loads and stores are not checkpoints */
+#include "harness.h"
+
+#define H_CHUNK 64               /* reader ops per call of a scheme's loop */
+#define H_HELD_PAGES 4           /* pages an allocating reader holds before freeing the oldest */
+#define H_ATTACH_LOG 32          /* per-task ring of recent attachments, for the identity oracle */
+
+enum h_page_state { H_PAGE_FREE = 0, H_PAGE_USER, H_PAGE_SLAB, H_PAGE_SLAB_RCU };
+/* Object debugging: where a cpuset is in its life (debugobjects' states). */
+enum h_obj_state { H_OBJ_FREE = 0, H_OBJ_ALLOCATED, H_OBJ_LIVE, H_OBJ_QUEUED };
+
+/* The engine's part of a cpuset (struct h_cpuset's engine_private_). */
+struct h_cpuset_priv {
+    uint64_t retired_at;     /* grace periods completed + 1 when handed to call_rcu; 0 while live */
+    uint64_t serial;         /* what the engine created it as: its truth, whatever the scheme wrote */
+    uint64_t mems;
+    uint32_t state;          /* enum h_obj_state */
+    uint32_t free_next;      /* slab free list: object index + 1 */
+};
+_Static_assert(sizeof(struct h_cpuset_priv) == sizeof(((struct h_cpuset *)0)->engine_private_), "cpuset tail");
+_Static_assert(sizeof(struct h_cpuset) == H_CPUSET_SIZE, "cpuset size");
+#define CS_PRIV(cs) ((struct h_cpuset_priv *)(void *)(cs)->engine_private_)
+
+/* struct page: descriptors live apart from page data, so poisoning data never breaks the free lists. */
+struct h_page {
+    uint64_t next_free;      /* page allocator free list: page index + 1 */
+    uint64_t retired_at;     /* slab page waiting for a grace period: gp_completed + 1 when queued */
+    uint32_t node;
+    uint32_t state;          /* enum h_page_state */
+    uint32_t inuse;          /* slab: allocated objects */
+    uint32_t free_head;      /* slab: first free object, index + 1 */
+    uint32_t partial_next;   /* slab partial list: page index + 1 */
+    uint32_t partial_prev;
+    struct h_rcu_head rcu;
+} H_ALIGNED;
+
+struct h_node {
+    uint64_t head;           /* Treiber stack: (ABA tag << 32) | (page index + 1) */
+    uint64_t nfree;
+} H_ALIGNED;
+
+/* A task and its attach history: (serial << 16 | gen) and the serial's nodemask, per generation. */
+struct h_task_rec {
+    struct h_task t;
+    uint64_t attach_gen;     /* bumped (release) before each publish */
+    uint64_t attach_log[H_ATTACH_LOG];
+    uint64_t attach_mems[H_ATTACH_LOG];
+} H_ALIGNED;
+
+struct h_litmus_line {       /* a reader's half of the membarrier self-test (litmus.c) */
+    uint32_t x;
+    uint32_t r1;
+} H_ALIGNED;
+
+struct h_fault {             /* one injected fault at a time, posted by the orchestrator (fault.c) */
+    uint32_t state;          /* H_FAULT_IDLE/POSTED/ACTIVE/FINISHED */
+    uint32_t kind;
+    int32_t worker;
+    uint64_t duration_ns;
+} H_ALIGNED;
+
+struct h_worker {
+    struct h_rcu_slot slot;
+    struct h_litmus_line litmus;
+    struct h_worker_stats stats H_ALIGNED;
+    uint64_t flight_pos H_ALIGNED;
+    struct h_flight_event flight[H_FLIGHT_EVENTS];
+} H_ALIGNED;
+
+struct h_word { uint64_t v; } H_ALIGNED;   /* a hot word on its own cache line */
+
+struct h_arena {
+    uint64_t magic;
+    uint64_t size;
+    struct h_params params;
+    h_off pages_desc;        /* struct h_page[npages] */
+    h_off pages_data;        /* npages * H_PAGE_SIZE bytes */
+    uint64_t npages;
+    int32_t parent_pid;
+
+    /* control: the orchestrator posts commands; workers count themselves in and out (futex words) */
+    uint32_t cmd_gen H_ALIGNED;
+    uint32_t cmd;
+    uint64_t reader_ops;
+    uint32_t ready H_ALIGNED;
+    uint32_t done H_ALIGNED;
+    uint32_t readers_finished;
+    struct h_word stop;
+    struct h_word reclaimer_stop;
+    uint32_t reclaimer_phase H_ALIGNED;
+    uint64_t reclaimer_heartbeat;
+    struct h_fault fault;
+    uint32_t shuffle_seq H_ALIGNED;  /* odd while the orchestrator moves workers between CPUs */
+    uint32_t litmus_gen H_ALIGNED;   /* membarrier self-test: trial the readers may start */
+    uint32_t litmus_trials;
+    uint32_t litmus_acked H_ALIGNED; /* readers done with trials so far (futex word) */
+    uint32_t litmus_y H_ALIGNED;     /* the updater's flag */
+
+    /* RCU */
+    struct h_word gp_ctr;            /* read by every reader at lock / quiescent state */
+    int32_t gp_futex H_ALIGNED;      /* -1 while a grace-period waiter sleeps */
+    struct h_word gp_started;        /* grace periods begun: the engine's clock, around the scheme's sync */
+    struct h_word gp_completed;      /* grace periods completed: the pipe-count clock */
+    uint32_t gp_lock H_ALIGNED;      /* serialises grace periods (futex mutex) */
+    uint64_t gp_max_ns;
+    uint64_t gp_hist[H_HIST_BUCKETS];
+    uint64_t cb_hist[H_HIST_BUCKETS];
+    h_off cb_head H_ALIGNED;         /* call_rcu: MPSC list, taken whole by the reclaimer */
+    uint32_t cb_sleeping H_ALIGNED;
+    uint64_t cb_queued H_ALIGNED;
+    uint64_t cb_done;
+    struct h_stall stalls[H_MAX_STALLS];
+    uint64_t nstalls;
+
+    /* the cpuset world */
+    uint32_t cpuset_mutex H_ALIGNED; /* writers' structural changes (the kernel's cpuset mutex) */
+    struct h_word number_of_cpusets; /* the "cpusets have been used" short-circuit reads this */
+    uint64_t next_serial H_ALIGNED;
+    h_off root;
+    uint32_t nlive;
+    h_off live[H_MAX_LIVE];
+
+    /* slab cache for cpusets */
+    uint32_t slab_lock H_ALIGNED;
+    uint32_t slab_partial;           /* page index + 1 of the most recently freed-into partial slab */
+    uint64_t slab_pages;
+    uint64_t slab_pages_rcu;
+    uint64_t slab_objects;
+    uint64_t hog_head;               /* arena exhaustion fault: pages held back, page index + 1 chain */
+    uint64_t hog_pages;
+
+    /* the verdict: counted here, from every context */
+    uint64_t violations H_ALIGNED;
+    uint64_t violations_by_kind[H_NVIOLATIONS];
+    uint64_t violations_outside[H_NVIOLATIONS];
+    uint32_t first_claimed;
+    uint32_t flight_frozen;
+    struct h_violation first;
+    uint64_t run_start_ns;
+
+    unsigned char scheme_shared[H_SCHEME_SHARED_MAX] H_ALIGNED;
+    struct h_node nodes[H_MAX_NODES];
+    struct h_task_rec tasks[H_MAX_WORKERS];
+    struct h_worker workers[H_MAX_WORKERS];
+};
+
+/* ---------------------------------------------------------------- the engine's per-process context */
+
+struct h_ectx {
+    struct h_ctx c;              /* what a scheme sees; first, so a scheme's ctx is ours */
+    struct h_worker *self;       /* NULL for the reclaimer and the orchestrator */
+    int role;                    /* H_ROLE_READER / H_ROLE_WRITER, or -1 */
+    int cpu;                     /* CPU assigned */
+    int home_node;
+    uint64_t chunk_ns;           /* time of the current chunk, ns since run start */
+    uint64_t near_misses;
+    uint64_t delays;
+    uint64_t pages_allocated;
+    uint64_t alloc_failures;
+    uint64_t unverified;
+    uint64_t page_serial;
+    uint32_t held_pos;
+    uint64_t held[H_HELD_PAGES];        /* page index + 1 */
+    uint64_t held_stamp[H_HELD_PAGES];
+    /* torture-mode bookkeeping: what protects this context's accesses right now */
+    int nesting;                 /* open read-side sections */
+    int refs;                    /* references taken (and not dropped) by this reader */
+    int locks;                   /* spinlocks held */
+    int owner;                   /* a writer holding the cpuset mutex, or the reclaimer: owns what it touches */
+    int in_gp;                   /* inside h_synchronize_rcu: a nested call means the arena's own wait */
+    int in_call_rcu;             /* inside the scheme's .call_rcu: h_call_rcu means the arena's queue */
+    int verified;                /* the last snapshot's serial was found in the attach log... */
+    uint64_t verified_mems;      /* ...with this nodemask */
+    uint32_t access_delay_threshold;
+    uint32_t access_delay_max_ns;
+};
+
+static inline struct h_ectx *E(struct h_ctx *c) { return (struct h_ectx *)c; }
+static inline struct h_task_rec *task_rec(struct h_task *t) { return (struct h_task_rec *)t; }
+
+/* ---------------------------------------------------------------- base.c */
+
+int h_futex_wait(uint32_t *word, uint32_t expected, int timeout_ms);
+void h_futex_wake(uint32_t *word, int n);
+void h_mutex_lock(uint32_t *m);
+void h_mutex_unlock(uint32_t *m);
+int h_hist_bucket(uint64_t ns);
+void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
+void h_heartbeat(struct h_ectx *e, int phase);
+
+static inline void h_event(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b)
+{
+    struct h_worker *w = E(ctx)->self;
+    if (!w || READ_ONCE(ctx->arena->flight_frozen))
+        return;
+    uint64_t pos = w->flight_pos;
+    struct h_flight_event *e = &w->flight[pos % H_FLIGHT_EVENTS];
+    e->t_ns = E(ctx)->chunk_ns;
+    e->a = a;
+    e->b = b;
+    e->cpu = (unsigned)E(ctx)->cpu;
+    e->kind = (unsigned short)kind;
+    e->worker = (unsigned short)ctx->worker;
+    WRITE_ONCE(w->flight_pos, pos + 1);
+}
+
+/* ---------------------------------------------------------------- arena.c */
+
+const struct harness_scheme *h_scheme(int i);
+static inline int h_ntasks(const struct h_params *p)
+{
+    return p->nworkers + 8 <= H_MAX_WORKERS ? p->nworkers + 8 : H_MAX_WORKERS;
+}
+void h_ctx_init(struct h_ectx *e, void *arena, int worker);
+uint64_t h_page_index(const struct h_ctx *ctx, const void *p);
+struct h_page *h_page_of(const struct h_ctx *ctx, const void *p);
+int h_in_pages(const struct h_ctx *ctx, const void *p);
+struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);
+int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback);
+int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);
+void h_release_page(struct h_ctx *ctx, struct h_page *pg);
+void h_release_held_pages(struct h_ctx *ctx);
+void h_log_attach(struct h_task *t, uint64_t serial, uint64_t mems);
+
+/* ---------------------------------------------------------------- rcu.c */
+
+void h_rcu_online(struct h_ctx *ctx);
+void h_rcu_offline(struct h_ctx *ctx);
+void h_engine_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind);
+
+/* ---------------------------------------------------------------- oracle.c, worker.c, fault.c, litmus.c */
+
+void h_torture_end_of_op(struct h_ectx *e, int phase);
+void h_torture_enable(struct h_ectx *e);
+void h_check_cpu(struct h_ctx *ctx);
+void h_fault_check(struct h_ctx *ctx);
+void h_litmus_reader(struct h_ctx *ctx);
+
+#endif
