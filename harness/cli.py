@@ -64,7 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rotate workers across CPUs this often (default: 3s with checks on, else off; 0: off)")
     s.add_argument("--stutter", default=None, metavar="RUN:PAUSE",
                    help="all workers run RUN, then pause PAUSE together (default: 5s:500ms with checks on; 0: off)")
-    s.add_argument("--stall-bound", default="1s", help="report a reader holding up a grace period this long")
+    s.add_argument("--stall-bound", default="1s",
+                   help="report a reader holding up a grace period, or any worker making no progress, this long; "
+                        "a worker that has not stopped max(2s, twice this) after the run is hung (FAILURE)")
+    s.add_argument("--read-delay", default=None, metavar="PER_MILLE[:MAX]",
+                   help="amplifier: chance per read of a delay up to MAX where the scheme calls h_read_delay "
+                        "(default 20:50us with checks on; 0: off)")
+    s.add_argument("--access-delay", default=None, metavar="PER_MILLE[:MAX]",
+                   help="amplifier: chance of a delay up to MAX at every checkpoint (every primitive a scheme "
+                        "calls: loads, atomics, locks, unlock, put, write sections) (default 2:20us with checks on; 0: off)")
+    s.add_argument("--adversarial", action=argparse.BooleanOptionalAction, default=None,
+                   help="amplifier: the writer recycles, twice, the very cpuset a reader is reading (default: on with checks)")
     s.add_argument("--inject", action="append", default=[], metavar="KIND[@AT][:FOR]",
                    help="inject a fault: " + "; ".join(f"{k}: {what}" for k, (what, _) in KINDS.items()))
     r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
@@ -94,8 +104,23 @@ def _stutter(text: str | None) -> tuple[float | None, float | None]:
     return parse_duration(run), parse_duration(pause)
 
 
+def _delay(text: str | None, flag: str) -> tuple[int | None, int | None]:
+    """'20:50us' -> (20, 50000); '5' -> (5, None); '0' -> (0, None); None -> (None, None)."""
+    if text is None:
+        return None, None
+    rate, sep, most = text.partition(":")
+    try:
+        per_mille = int(rate)
+    except ValueError:
+        raise ConfigError(f"malformed {flag} {text!r}: expected PER_MILLE[:MAX], e.g. 20:50us") from None
+    return per_mille, round(parse_duration(most) * 1e9) if sep else None
+
+
 def cmd_soak(args: argparse.Namespace) -> int:
     stutter_on, stutter_off = _stutter(args.stutter)
+    read_rate, read_max = _delay(args.read_delay, "--read-delay")
+    access_rate, access_max = _delay(args.access_delay, "--access-delay")
+    delays = {k: v for k, v in (("read_delay_max_ns", read_max), ("access_delay_max_ns", access_max)) if v is not None}
     config = Config(scheme=args.scheme, rcu=args.rcu, workload=args.workload,
                     cpus=None if args.cpus is None else parse_cpu_list(args.cpus), readers=args.readers,
                     writers=args.writers, duration=parse_duration(args.duration), seed=args.seed, checks=not args.no_checks,
@@ -103,7 +128,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     shuffle_s=None if args.shuffle is None else parse_duration(args.shuffle),
                     stutter_on_s=stutter_on, stutter_off_s=stutter_off,
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
-                    scheme_file=args.scheme_file)
+                    scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
+                    adversarial=args.adversarial, **delays)
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")

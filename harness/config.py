@@ -38,12 +38,12 @@ def parse_cpu_list(text: str) -> list[int]:
     return cpus
 
 
-_UNITS = {"": 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_UNITS = {"": 1.0, "ns": 1e-9, "us": 1e-6, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def parse_duration(text: str) -> float:
-    """'30', '30s', '10m', '2h', '0.5', '200ms' -> seconds."""
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(ms|[smh]?)\s*", text)
+    """'30', '30s', '10m', '2h', '0.5', '200ms', '50us' -> seconds."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(ns|us|ms|[smh]?)\s*", text)
     if not m:
         raise ConfigError(f"malformed duration {text!r}: expected e.g. 200ms, 30s, 10m, 2h")
     return float(m.group(1)) * _UNITS[m.group(2)]
@@ -194,6 +194,14 @@ class Config:
             parts.append(f"--stutter {self.stutter_on_s:g}s:{self.stutter_off_s:g}s" if self.stutter_on_s else "--stutter 0")
         if self.stall_ms != 1000:
             parts.append(f"--stall-bound {self.stall_ms}ms")
+        for flag, rate, most, default in (("--read-delay", self.read_delay_per_mille, self.read_delay_max_ns,
+                                           (20 if self.checks else 0, 50000)),
+                                          ("--access-delay", self.access_delay_per_mille, self.access_delay_max_ns,
+                                           (2 if self.checks else 0, 20000))):
+            if (rate, most) != default:
+                parts.append(f"{flag} {rate}:{most}ns")
+        if self.adversarial != self.checks:
+            parts.append("--adversarial" if self.adversarial else "--no-adversarial")
         parts.extend(f"--inject {f.spec}" for f in self.faults)
         if self.scheme_file:
             parts.append(f"--scheme-file {shlex.quote(self.scheme_file)}")

@@ -4,6 +4,7 @@ spend their lives inside h_worker_main(), and the orchestrator only posts comman
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import multiprocessing as mp
 import os
@@ -42,6 +43,7 @@ def _worker_entry(core: Core, fd: int, worker: int, role: int, cpu: int, parent:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the orchestrator's: it stops us via the arena
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    faulthandler.disable()   # a crash is the orchestrator's to report (a host's faulthandler would print here)
     try:
         if core.lib.h_worker_init(parent) != 0:
             os._exit(3)                              # the orchestrator is already gone
@@ -308,6 +310,8 @@ class Session:
                 now = time.monotonic()
                 if duration is not None and now - start >= duration:
                     lib.h_request_stop(self.arena)
+                if lib.h_stop_requested(self.arena):
+                    break   # stopping: the rest is _wait_done's, under the hang bound
                 if now >= next_tick:
                     next_tick += interval
                     self._check_progress()

@@ -44,7 +44,9 @@ def test_soak_exit_1_on_violation(tmp_path):
     ["--inject", "bogus"], ["--inject", "reader-stall@x"], ["--inject", "worker-crash:2s"],
     ["--inject", "reader-kill", "--readers", "1"], ["--inject", "reader-stall", "--scheme", "task-lock"],
     ["--inject", "arena-exhaust@20s", "--duration", "1"], ["--stutter", "5s"], ["--shuffle", "-1"],
-    ["--stall-bound", "soon"],
+    ["--stall-bound", "soon"], ["--inject", "reader-stall@0.5:2s", "--inject", "worker-crash@1"],
+    ["--inject", "arena-exhaust@0.5:2s", "--inject", "arena-exhaust@1:1s"], ["--access-delay", "x"],
+    ["--access-delay", "2000"], ["--read-delay", "5:soon"],
 ])
 def test_bad_input_one_line_exit_2(args):
     before = set(os.listdir("/dev/shm"))

@@ -1,0 +1,149 @@
+"""The engine, not the scheme, decides SUCCESS: what it counts from every context is what the report says,
+hung workers (and a hung reclaimer) end the run as FAILURE within the hang bound, progress stalls are
+reported as they happen, and a scheme cannot reach the engine's state."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import harness
+from harness.session import Session
+from harness.result import Result
+
+MUTANTS = Path(__file__).resolve().parent / "mutants"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    path = tmp_path_factory.mktemp("harness-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HARNESS_CACHE_DIR", str(path))
+        yield path
+
+
+def test_a_violation_raised_outside_any_worker_is_in_the_verdict():
+    """The orchestrator's own finding (as a hang is) is counted by the engine and is the report's count."""
+    with Session(harness.Config(scheme="rcu-deferred", duration=0.2, seed=1)) as s:
+        s.run(duration=0.2)
+        lib = s.core.lib
+        lib.h_report_violation(s.arena, lib.H_V_HANG, 0, 0, 0)
+        rep = Result.collect(s).report
+    assert rep["verdict"] == "FAILURE"
+    assert rep["violations"] == rep["violations_by_kind"]["hang"] == 1
+    assert rep["violations_outside_workers"] == {"hang": 1}
+    assert sum(w["violations"] for w in rep["workers"]) == 0, "no worker counted it: only the engine did"
+
+
+def test_reclaimer_violations_count_and_match_the_engine(cache):
+    """An empty .synchronize is caught in the reclaimer process (no worker), and the report's totals are
+    exactly the workers' counts plus those raised outside any worker."""
+    rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "empty_synchronize.c"), duration=1.0, seed=2)).report
+    assert rep["verdict"] == "FAILURE"
+    assert rep["violations_outside_workers"].get("gp-too-short", 0) > 0
+    assert rep["violations"] == sum(rep["violations_by_kind"].values())
+    assert rep["violations"] == sum(w["violations"] for w in rep["workers"]) + sum(
+        rep["violations_outside_workers"].values())
+
+
+def test_hung_reader_is_reported_killed_and_the_run_ends(cache, tmp_path):
+    """A reader that never leaves its read function: FAILURE with a `hang` naming the worker, its role, CPU,
+    what it was doing and that it was inside a read-side section; exit 1; within duration + hang bound."""
+    path = tmp_path / "r.json"
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file", str(MUTANTS / "wait_for_even_seq.c"),
+                        "--duration", "1", "--seed", "3", "--quiet", "--json", str(path)],
+                       capture_output=True, text=True, timeout=120)
+    wall = time.monotonic() - t0
+    assert p.returncode == 1, p.stderr
+    rep = json.loads(path.read_text())
+    assert rep["verdict"] == "FAILURE" and rep["violations_by_kind"]["hang"] >= 1
+    hang = next(h for h in rep["hangs"] if h["role"] == "reader")
+    assert hang["phase"] == "read" and hang["in_read_section"] is True and hang["cpu"] in rep["config"]["cpus"]
+    assert not rep["workers"][hang["worker"]]["alive"]
+    assert rep["crashes"] == [], "a worker the harness killed for hanging is not a crash"
+    assert "!!! hang: worker" in p.stdout and "inside a read-side critical section" in p.stdout
+    assert rep["run_time_s"] >= 0 and rep["ops_per_s"] >= 0
+    # the run ends within the duration plus the hang bound (plus start-up, build-cache load and tear-down)
+    assert wall < 1 + 2 + 20, wall
+
+
+RECLAIMER_HANG = """#include "harness.h"
+static inline void r(struct h_ctx *ctx, struct h_task *t, struct h_snap *s, const int flavor, const int checks)
+{
+    h_rcu_read_lock(ctx, flavor);
+    h_cpuset_read(ctx, h_ptr(ctx, rcu_dereference(t->cpuset)), s, checks);
+    h_rcu_read_unlock(ctx, flavor);
+}
+static volatile int forever = 1;
+static void spin_sync(struct h_ctx *ctx) { (void)ctx; while (forever) ; }   /* never returns */
+HARNESS_SCHEME(harness_user_scheme, r, .name = "sync-never-returns", .flags = H_SCHEME_RCU_READER,
+               .attach = h_publish, .destroy = h_cpuset_free_rcu, .synchronize = spin_sync);
+"""
+
+
+def test_hung_reclaimer_is_reported_killed_and_the_run_ends(cache, tmp_path):
+    """A .synchronize that never returns hangs the reclaimer (its own process): reported as a hang of the
+    reclaimer in `synchronize`, killed, FAILURE."""
+    f = tmp_path / "sync_never_returns.c"
+    f.write_text(RECLAIMER_HANG)
+    rep = harness.run(harness.Config(scheme_file=str(f), duration=0.5, seed=4)).report
+    assert rep["verdict"] == "FAILURE"
+    hang = next(h for h in rep["hangs"] if h["worker"] == "reclaimer")
+    assert hang["phase"] == "synchronize"
+    assert rep["violations_outside_workers"]["hang"] >= 1
+
+
+def test_progress_stall_is_reported_while_it_happens(cache):
+    """A seqcount writer that leaves its write section open starves its task's readers (and itself): a
+    progress stall is reported for a worker that stops making progress, before the run ends in a hang."""
+    rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "seqcount_early_return.c"), duration=1.5,
+                                     stall_ms=200, seed=5)).report
+    assert rep["progress_stalls"], rep["events"]
+    st = rep["progress_stalls"][0]
+    assert st["stalled_s"] > 0.2 and st["t_s"] < 1.5, "seen during the run, not after it"
+    assert any(e["what"].startswith("progress stall: worker") for e in rep["events"])
+    assert rep["violations_by_kind"]["hang"] >= 1
+
+
+def test_correct_scheme_has_no_progress_stall():
+    rep = harness.run(harness.Config(scheme="rcu-typesafe", duration=1.0, stall_ms=200, seed=6)).report
+    assert rep["verdict"] == "SUCCESS" and rep["progress_stalls"] == [] and rep["hangs"] == []
+
+
+def test_scheme_cannot_reach_the_engine_state(cache, tmp_path):
+    """harness.h leaves the arena opaque: a scheme that pokes the grace-period counter does not compile."""
+    f = tmp_path / "poke.c"
+    f.write_text(RECLAIMER_HANG.replace("(void)ctx; while (forever) ;", "ctx->arena->gp_ctr.v++;"))
+    p = subprocess.run([sys.executable, "-m", "harness", "list", "--scheme-file", str(f)], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 2 and ("incomplete type" in p.stderr or "undefined type" in p.stderr), p.stderr
+
+
+def test_scheme_private_shared_memory_is_bounded(cache, tmp_path):
+    f = tmp_path / "greedy.c"
+    f.write_text(RECLAIMER_HANG.replace(".synchronize = spin_sync", ".shared_size = 1 << 20"))
+    p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file", str(f), "--duration", "0.2"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "shared_size" in p.stderr, p.stderr
+
+
+def test_overlapping_faults_on_different_targets_both_happen(tmp_path):
+    """A reader stall and an arena exhaustion at the same time: both happen, as asked."""
+    rep = harness.run(harness.Config(duration=1.2, stall_ms=100, seed=7,
+                                     inject=["reader-stall@0.2s:300ms", "arena-exhaust@0.3s:300ms"])).report
+    events = [e["what"] for e in rep["events"]]
+    assert any("reader 0 parked" in e for e in events) and any("took all" in e for e in events)
+    assert rep["verdict"] == "SUCCESS"
+
+
+def test_crash_after_a_stall_fails_the_run_and_throughput_stays_sane(tmp_path):
+    """Faults on worker 0 one after the other both happen; the crash fails the run; ops/s is not negative."""
+    rep = harness.run(harness.Config(duration=3, stall_ms=100, seed=8,
+                                     inject=["reader-stall@0.2s:300ms", "worker-crash@0.8s"])).report
+    assert any("reader 0 left its critical section" in e["what"] for e in rep["events"])
+    assert rep["crashes"] and rep["crashes"][0]["how"] == "killed by SIGSEGV"
+    assert rep["verdict"] == "FAILURE" and rep["ops_per_s"] >= 0 and rep["run_time_s"] >= 0
