@@ -31,7 +31,9 @@ def cdef_text(api_h: str) -> str:
     return "\n".join(keep)
 
 
-def make_ffi(module: str, root: Path, sources: list[Path], macros: list[tuple[str, str | None]]) -> FFI:
+def make_ffi(module: str, root: Path, sources: list[Path], macros: list[tuple[str, str | None]],
+             objects: list[Path] = ()) -> FFI:  # type: ignore[assignment]
+    """sources are compiled; objects (already compiled engine files) are linked in as they are."""
     ffi = FFI()
     ffi.cdef(cdef_text((root / "api.h").read_text()))
     ffi.set_source(
@@ -41,6 +43,7 @@ def make_ffi(module: str, root: Path, sources: list[Path], macros: list[tuple[st
         include_dirs=[str(root)],
         extra_compile_args=COMPILE_ARGS,
         define_macros=macros,
+        extra_objects=[str(o) for o in objects],
     )
     return ffi
 

@@ -53,7 +53,7 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:   # removed whatever happens
             _preflight(user, root, Path(tmp))
-            ffi = make_ffi(module, root, [user.resolve(), *engine_sources(root)], MACROS)
+            ffi = make_ffi(module, root, [user.resolve()], MACROS, _engine_objects(root, out))
             so = _compile_quietly(ffi, user, tmp)
             os.replace(so, built)   # atomic: a concurrent run sees no build or a whole one
     mod = _import(module, built)
@@ -66,6 +66,34 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
         raise ConfigError(f"{path}: scheme name {core.user.name!r} is a built-in scheme's: choose another .name")
     _loaded[digest] = core
     return core
+
+
+def _engine_objects(root: Path, out: Path) -> list[Path]:
+    """The engine's object files for scheme-file builds, compiled once per engine version (its own content
+    hash) and shared by every scheme file: a new scheme file then compiles only itself."""
+    h = hashlib.sha256()
+    for f in [*engine_sources(root), *sorted(root.glob("*.h"))]:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    h.update(repr((COMPILE_ARGS, MACROS, _compiler())).encode())
+    where = out / f"engine-{h.hexdigest()[:16]}"
+    sources = engine_sources(root)
+    objects = [where / f"{i:02d}-{src.stem}.o" for i, src in enumerate(sources)]
+    if all(o.is_file() for o in objects):
+        return objects
+    with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
+        cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in MACROS), f"-I{root}"]
+        procs = [subprocess.Popen([*cc, "-c", str(src), "-o", str(Path(tmp) / obj.name)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True) for src, obj in zip(sources, objects)]
+        failed = [(p, p.communicate()[0]) for p in procs]
+        errors = [text for p, text in failed if p.returncode]
+        if errors:
+            raise ConfigError("the harness engine does not compile here:\n" + errors[0].rstrip())
+        try:
+            os.rename(tmp, where)   # atomic: a concurrent build sees all the objects or none
+            os.mkdir(tmp)           # for TemporaryDirectory's clean-up
+        except OSError:
+            pass                    # another process got there first: its objects are the same
+    return objects
 
 
 def _digest(user: Path, root: Path) -> str:

@@ -52,7 +52,7 @@ def test_second_load_reuses_the_build(cache):
     assert p.returncode == 0, p.stderr
     assert "example-typesafe-fallback" in p.stdout.splitlines()[0] and "(scheme file)" in p.stdout
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in cache.iterdir()}
-    assert after == before and all(name.endswith(".so") for name in after)
+    assert after == before and all(name.endswith(".so") or name.startswith("engine-") for name in after)
 
 
 def test_cache_key_is_content_not_path(tmp_path):
@@ -78,7 +78,7 @@ def test_compile_error_shows_compiler_message(cache, tmp_path):
     assert p.stderr.startswith(f"error: {bad}: compile failed:\n"), p.stderr
     assert any(line.startswith(f"{bad}:3:") and "error:" in line for line in p.stderr.splitlines())  # gcc's own
     assert "Traceback" not in p.stderr and p.stdout == ""
-    assert not [x for x in cache.iterdir() if not x.name.endswith(".so")], "nothing half-built left behind"
+    assert not [x for x in cache.iterdir() if x.name.startswith(".build-")], "nothing half-built left behind"
 
 
 def test_missing_symbol_is_named(cache, tmp_path):
