@@ -264,7 +264,7 @@ struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
     uint64_t idx = a->slab_partial - 1;
     struct h_page *pg = page_desc(ctx, idx);
     struct h_cpuset *cs = slab_object(ctx, idx, pg->free_head - 1);
-    pg->free_head = CS_PRIV(cs)->free_next;
+    pg->free_head = (uint16_t)CS_PRIV(cs)->free_next;
     pg->inuse++;
     a->slab_objects++;
     if (!pg->free_head)
@@ -344,7 +344,7 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
     uint32_t obj = (uint32_t)(((char *)cs - page_data(ctx, idx)) / H_CPUSET_SIZE);
     int was_full = pg->free_head == 0;
     priv->free_next = pg->free_head;
-    pg->free_head = obj + 1;
+    pg->free_head = (uint16_t)(obj + 1);
     pg->inuse--;
     a->slab_objects--;
     if (!was_full)
@@ -509,7 +509,7 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
     memset(base + data, H_POISON_BYTE, npages * H_PAGE_SIZE);
     for (uint64_t i = npages; i-- > 0;) {
         struct h_page *pg = page_desc(&e.c, i);
-        pg->node = (uint32_t)(i / (uint64_t)p->pages_per_node);
+        pg->node = (uint16_t)(i / (uint64_t)p->pages_per_node);
         page_free(&e.c, i, 0);
     }
     int rc = populate(&e.c, err, errlen);

@@ -39,14 +39,15 @@ _Static_assert(sizeof(struct h_cpuset) == H_CPUSET_SIZE, "cpuset size");
 struct h_page {
     uint64_t next_free;      /* page allocator free list: page index + 1 */
     uint64_t retired_at;     /* slab page waiting for a grace period: gp_completed + 1 when queued */
-    uint32_t node;
-    uint32_t state;          /* enum h_page_state */
-    uint32_t inuse;          /* slab: allocated objects */
-    uint32_t free_head;      /* slab: first free object, index + 1 */
+    uint16_t node;
+    uint16_t state;          /* enum h_page_state */
+    uint16_t inuse;          /* slab: allocated objects */
+    uint16_t free_head;      /* slab: first free object, index + 1 */
     uint32_t partial_next;   /* slab partial list: page index + 1 */
     uint32_t partial_prev;
     struct h_rcu_head rcu;
 } H_ALIGNED;
+_Static_assert(sizeof(struct h_page) == 64, "a page descriptor is one cache line");
 
 struct h_node {
     uint64_t head;           /* Treiber stack: (ABA tag << 32) | (page index + 1) */

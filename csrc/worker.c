@@ -167,16 +167,20 @@ static void run_reader(struct h_ectx *e)
         uint64_t n = target && target - ops < H_CHUNK ? target - ops : H_CHUNK;
         if (!n)
             break;
-        if (p->checks) {   /* torture: the clock for the flight recorder and placement, every chunk */
+        if (p->checks) {   /* torture: the clock for the flight recorder, progress and placement, every chunk */
             e->chunk_ns = h_now_ns() - run_start;
+            WRITE_ONCE(s->heartbeat_ns, e->chunk_ns);
             h_check_cpu(ctx);
         }
         chunk(ctx, n);
         ops += n;
         if (qsbr)
             h_rcu_quiescent_state(ctx);
-        if (chunks % 16)
+        if (chunks % 16) {
+            if (READ_ONCE(a->stop.v))   /* a slow chunk (long delays) still stops within one chunk */
+                break;
             continue;
+        }
         /* every 1024 ops: counters for the live status, progress, placement, the best-window clock, one
          * timed op */
         publish_reader_counters(e, base_ops + ops);
