@@ -23,7 +23,7 @@ def test_reader_killed_inside_critical_section_is_reported_released_and_the_run_
     rep = _run(readers=2, writers=1, oversubscribe=True, duration=1.5, stall_ms=100, inject=["reader-kill@0.2s"])
     assert rep["verdict"] == "SUCCESS" and rep["violations"] == 0 and rep["crashes"] == []
     stall = next(st for st in rep["stalls"] if st["worker"] == 0)
-    assert stall["duration_s"] >= 0.1
+    assert stall["cpu"] == rep["workers"][0]["cpu"] and stall["t_s"] > 0.2, "the dead reader, after the kill"
     events = _events(rep)
     assert any("reader 0 SIGKILLed inside its read-side critical section" in e for e in events)
     assert any("RCU slot of dead reader 0 released after a" in e and "confirmed gone" in e for e in events)
@@ -34,8 +34,9 @@ def test_reader_killed_inside_critical_section_is_reported_released_and_the_run_
 def test_reader_stalled_inside_critical_section_warns_then_recovers():
     rep = _run(duration=1.5, stall_ms=100, inject=["reader-stall@0.2s:400ms"])
     assert rep["verdict"] == "SUCCESS" and rep["crashes"] == []
-    stall = next(st for st in rep["stalls"] if st["worker"] == 0)
-    assert 0.1 <= stall["duration_s"]
+    stalls = [st for st in rep["stalls"] if st["worker"] == 0]
+    assert stalls and max(st["duration_s"] for st in stalls) < 0.4 + 0.1, "no stall outlasts the 0.4 s park"
+    stall = stalls[0]
     assert any("reader 0 left its critical section after 0.4s" in e for e in _events(rep))
     assert rep["gp"]["count"] > stall["gp"] and rep["workers"][0]["alive"]
 

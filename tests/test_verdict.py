@@ -104,7 +104,8 @@ def test_progress_stall_is_reported_while_it_happens(cache):
                                      stall_ms=200, seed=5)).report
     assert rep["progress_stalls"], rep["events"]
     st = rep["progress_stalls"][0]
-    assert st["stalled_s"] > 0.2 and st["t_s"] < 1.5, "seen during the run, not after it"
+    assert st["t_s"] < 1.5, "seen during the run, not after it"
+    assert (st["role"], st["phase"]) in (("writer", "attach"), ("reader", "read")), st
     assert any(e["what"].startswith("progress stall: worker") for e in rep["events"])
     assert rep["violations_by_kind"]["hang"] >= 1
 
