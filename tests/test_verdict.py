@@ -148,3 +148,15 @@ def test_crash_after_a_stall_fails_the_run_and_throughput_stays_sane(tmp_path):
     assert any("reader 0 left its critical section" in e["what"] for e in rep["events"])
     assert rep["crashes"] and rep["crashes"][0]["how"] == "killed by SIGSEGV"
     assert rep["verdict"] == "FAILURE" and rep["ops_per_s"] >= 0 and rep["run_time_s"] >= 0
+
+
+def test_bad_node_is_judged_against_the_nodemask_really_attached(cache):
+    """A reader that hands the allocator a torn nodemask (its serial was attached, its mask never was with
+    it) allocates on nodes that cpuset does not allow: bad-node, judged against the engine's log, not
+    against the mask the scheme handed over (which the allocator obeyed)."""
+    mutant = str(MUTANTS / "seqcount_no_retry.c")
+    rep = harness.run(harness.Config(scheme_file=mutant, duration=1.0, seed=9)).report
+    assert rep["violations_by_kind"]["bad-node"] > 0, rep["violations_by_kind"]
+    deref = harness.run(harness.Config(scheme_file=mutant, workload="deref", duration=0.5, seed=9)).report
+    assert deref["violations_by_kind"]["torn-read"] > 0 and deref["violations_by_kind"]["bad-node"] == 0, \
+        "no allocation, no bad node"
