@@ -1,5 +1,5 @@
 """The end-of-run summary: what every benchmark reported (collected as plain dicts), turned into the
-per-scheme table, the grace-period, detection and anchor tables, and the performance targets. Data first:
+per-scheme table, the grace-period, detection, mutant and anchor tables, and the performance targets. Data first:
 `Collector.report()` is the JSON document; the text tables and the CSV are renderings of it."""
 
 from __future__ import annotations
@@ -106,6 +106,12 @@ class Collector:
                 target(f"{r['label']} oracles on / checks off, {r['workload']}", _ratio(r, off, "best_window_ns_per_op"), 3.0,
                        how=f"best-window ns/op {fmt(r['best_window_ns_per_op'])} vs "
                            f"{fmt(off and off['best_window_ns_per_op'])}, {r['group']} (amplifiers off)")
+        mutants = self.of("mutants")
+        killed = sum(bool(m["killed"]) for m in mutants)
+        target("mutation kill rate", killed / len(mutants) if mutants else None, 1.0, at_most=False,
+               how=f"{killed}/{len(mutants)} mutants (tests/mutants/) caught with their own kind on every seed"
+               + "".join(f"; missed {m['mutant']} ({m['must_raise']}, {m['caught']}/{len(m['seeds'])})"
+                         for m in mutants if not m["killed"]))
         for spare, what in ((True, "a CPU left for the orchestrator"), (False, "every CPU busy")):
             loops = [r for r in self.of("throughput") if r["workload"] == "deref" and r["in_loop_fraction"] is not None
                      and (r["readers"] + (r["writer"] != "none") < NCPUS) == spare]
@@ -126,6 +132,7 @@ class Collector:
             "summary": self.summary(),
             "grace_period": self.of("grace-period"),
             "detection": self.of("detection"),
+            "mutants": self.of("mutants"),
             "anchors": self.of("anchor"),
             "targets": self.targets(),
             "benchmarks": self.of("throughput"),
@@ -189,6 +196,12 @@ def render(report: dict) -> list[str]:
         out += table(["scheme", "amplifiers", "caught", "median s", "max s"],
                      [[d["scheme"], d["amplifiers"], f"{d['caught']}/{len(d['seeds'])}", d["median_s"], d["max_s"]]
                       for d in report["detection"]])
+        out.append("")
+    if report.get("mutants"):
+        out.append("mutants: caught = runs that reported the mutant's own kind; seconds to the first violation")
+        out += table(["mutant", "kind", "caught", "median s", "worst s"],
+                     [[m["mutant"], m["must_raise"], f"{m['caught']}/{len(m['seeds'])}", m["median_s"], m["worst_s"]]
+                      for m in report["mutants"]])
         out.append("")
     if report["anchors"]:
         out.append("refbench anchors, same session (ns per read)")
