@@ -159,6 +159,7 @@ struct h_violation {
     int worker;
     int cpu;
     int task;
+    int phase;                 /* H_PH_* of the context that raised it: where (read, attach, destroy...) */
 };
 
 struct h_stall {

@@ -102,20 +102,13 @@ void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uin
         v->worker = ctx->worker;
         v->cpu = sched_getcpu();
         v->task = ctx->task ? (int)(task_rec(ctx->task) - a->tasks) : -1;
+        v->phase = ctx->worker == H_RECLAIMER ? (int)READ_ONCE(a->reclaimer_phase)
+                   : ctx->worker >= 0 ? (int)READ_ONCE(a->workers[ctx->worker].stats.phase) : H_PH_IDLE;
         /* Freeze every worker's flight recorder: the report shows the events that led here. */
         smp_store_release(&a->flight_frozen, 1);
         if (a->params.stop_on_violation)
             smp_store_release(&a->stop.v, 1);
     }
-}
-
-/* The orchestrator's findings (a worker that would not stop): counted like the engine's own. */
-void h_report_violation(void *arena, int kind, int worker, unsigned long long object, unsigned long long detail)
-{
-    struct h_ectx e;
-    h_ctx_init(&e, arena, H_ORCHESTRATOR);
-    e.c.worker = worker;   /* the record names the worker it is about; the count is the orchestrator's */
-    h_violation(&e.c, kind, object, 0, detail);
 }
 
 /* Progress: a worker is alive and where it is (hang and progress-stall reports read these). */

@@ -338,6 +338,15 @@ void h_torture_end_of_op(struct h_ectx *e, int phase)
     e->locks = 0;
 }
 
+/* The orchestrator's findings (a worker that would not stop): counted like the engine's own. */
+void h_report_violation(void *arena, int kind, int worker, unsigned long long object, unsigned long long detail)
+{
+    struct h_ectx e;
+    h_ctx_init(&e, arena, H_ORCHESTRATOR);
+    e.c.worker = worker;   /* the record names the worker it is about; the count is the orchestrator's */
+    h_violation(&e.c, kind, object, 0, detail);
+}
+
 /* ---------------------------------------------------------------- read-outs */
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out)

@@ -5,7 +5,9 @@ behind), 130 interrupted."""
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
+import os
 import signal
 import sys
 from typing import Sequence
@@ -25,6 +27,15 @@ WORKLOAD_HELP = {
 }
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows each default; one that depends on the machine or the mode (None) says so in its text."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or isinstance(action.default, bool) or action.default == []:
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:   # one line, exit 2
         raise ConfigError(message)
@@ -37,12 +48,21 @@ def _int(text: str) -> int:
         raise ConfigError(f"not an integer: {text!r}") from None
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("cpuset-rcu-harness")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="schemes (busted ones marked) and workloads")
     ls.add_argument("--scheme-file", default=None, help="also list the scheme this C file defines")
-    s = sub.add_parser("soak", help="an affinity-pinned stress run")
+    s = sub.add_parser("soak", help="an affinity-pinned stress run",
+                       formatter_class=_DefaultsHelp)
     s.add_argument("--scheme", default=None,
                    help=f"default: the --scheme-file's scheme if one is given, else {DEFAULT_SCHEME}")
     s.add_argument("--scheme-file", default=None,
@@ -51,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workload", default="alloc", help=f"one of {', '.join(WORKLOADS)}")
     s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
     s.add_argument("--readers", type=_int, default=None, help="default: CPUs minus writers")
-    s.add_argument("--writers", type=_int, default=1)
+    s.add_argument("--writers", type=_int, default=1, help="writer processes")
     s.add_argument("--duration", default="10s", help="seconds, or with s/m/h suffix")
-    s.add_argument("--seed", type=_int, default=None)
+    s.add_argument("--seed", type=_int, default=None, help="0 .. 2**64-1 (default: random, printed)")
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
     s.add_argument("--no-checks", action="store_true", help="oracles off: pure throughput")
     s.add_argument("--until-violation", action="store_true", help="stop at the first violation")
@@ -85,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_list(core: Core) -> int:
     for sc in core.schemes:
-        mark = "busted" if sc.busted else ("unsafe" if sc.unsafe else "correct")
+        mark = "yours" if sc is core.user else "busted" if sc.busted else "unsafe" if sc.unsafe else "correct"
         origin = " (scheme file)" if sc is core.user else ""
         emit(f"scheme   {sc.name:28s} {mark:8s} {sc.summary}{origin}")
     for w in WORKLOADS:
@@ -130,6 +150,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
                     scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
                     adversarial=args.adversarial, **delays)
+    if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
+        parent = os.path.dirname(os.path.abspath(args.json_path))
+        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+            raise ConfigError(f"--json {args.json_path}: directory {parent} does not exist or is not writable")
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")
@@ -154,6 +178,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
                 s.run(duration=c.duration, interval=interval, on_interval=monitor)
         except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
             interrupted = True
+        monitor.show_events(s)      # what the run's end brought (hangs, deaths), before the verdict
         result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
     rep = result.report
     if args.json_path:
@@ -162,7 +187,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
     emit(result.verdict_line())
     if rep["first_violation"]:
         emit(f"first violation: {rep['first_violation']}")
-    for line in result.incident_lines():
+    for line in result.incident_lines(0 if args.quiet else monitor.events_shown):
         emit(line)
     emit(f"reproduce: {rep['command']}")
     if interrupted:

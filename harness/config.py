@@ -125,6 +125,8 @@ class Config:
             raise ConfigError(f"pages per node must be >= 16, not {c.pages_per_node}")
         if c.seed is None:
             c.seed = random.randrange(1, 2**31)
+        if not 0 <= c.seed < 2**64:
+            raise ConfigError(f"seed must be 0 .. 2**64-1, not {c.seed}")
         if c.read_delay_per_mille is None:
             c.read_delay_per_mille = 20 if c.checks else 0
         if c.writer_delay_max_ns is None:
@@ -155,8 +157,10 @@ class Config:
         for name in ("read_delay_per_mille", "access_delay_per_mille"):
             if not 0 <= getattr(c, name) <= 1000:
                 raise ConfigError(f"{name.replace('_', ' ')} must be 0..1000, not {getattr(c, name)}")
-        for name in ("read_delay_max_ns", "writer_delay_max_ns", "access_delay_max_ns", "writer_period_ns",
-                     "stall_ms"):
+        if c.stall_ms < 1:
+            raise ConfigError(f"the stall bound must be at least 1 ms, not {c.stall_ms} ms (it also sets how long a "
+                              "worker may take to stop before it counts as hung)")
+        for name in ("read_delay_max_ns", "writer_delay_max_ns", "access_delay_max_ns", "writer_period_ns"):
             if getattr(c, name) < 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be >= 0")
         return c

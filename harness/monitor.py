@@ -71,6 +71,7 @@ class Monitor:
     def __init__(self, s: Session, mode: Mode = "plain", console: Console | None = None) -> None:
         self.mode = mode
         self.series: list[dict] = []
+        self.events_shown = 0
         self._pids = [p.pid for p in s.procs]
         snap = Snapshot.take(s)
         self._roles = ["reader" if r else "writer" for r in snap.readers]
@@ -126,3 +127,14 @@ class Monitor:
             self._live.update(live_view(e, self._roles), refresh=True)
         elif self.mode == "plain":
             emit(status_line(e))
+        self.show_events(s)
+
+    def show_events(self, s: Session) -> None:
+        """Events (progress stalls, faults, hangs, deaths) as they happen, each once; `events_shown` of them."""
+        for ev in s.events[self.events_shown:]:
+            line = f"event: t={ev.t_s:.2f}s {ev.what}"
+            if self._live:
+                self._live.console.print(line)
+            elif self.mode == "plain":
+                emit(line)
+        self.events_shown = len(s.events)

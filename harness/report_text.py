@@ -93,7 +93,18 @@ def render(r: dict) -> str:
     fv = r.get("first_violation")
     if fv:
         out.append(f"first violation: {fv['kind']} at {fv['t_s']:.6f}s worker={fv['worker']} cpu={fv['cpu']} "
-                   f"task={fv['task']} object={fv['object']:#x} serial={fv['serial']} detail={fv['detail']}")
+                   f"in {fv.get('where', '?')} task={fv['task']} object={fv['object']:#x} serial={fv['serial']} "
+                   f"detail={fv['detail']}")
+    outside = r.get("violations_outside_workers")
+    if outside:
+        out.append("raised outside any worker (reclaimer, orchestrator): "
+                   + ", ".join(f"{k}={v}" for k, v in outside.items()))
+    for h in r.get("hangs", []):
+        out.append(f"!!! hang: {h['role']} {h['worker']} (CPU {h['cpu']}) in {h['phase']}"
+                   f"{', inside a read-side critical section' if h['in_read_section'] else ''}: killed")
+    for st in r.get("progress_stalls", []):
+        out.append(f"progress stall at t={st['t_s']:.2f}s: worker {st['worker']} ({st['role']}, CPU {st['cpu']}) in "
+                   f"{st['phase']}, no progress for {st['stalled_s']:.2f} s")
         out.append(f"flight recorder: {len(r.get('flight_recorder', []))} events (in the JSON)")
     gp = r["gp"]
     out.append(f"grace periods: {gp['count']:,} p50={fmt_ns(gp.get('p50_ns'))} p90={fmt_ns(gp.get('p90_ns'))} "

@@ -120,17 +120,21 @@ class Result:
         rep = self.report
         kinds = ", ".join(f"{k}={v}" for k, v in rep["violations_by_kind"].items() if v) or "none"  # type: ignore[union-attr]
         gp = rep["gp"]
+
+        def us(ns: float | None) -> str:   # no grace period ran: no latency to show
+            return "-" if ns is None else f"{ns / 1e3:.1f}us"
         return (f"{rep['verdict']}: violations={rep['violations']} ({kinds}) ops={rep['ops']} "
                 f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
-                f"gp_p50={(gp['p50_ns'] or 0) / 1e3:.1f}us gp_p99={(gp['p99_ns'] or 0) / 1e3:.1f}us")  # type: ignore[index]
+                f"gp_p50={us(gp['p50_ns'])} gp_p99={us(gp['p99_ns'])}")  # type: ignore[index]
 
-    def incident_lines(self) -> list[str]:
-        """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure)."""
+    def incident_lines(self, events_shown: int = 0) -> list[str]:
+        """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure), less
+        the first `events_shown` events (a live run printed them as they happened)."""
         rep = self.report
         return [*(crash_line(c) for c in rep["crashes"]),  # type: ignore[union-attr]
                 *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
                   f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in rep["stalls"]),  # type: ignore
-                *(f"event: {e['what']}" for e in rep["events"])]  # type: ignore[union-attr]
+                *(f"event: t={e['t_s']:.2f}s {e['what']}" for e in rep["events"][events_shown:])]  # type: ignore
 
     def flight_excerpt(self, n: int = 20) -> list[str]:
         """The last n flight-recorder events (every worker's, by time) up to the first violation."""
@@ -165,7 +169,7 @@ class Result:
         if int(by_kind.sum()):
             first_v = {"kind": core.violation_names[first.kind], "t_s": first.t_ns / 1e9, "worker": first.worker,
                        "cpu": first.cpu, "task": first.task, "object": int(first.object), "serial": int(first.serial),
-                       "detail": int(first.detail)}
+                       "detail": int(first.detail), "where": core.phase_name(first.phase)}
         flight = []
         if first_v:
             buf = ffi.new(f"struct h_flight_event[{lib.H_FLIGHT_EVENTS}]")
@@ -199,7 +203,8 @@ class Result:
         c = s.config
         report: dict[str, object] = {
             "status": status,
-            "verdict": "FAILURE" if int(by_kind.sum()) or s.crashes else "SUCCESS",
+            "verdict": "FAILURE" if int(by_kind.sum()) or s.crashes else
+                       "INTERRUPTED" if status == "interrupted" else "SUCCESS",
             "violations": int(by_kind.sum()),
             "violations_by_kind": {name: int(by_kind[i]) for i, name in enumerate(core.violation_names)},
             "violations_outside_workers": {name: int(outside[i]) for i, name in enumerate(core.violation_names)

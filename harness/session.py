@@ -314,7 +314,8 @@ class Session:
                     break   # stopping: the rest is _wait_done's, under the hang bound
                 if now >= next_tick:
                     next_tick += interval
-                    self._check_progress()
+                    if self._check_progress() > self.hang_bound_s and duration is None:
+                        lib.h_request_stop(self.arena)   # a fixed round a worker cannot finish: end it
                     if on_interval:
                         on_interval(self)
         finally:
@@ -348,22 +349,23 @@ class Session:
         return (f"worker {w} ({role}, CPU {ws.cpu}) in {self.core.phase_name(ws.phase)}, {inside} a read-side "
                 "critical section")
 
-    def _check_progress(self) -> None:
-        """rcutorture's writer-stall check, for every worker: one whose heartbeat (every 1024 reads, every
-        writer step) has not moved for longer than the stall bound, while not paused, parked by a fault or
-        done, is in a progress stall (a livelocked retry loop, a reader starved by a writer that never ends
-        its write section). Reported once per episode, as it happens."""
-        if not self.config.stall_ms:
-            return
+    def _check_progress(self) -> float:
+        """rcutorture's writer-stall check, for every worker: one whose heartbeat (every chunk of reads in
+        torture, every 1024 reads otherwise, every writer step) has not moved for longer than the stall bound,
+        while not paused, parked by a fault or done, is in a progress stall (a livelocked retry loop, a reader
+        starved by a writer that never ends its write section). Reported once per episode, as it happens.
+        Returns the longest such stall now, in seconds."""
         lib = self.core.lib
         now_ns = self._run_clock_ns()
+        longest = 0.0
         for w in range(self.nworkers):
             if w in self.dead:
                 continue
             ws = self._worker_stats(w)
             idle = ws.state != 2 or ws.phase in (lib.H_PH_PAUSED, lib.H_PH_FAULT, lib.H_PH_IDLE)
-            stalled_ns = now_ns - ws.heartbeat_ns
-            if idle or stalled_ns <= self.config.stall_ms * 1_000_000:
+            stalled_ns = 0 if idle else now_ns - ws.heartbeat_ns
+            longest = max(longest, stalled_ns / 1e9)
+            if not self.config.stall_ms or stalled_ns <= self.config.stall_ms * 1_000_000:
                 self._stalled.discard(w)
                 continue
             if w in self._stalled:
@@ -374,6 +376,7 @@ class Session:
                      "in_read_section": bool(ws.in_read_section), "stalled_s": stalled_ns / 1e9}
             self.progress_stalls.append(entry)
             self.note(w, f"progress stall: {self._where(w, ws)}, no progress for {stalled_ns / 1e9:.2f} s")
+        return longest
 
     def _wait_done(self) -> None:
         """After a stop every live worker finishes its chunk within milliseconds. One that has not within

@@ -46,7 +46,8 @@ def test_soak_exit_1_on_violation(tmp_path):
     ["--inject", "arena-exhaust@20s", "--duration", "1"], ["--stutter", "5s"], ["--shuffle", "-1"],
     ["--stall-bound", "soon"], ["--inject", "reader-stall@0.5:2s", "--inject", "worker-crash@1"],
     ["--inject", "arena-exhaust@0.5:2s", "--inject", "arena-exhaust@1:1s"], ["--access-delay", "x"],
-    ["--access-delay", "2000"], ["--read-delay", "5:soon"],
+    ["--access-delay", "2000"], ["--read-delay", "5:soon"], ["--seed", "-5"], ["--seed", str(2**64)],
+    ["--json", "/nonexistent-dir/r.json"], ["--stall-bound", "0"],
 ])
 def test_bad_input_one_line_exit_2(args):
     before = set(os.listdir("/dev/shm"))
@@ -76,6 +77,7 @@ def test_interrupt_writes_report_and_exits_130(tmp_path, signame):
     assert p.returncode == 130
     rep = json.loads(path.read_text())
     assert rep["status"] == "interrupted" and rep["ops"] > 0
+    assert rep["verdict"] == "INTERRUPTED" and any(l.startswith("INTERRUPTED: violations=0") for l in out.splitlines())
     assert rep["series"] and rep["series"][-1]["ops"] <= rep["ops"]   # at least the status line we waited for
 
 
@@ -102,3 +104,15 @@ def test_output_reader_leaving_does_not_end_the_run(tmp_path):
     assert p.wait(60) == 0
     assert "Traceback" not in p.stderr.read()
     assert json.loads(path.read_text())["verdict"] == "SUCCESS"
+
+
+def test_no_grace_period_shows_no_latency():
+    p = harness_cli("soak", "--scheme", "task-lock", "--duration", "0.3", "--quiet")
+    assert p.returncode == 0 and " gp=0 gp_p50=- gp_p99=-" in p.stdout, p.stdout
+
+
+def test_version_and_help_with_defaults():
+    v = harness_cli("--version")
+    assert v.returncode == 0 and v.stdout.startswith("python -m harness 0.")
+    h = harness_cli("soak", "--help").stdout
+    assert "(default: alloc)" in h and "(default: 1s)" in h

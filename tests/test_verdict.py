@@ -69,6 +69,11 @@ def test_hung_reader_is_reported_killed_and_the_run_ends(cache, tmp_path):
     assert rep["run_time_s"] >= 0 and rep["ops_per_s"] >= 0
     # the run ends within the duration plus the hang bound (plus start-up, build-cache load and tear-down)
     assert wall < 1 + 2 + 20, wall
+    assert rep["first_violation"]["kind"] == "hang" and rep["first_violation"]["where"] == "read"
+    text = subprocess.run([sys.executable, "-m", "harness", "report", str(path)], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "!!! hang: reader" in text and "in read, inside a read-side critical section: killed" in text
+    assert "raised outside any worker (reclaimer, orchestrator): hang=" in text
 
 
 RECLAIMER_HANG = """#include "harness.h"
@@ -160,3 +165,29 @@ def test_bad_node_is_judged_against_the_nodemask_really_attached(cache):
     deref = harness.run(harness.Config(scheme_file=mutant, workload="deref", duration=0.5, seed=9)).report
     assert deref["violations_by_kind"]["torn-read"] > 0 and deref["violations_by_kind"]["bad-node"] == 0, \
         "no allocation, no bad node"
+
+
+def test_fixed_round_that_cannot_finish_ends_in_a_hang(cache):
+    """A round of fixed size (Config.ops, as benchmarks run) has no duration to end it: once a worker has
+    made no progress for the hang bound the round is stopped, and the hung workers reported and killed."""
+    t0 = time.monotonic()
+    rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "seqcount_early_return.c"), ops=10**9,
+                                     seed=10)).report
+    assert rep["verdict"] == "FAILURE" and rep["hangs"], rep["violations_by_kind"]
+    assert rep["ops"] < 10**9
+    assert time.monotonic() - t0 < 30
+
+
+def test_progress_stall_and_hang_lines_come_as_they_happen(cache):
+    """On the command line a progress stall is printed while the run goes on (between status lines), and
+    the hang before the verdict, not after it."""
+    p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file",
+                        str(MUTANTS / "seqcount_early_return.c"), "--duration", "1.5", "--interval", "0.1",
+                        "--stall-bound", "200ms", "--seed", "5"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1, p.stderr
+    lines = p.stdout.splitlines()
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("FAILURE:"))
+    stall = next(i for i, line in enumerate(lines) if line.startswith("event: ") and "progress stall" in line)
+    hang = next(i for i, line in enumerate(lines) if "!!! hang:" in line)
+    assert stall < hang < verdict
+    assert any(line.startswith("t=") for line in lines[stall + 1:verdict]), "status lines went on after the stall"
