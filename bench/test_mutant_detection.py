@@ -35,17 +35,8 @@ def _load_table():
 TABLE = _load_table()
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """One build cache for the module: each mutant compiles once, outside its timed rounds."""
-    path = tmp_path_factory.mktemp("harness-mutant-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HARNESS_CACHE_DIR", str(path))
-        yield path
-
-
 @pytest.mark.parametrize("name", list(TABLE.MUTANTS), ids=[Path(n).stem for n in TABLE.MUTANTS])
-def test_mutant_kill(benchmark, cache, name, bench_opts, bench_results):
+def test_mutant_kill(benchmark, scheme_cache, name, bench_opts, bench_results):
     from harness.userscheme import load_scheme_file
 
     kind, extra = TABLE.MUTANTS[name]

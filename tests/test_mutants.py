@@ -96,19 +96,10 @@ def run_timeout(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """One build cache for the whole module: each mutant is compiled once, then reused by every seed and layout."""
-    path = tmp_path_factory.mktemp("harness-mutant-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HARNESS_CACHE_DIR", str(path))
-        yield path
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("name", list(MUTANTS), ids=[Path(n).stem for n in MUTANTS])
-def test_mutant_is_killed(cache, name, layout, seed):
+def test_mutant_is_killed(scheme_cache, name, layout, seed):
     kind = MUTANTS[name][0]
     config = mutant_config(name, seed, layout)
     with run_timeout(RUN_TIMEOUT_S):

@@ -18,20 +18,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 GOOD, BUGGY = EXAMPLES / "good_scheme.c", EXAMPLES / "buggy_scheme.c"
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """One empty build cache for the whole module: each example is compiled once, then reused."""
-    path = tmp_path_factory.mktemp("harness-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HARNESS_CACHE_DIR", str(path))
-        yield path
-
-
 def harness_cli(*args):
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_good_example_runs_clean(cache):
+def test_good_example_runs_clean(scheme_cache):
     r = harness.run(harness.Config(scheme_file=str(GOOD), duration=0.4, seed=7))
     assert r.report["config"]["scheme"] == "example-typesafe-fallback"   # the file's scheme is the default
     assert r.report["violations"] == 0, r.report["first_violation"]
@@ -39,20 +30,20 @@ def test_good_example_runs_clean(cache):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_buggy_example_caught(cache, seed):
+def test_buggy_example_caught(scheme_cache, seed):
     r = harness.run(harness.Config(scheme_file=str(BUGGY), duration=0.5, seed=seed, until_violation=True))
     assert r.report["violations_by_kind"]["identity"] > 0, r.report["violations_by_kind"]
     assert r.report["flight_recorder"]
 
 
-def test_second_load_reuses_the_build(cache):
+def test_second_load_reuses_the_build(scheme_cache):
     assert harness_cli("list", "--scheme-file", str(GOOD)).returncode == 0   # built (or found) on disk
-    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in cache.iterdir()}
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in scheme_cache.iterdir()}
     p = harness_cli("list", "--scheme-file", str(GOOD))   # another process: only the on-disk cache helps
     assert p.returncode == 0, p.stderr
     first = p.stdout.splitlines()[0]
     assert "example-typesafe-fallback" in first and " yours " in first and "(scheme file)" in first
-    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in cache.iterdir()}
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in scheme_cache.iterdir()}
     assert after == before and all(name.endswith(".so") or name.startswith("engine-") for name in after)
 
 
@@ -71,7 +62,7 @@ HARNESS_SCHEME(harness_user_scheme, r, .name = "x", .attach = h_publish, .destro
 """
 
 
-def test_compile_error_shows_compiler_message(cache, tmp_path):
+def test_compile_error_shows_compiler_message(scheme_cache, tmp_path):
     bad = tmp_path / "bad.c"
     bad.write_text(SYNTAX_ERROR)
     p = harness_cli("soak", "--scheme-file", str(bad), "--duration", "0.3")
@@ -79,10 +70,10 @@ def test_compile_error_shows_compiler_message(cache, tmp_path):
     assert p.stderr.startswith(f"error: {bad}: compile failed:\n"), p.stderr
     assert any(line.startswith(f"{bad}:3:") and "error:" in line for line in p.stderr.splitlines())  # gcc's own
     assert "Traceback" not in p.stderr and p.stdout == ""
-    assert not [x for x in cache.iterdir() if x.name.startswith(".build-")], "nothing half-built left behind"
+    assert not [x for x in scheme_cache.iterdir() if x.name.startswith(".build-")], "nothing half-built left behind"
 
 
-def test_missing_symbol_is_named(cache, tmp_path):
+def test_missing_symbol_is_named(scheme_cache, tmp_path):
     wrong = tmp_path / "wrong.c"
     wrong.write_text(SYNTAX_ERROR.replace("s, checks) }", "s, checks); }").replace("(harness_user_scheme", "(mine"))
     p = harness_cli("soak", "--scheme-file", str(wrong))
@@ -90,12 +81,12 @@ def test_missing_symbol_is_named(cache, tmp_path):
     assert "does not define harness_user_scheme" in p.stderr and "HARNESS_SCHEME(harness_user_scheme," in p.stderr
 
 
-def test_missing_file(cache, tmp_path):
+def test_missing_file(scheme_cache, tmp_path):
     p = harness_cli("soak", "--scheme-file", str(tmp_path / "nope.c"))
     assert p.returncode == 2 and p.stderr == f"error: {tmp_path / 'nope.c'}: no such scheme file\n"
 
 
-def test_plugin_on_the_examples(cache, pytester):
+def test_plugin_on_the_examples(scheme_cache, pytester):
     for f in ("good_scheme.c", "buggy_scheme.c", "test_good_scheme.py", "test_buggy_scheme.py"):
         shutil.copy(EXAMPLES / f, pytester.path / f)
     result = pytester.runpytest_subprocess("--harness-seed", "4242", "--harness-duration", "0.5")

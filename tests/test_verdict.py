@@ -8,21 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import harness
 from harness.session import Session
 from harness.result import Result
 
 MUTANTS = Path(__file__).resolve().parent / "mutants"
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("harness-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HARNESS_CACHE_DIR", str(path))
-        yield path
 
 
 def test_a_violation_raised_outside_any_worker_is_in_the_verdict():
@@ -38,7 +28,7 @@ def test_a_violation_raised_outside_any_worker_is_in_the_verdict():
     assert sum(w["violations"] for w in rep["workers"]) == 0, "no worker counted it: only the engine did"
 
 
-def test_reclaimer_violations_count_and_match_the_engine(cache):
+def test_reclaimer_violations_count_and_match_the_engine(scheme_cache):
     """An empty .synchronize is caught in the reclaimer process (no worker), and the report's totals are
     exactly the workers' counts plus those raised outside any worker."""
     rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "empty_synchronize.c"), duration=1.0, seed=2)).report
@@ -49,7 +39,7 @@ def test_reclaimer_violations_count_and_match_the_engine(cache):
         rep["violations_outside_workers"].values())
 
 
-def test_hung_reader_is_reported_killed_and_the_run_ends(cache, tmp_path):
+def test_hung_reader_is_reported_killed_and_the_run_ends(scheme_cache, tmp_path):
     """A reader that never leaves its read function: FAILURE with a `hang` naming the worker, its role, CPU,
     what it was doing and that it was inside a read-side section; exit 1; within duration + hang bound."""
     path = tmp_path / "r.json"
@@ -90,7 +80,7 @@ HARNESS_SCHEME(harness_user_scheme, r, .name = "sync-never-returns", .flags = H_
 """
 
 
-def test_hung_reclaimer_is_reported_killed_and_the_run_ends(cache, tmp_path):
+def test_hung_reclaimer_is_reported_killed_and_the_run_ends(scheme_cache, tmp_path):
     """A .synchronize that never returns hangs the reclaimer (its own process): reported as a hang of the
     reclaimer in `synchronize`, killed, FAILURE."""
     f = tmp_path / "sync_never_returns.c"
@@ -102,7 +92,7 @@ def test_hung_reclaimer_is_reported_killed_and_the_run_ends(cache, tmp_path):
     assert rep["violations_outside_workers"]["hang"] >= 1
 
 
-def test_progress_stall_is_reported_while_it_happens(cache):
+def test_progress_stall_is_reported_while_it_happens(scheme_cache):
     """A seqcount writer that leaves its write section open starves its task's readers (and itself): a
     progress stall is reported for a worker that stops making progress, before the run ends in a hang."""
     rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "seqcount_early_return.c"), duration=1.5,
@@ -120,7 +110,7 @@ def test_correct_scheme_has_no_progress_stall():
     assert rep["verdict"] == "SUCCESS" and rep["progress_stalls"] == [] and rep["hangs"] == []
 
 
-def test_scheme_cannot_reach_the_engine_state(cache, tmp_path):
+def test_scheme_cannot_reach_the_engine_state(scheme_cache, tmp_path):
     """harness.h leaves the arena opaque: a scheme that pokes the grace-period counter does not compile."""
     f = tmp_path / "poke.c"
     f.write_text(RECLAIMER_HANG.replace("(void)ctx; while (forever) ;", "ctx->arena->gp_ctr.v++;"))
@@ -129,7 +119,7 @@ def test_scheme_cannot_reach_the_engine_state(cache, tmp_path):
     assert p.returncode == 2 and ("incomplete type" in p.stderr or "undefined type" in p.stderr), p.stderr
 
 
-def test_scheme_private_shared_memory_is_bounded(cache, tmp_path):
+def test_scheme_private_shared_memory_is_bounded(scheme_cache, tmp_path):
     f = tmp_path / "greedy.c"
     f.write_text(RECLAIMER_HANG.replace(".synchronize = spin_sync", ".shared_size = 1 << 20"))
     p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file", str(f), "--duration", "0.2"],
@@ -155,7 +145,7 @@ def test_crash_after_a_stall_fails_the_run_and_throughput_stays_sane(tmp_path):
     assert rep["verdict"] == "FAILURE" and rep["ops_per_s"] >= 0 and rep["run_time_s"] >= 0
 
 
-def test_bad_node_is_judged_against_the_nodemask_really_attached(cache):
+def test_bad_node_is_judged_against_the_nodemask_really_attached(scheme_cache):
     """A reader that hands the allocator a torn nodemask (its serial was attached, its mask never was with
     it) allocates on nodes that cpuset does not allow: bad-node, judged against the engine's log, not
     against the mask the scheme handed over (which the allocator obeyed)."""
@@ -167,7 +157,7 @@ def test_bad_node_is_judged_against_the_nodemask_really_attached(cache):
         "no allocation, no bad node"
 
 
-def test_fixed_round_that_cannot_finish_ends_in_a_hang(cache):
+def test_fixed_round_that_cannot_finish_ends_in_a_hang(scheme_cache):
     """A round of fixed size (Config.ops, as benchmarks run) has no duration to end it: once a worker has
     made no progress for the hang bound the round is stopped, and the hung workers reported and killed."""
     t0 = time.monotonic()
@@ -178,7 +168,7 @@ def test_fixed_round_that_cannot_finish_ends_in_a_hang(cache):
     assert time.monotonic() - t0 < 30
 
 
-def test_progress_stall_and_hang_lines_come_as_they_happen(cache):
+def test_progress_stall_and_hang_lines_come_as_they_happen(scheme_cache):
     """On the command line a progress stall is printed while the run goes on (between status lines), and
     the hang before the verdict, not after it."""
     p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file",
