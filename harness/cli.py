@@ -197,6 +197,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     runs = load_runs(args.path)
+    if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
+        raise ReportError(f"--plot {args.plot}: exists and is not a directory")
     if args.plot:
         try:
             from harness.plots import write_plots

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Literal
 
 import numpy as np
@@ -44,7 +45,7 @@ def rss_bytes(pids: list[int]) -> int:
 
 def status_line(e: dict) -> str:
     """One plain status line (rcutorture's periodic line): what the interval did and where the run stands."""
-    return (f"t={e['t_s']:7.1f}s ops={e['ops']} ops/s={e['ops_per_s']:,.0f} gp={e['gp_count']} "
+    return (f"t={e['t_s']:7.1f}s of {e['duration_s']:g}s ops={e['ops']} ops/s={e['ops_per_s']:,.0f} gp={e['gp_count']} "
             f"cb_pending={e['callbacks_pending']} slab_pages={e['slab_pages']} "
             f"pages_used={e['pages_total'] - e['pages_free']}/{e['pages_total']} violations={e['violations']} "
             f"near_misses={e['near_misses']} gp_max={e['gp_max_ns'] / 1e6:.2f}ms stalls={e['stalls']} "
@@ -53,7 +54,7 @@ def status_line(e: dict) -> str:
 
 def live_view(e: dict, roles: list[str]) -> Group:
     """The rich display: one row per worker, then the global status line."""
-    t = Table(title=f"t={e['t_s']:.1f}s", title_justify="left")
+    t = Table(title=f"t={e['t_s']:.1f}s of {e['duration_s']:g}s", title_justify="left")
     for col in ("worker", "role", "cpu", "ops/s", "ops", "near misses"):
         t.add_column(col, justify="left" if col == "role" else "right")
     for w, (role, cpu) in enumerate(zip(roles, e["worker_cpus"])):
@@ -75,7 +76,7 @@ class Monitor:
         self._pids = [p.pid for p in s.procs]
         snap = Snapshot.take(s)
         self._roles = ["reader" if r else "writer" for r in snap.readers]
-        self._last_t = snap.t_s
+        self._last_t = time.monotonic()   # rates by the wall clock: the run's clock starts with the run
         self._last_ops = snap.counter(s, "ops").astype(np.int64)
         self._live = Live(console=console, auto_refresh=False) if mode == "live" else None
 
@@ -94,12 +95,14 @@ class Monitor:
         g = snap.glob
         ops = snap.counter(s, "ops").astype(np.int64)
         near = snap.counter(s, "near_misses").astype(np.int64)
-        dt = max(snap.t_s - self._last_t, 1e-9)
+        now = time.monotonic()
+        dt = max(now - self._last_t, 1e-9)
         rates = (ops - self._last_ops) / dt
-        self._last_t, self._last_ops = snap.t_s, ops
+        self._last_t, self._last_ops = now, ops
         readers = snap.readers
         entry = {
             "t_s": snap.t_s,
+            "duration_s": s.config.duration,
             "ops": int(ops[readers].sum()),
             "ops_per_s": float(rates[readers].sum()),
             "worker_ops": ops.tolist(),

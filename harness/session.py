@@ -107,7 +107,7 @@ class Session:
         self.progress_stalls: list[dict[str, object]] = []
         self._stalled: set[int] = set()              # workers in a progress stall right now
         self.membarrier_selftest: dict[str, int] | None = None
-        self._t0 = time.monotonic()
+        self._t0 = time.monotonic()                  # moved to the first round's start: the run's clock
         try:
             self._start()
         except BaseException:
@@ -199,6 +199,7 @@ class Session:
         return len(self.procs)
 
     def elapsed(self) -> float:
+        """Seconds since the first round started (before that, since the session was created)."""
         return time.monotonic() - self._t0
 
     def note(self, worker: int, what: str) -> None:
@@ -289,6 +290,8 @@ class Session:
         gc.disable()   # a collection of a big host process (pytest) would delay noticing the round's end
         lib.h_post_command(self.arena, lib.H_CMD_RUN, reader_ops)
         start = time.monotonic()
+        if not self._run_s:
+            self._t0 = start
         next_tick = start + interval
         shuffle_s = self.config.shuffle_s or 0.0
         next_shuffle = start + shuffle_s

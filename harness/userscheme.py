@@ -83,7 +83,8 @@ def _engine_objects(root: Path, out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
         cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in MACROS), f"-I{root}"]
         procs = [subprocess.Popen([*cc, "-c", str(src), "-o", str(Path(tmp) / obj.name)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True) for src, obj in zip(sources, objects)]
+                                  stderr=subprocess.STDOUT, text=True, errors="replace")
+                 for src, obj in zip(sources, objects)]
         failed = [(p, p.communicate()[0]) for p in procs]
         errors = [text for p, text in failed if p.returncode]
         if errors:
@@ -118,13 +119,13 @@ def _preflight(user: Path, root: Path, tmp: Path) -> None:
     harness_user_scheme: the compiler's messages are about the user's lines only, and come in a second."""
     obj, so = tmp / "check.o", tmp / "check.so"
     cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", "-DHARNESS_USER_SCHEME", f"-I{root}"]
-    p = subprocess.run([*cc, "-c", str(user), "-o", str(obj)], capture_output=True, text=True)
+    p = subprocess.run([*cc, "-c", str(user), "-o", str(obj)], capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
         raise ConfigError(f"{user}: compile failed:\n{(p.stdout + p.stderr).rstrip()}")
     if p.stderr:
         sys.stderr.write(p.stderr)   # warnings: the build goes on, as a compiler's would
     p = subprocess.run([*_compiler(), "-shared", str(obj), "-o", str(so), f"-Wl,--require-defined={SYMBOL}"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
         if SYMBOL in p.stderr:
             raise ConfigError(f"{user}: does not define {SYMBOL}: {HOW_TO}")
@@ -133,7 +134,7 @@ def _preflight(user: Path, root: Path, tmp: Path) -> None:
 
 def _compile_quietly(ffi: cffi.FFI, user: Path, tmp: str) -> str:
     """ffi.compile with the compiler's output (it writes to our file descriptors) kept, shown only on failure."""
-    with tempfile.TemporaryFile(mode="w+") as log:
+    with tempfile.TemporaryFile(mode="w+", errors="replace") as log:
         sys.stdout.flush()
         sys.stderr.flush()
         saved = os.dup(1), os.dup(2)

