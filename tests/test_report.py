@@ -44,7 +44,8 @@ def test_series_in_report(soak):
     assert rep["op_latency"]["p50_ns"] > 0 and sum(rep["op_latency"]["hist"]) > 0
     status = [line for line in out.splitlines() if line.startswith("t=")]
     assert len(status) == len(series)
-    assert all("rss=" in line and "pages_used=" in line for line in status)
+    assert all("rss=" in line and "pages_used=" in line and " of 1s " in line for line in status)
+    assert series[0]["t_s"] < 0.2, "the run's clock starts with the run, not with start-up"
 
 
 def test_quiet_prints_no_status_but_keeps_the_series(tmp_path):
