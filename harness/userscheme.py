@@ -50,12 +50,16 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
     out = cache_dir()
     built = out / f"{module}.so"
     if not built.is_file():
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:   # removed whatever happens
-            _preflight(user, root, Path(tmp))
-            ffi = make_ffi(module, root, [user.resolve()], MACROS, _engine_objects(root, out))
-            so = _compile_quietly(ffi, user, tmp)
-            os.replace(so, built)   # atomic: a concurrent run sees no build or a whole one
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:   # removed whatever happens
+                _preflight(user, root, Path(tmp))
+                ffi = make_ffi(module, root, [user.resolve()], MACROS, _engine_objects(root, out))
+                so = _compile_quietly(ffi, user, tmp)
+                os.replace(so, built)   # atomic: a concurrent run sees no build or a whole one
+        except OSError as e:
+            raise ConfigError(f"build cache {out}: {e.strerror or e} (set HARNESS_CACHE_DIR to a writable "
+                              "directory)") from None
     mod = _import(module, built)
     missing = mod.lib.h_scheme_missing(0)
     if missing != mod.ffi.NULL:

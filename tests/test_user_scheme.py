@@ -1,6 +1,7 @@
 """Bring your own scheme: a user's C file compiled at run time, cached, run like a built-in; clear errors for
 a broken file; the pytest plugin with the two examples."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -107,3 +108,11 @@ def test_scheme_file_not_in_utf8_gets_the_compiler_message(scheme_cache, tmp_pat
     p = harness_cli("soak", "--scheme-file", str(latin))
     assert p.returncode == 2 and p.stderr.startswith(f"error: {latin}: compile failed:"), p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_unusable_cache_directory_one_line_exit_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file", str(GOOD)], capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "HARNESS_CACHE_DIR": str(blocker / "cache")})
+    assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "build cache" in p.stderr, p.stderr
