@@ -13,19 +13,13 @@ import time
 from pathlib import Path
 
 from anchors import REFERENCE_FOR
+
+from harness.provenance import cpu_model
 from measure import NCPUS, scheme_label
 
 ANCHOR_CONFIGS = {"1R": (1, "none"), "2R": (2, "none"), "1R+U": (1, "steady")}   # refbench -> harness case
 SUMMARY_COLUMNS = ["workload", "scheme", "ns_per_op_1r", "best_ns_per_op_1r", "ns_per_op_all", "readers_all",
                    "scaling", "x_unsynchronized", "ns_per_op_1r_writer", "writer_ops_per_s", "gp_p50_us", "gp_p99_us"]
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        return platform.processor()
 
 
 class Collector:

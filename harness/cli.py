@@ -5,7 +5,6 @@ behind), 130 interrupted."""
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
 import signal
@@ -16,6 +15,7 @@ from harness.config import DEFAULT_SCHEME, Config, ConfigError, parse_cpu_list, 
 from harness.core import FLAVORS, WORKLOADS, Core, core_for
 from harness.faults import KINDS
 from harness.monitor import Monitor, emit
+from harness.provenance import harness_version
 from harness.report_text import ReportError, load_runs, render, render_scaling
 from harness.result import Result
 from harness.session import Session, WorkerFailed
@@ -48,16 +48,9 @@ def _int(text: str) -> int:
         raise ConfigError(f"not an integer: {text!r}") from None
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("cpuset-rcu-harness")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown (not installed)"
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {harness_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="schemes (busted ones marked) and workloads")
     ls.add_argument("--scheme-file", default=None, help="also list the scheme this C file defines")
@@ -75,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--duration", default="10s", help="seconds, or with s/m/h suffix")
     s.add_argument("--seed", type=_int, default=None, help="0 .. 2**64-1 (default: random, printed)")
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
+    s.add_argument("--ops", type=_int, default=0, help="reader ops per reader instead of a duration (0: the duration)")
+    s.add_argument("--nodes", type=_int, default=4, help="simulated memory nodes")
+    s.add_argument("--pages-per-node", type=_int, default=1024, help="simulated pages per node")
+    s.add_argument("--writer-period", default="0", help="one writer change per period, e.g. 10us (0: a writer storm)")
+    s.add_argument("--writer-delay", default=None, metavar="MAX",
+                   help="amplifier: random delay up to MAX between writer steps (default 5us with checks on)")
     s.add_argument("--no-checks", action="store_true", help="oracles off: pure throughput")
     s.add_argument("--until-violation", action="store_true", help="stop at the first violation")
     s.add_argument("--oversubscribe", action="store_true", help="allow more workers than CPUs")
@@ -149,7 +148,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     stutter_on_s=stutter_on, stutter_off_s=stutter_off,
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
                     scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
-                    adversarial=args.adversarial, **delays)
+                    adversarial=args.adversarial, ops=args.ops, nodes=args.nodes, pages_per_node=args.pages_per_node,
+                    writer_period_ns=round(parse_duration(args.writer_period) * 1e9),
+                    writer_delay_max_ns=None if args.writer_delay is None else round(parse_duration(args.writer_delay) * 1e9),
+                    **delays)
     if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
         parent = os.path.dirname(os.path.abspath(args.json_path))
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
@@ -175,7 +177,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
         monitor = Monitor(s, "quiet" if args.quiet else "live" if sys.stdout.isatty() else "plain")
         try:
             with monitor:
-                s.run(duration=c.duration, interval=interval, on_interval=monitor)
+                s.run(duration=None if c.ops else c.duration, reader_ops=c.ops, interval=interval,
+                      on_interval=monitor)
         except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
             interrupted = True
         monitor.show_events(s)      # what the run's end brought (hangs, deaths), before the verdict

@@ -87,6 +87,8 @@ class Config:
     def resolved(self, core: Core = BUILTIN) -> "Config":
         """A copy with every default filled in from the machine, validated. Raises ConfigError."""
         c = Config(**{f.name: getattr(self, f.name) for f in fields(self)})
+        if c.scheme_file:
+            c.scheme_file = os.path.abspath(c.scheme_file)   # the reproduce line works from anywhere
         if c.scheme is None:
             c.scheme = core.user.name if core.user else DEFAULT_SCHEME
         if core.scheme(c.scheme) is None:
@@ -161,8 +163,8 @@ class Config:
             raise ConfigError(f"the stall bound must be at least 1 ms, not {c.stall_ms} ms (it also sets how long a "
                               "worker may take to stop before it counts as hung)")
         for name in ("read_delay_max_ns", "writer_delay_max_ns", "access_delay_max_ns", "writer_period_ns"):
-            if getattr(c, name) < 0:
-                raise ConfigError(f"{name.replace('_', '-')} must be >= 0")
+            if not 0 <= getattr(c, name) < 2**32:
+                raise ConfigError(f"{name.replace('_', '-')} must be 0 .. 4.29 s, not {getattr(c, name)} ns")
         return c
 
     @property
@@ -182,9 +184,17 @@ class Config:
     def command(self) -> str:
         """The soak command that reproduces this run (seed included)."""
         assert self.cpus is not None
-        parts = ["python -m harness soak", f"--scheme {self.scheme}", f"--rcu {self.rcu}",
+        parts = ["python -m harness soak", f"--scheme {shlex.quote(str(self.scheme))}", f"--rcu {self.rcu}",
                  f"--workload {self.workload}", f"--cpus {_ranges(self.cpus)}", f"--readers {self.readers}",
-                 f"--writers {self.writers}", f"--duration {self.duration:g}", f"--seed {self.seed}"]
+                 f"--writers {self.writers}", f"--duration {seconds(self.duration)}", f"--seed {self.seed}"]
+        if self.ops:
+            parts.append(f"--ops {self.ops}")
+        if (self.nodes, self.pages_per_node) != (4, 1024):
+            parts.append(f"--nodes {self.nodes} --pages-per-node {self.pages_per_node}")
+        if self.writer_period_ns:
+            parts.append(f"--writer-period {self.writer_period_ns}ns")
+        if self.writer_delay_max_ns != (5000 if self.checks else 0):
+            parts.append(f"--writer-delay {self.writer_delay_max_ns}ns")
         if not self.checks:
             parts.append("--no-checks")
         if self.oversubscribe:
@@ -193,9 +203,10 @@ class Config:
             parts.append("--until-violation")
         defaults = _torture_amplifiers(self.checks, len(self.cpus))
         if self.shuffle_s != defaults["shuffle_s"]:
-            parts.append(f"--shuffle {self.shuffle_s:g}s")
+            parts.append(f"--shuffle {seconds(self.shuffle_s)}")
         if (self.stutter_on_s, self.stutter_off_s) != (defaults["stutter_on_s"], defaults["stutter_off_s"]):
-            parts.append(f"--stutter {self.stutter_on_s:g}s:{self.stutter_off_s:g}s" if self.stutter_on_s else "--stutter 0")
+            parts.append(f"--stutter {seconds(self.stutter_on_s)}:{seconds(self.stutter_off_s)}" if self.stutter_on_s
+                         else "--stutter 0")
         if self.stall_ms != 1000:
             parts.append(f"--stall-bound {self.stall_ms}ms")
         for flag, rate, most, default in (("--read-delay", self.read_delay_per_mille, self.read_delay_max_ns,
@@ -210,6 +221,12 @@ class Config:
         if self.scheme_file:
             parts.append(f"--scheme-file {shlex.quote(self.scheme_file)}")
         return " ".join(parts)
+
+
+def seconds(x: float | None) -> str:
+    """A duration as the command line reads it back exactly: 600.0 -> '600', 0.1 -> '0.1' (never '%g')."""
+    x = float(x or 0)
+    return str(int(x)) if x == int(x) else repr(x)
 
 
 def fault_target(f: Fault) -> str:

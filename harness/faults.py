@@ -33,7 +33,8 @@ class Fault:
 
     @property
     def spec(self) -> str:
-        return f"{self.kind}@{self.at_s:g}s" + ("" if self.for_s is None else f":{self.for_s:g}s")
+        from harness.config import seconds
+        return f"{self.kind}@{seconds(self.at_s)}" + ("" if self.for_s is None else f":{seconds(self.for_s)}")
 
 
 def parse_fault(text: str) -> Fault:

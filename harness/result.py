@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from harness.provenance import provenance
 from harness.session import ROLE_READER, Session
 
 
@@ -242,5 +243,6 @@ class Result:
             "rss": rss_summary(series or []),
             "config": c.to_dict(),
             "command": c.command(),
+            **provenance(c.scheme_file),
         }
         return cls(report, snap)

@@ -116,3 +116,29 @@ def test_version_and_help_with_defaults():
     assert v.returncode == 0 and v.stdout.startswith("python -m harness 0.")
     h = harness_cli("soak", "--help").stdout
     assert "(default: alloc)" in h and "(default: 1s)" in h
+
+
+def test_reproduce_line_is_exact_and_complete(tmp_path, monkeypatch):
+    """Every setting that differs from its default is on the reproduce line, durations exactly as the
+    command line reads them back, and a scheme file by its absolute path."""
+    from harness.config import Config
+    monkeypatch.chdir(tmp_path)
+    c = Config(duration=300 * 3600, writer_period_ns=10_000, nodes=16, pages_per_node=64, ops=5,
+               shuffle_s=0.25, stutter_on_s=0.1, stutter_off_s=0.05, inject=["reader-stall@0.5s:0.125s"],
+               writer_delay_max_ns=1000).resolved()
+    cmd = c.command()
+    for part in ("--duration 1080000 ", "--writer-period 10000ns", "--nodes 16 --pages-per-node 64", "--ops 5",
+                 "--shuffle 0.25", "--stutter 0.1:0.05", "--inject reader-stall@0.5:0.125", "--writer-delay 1000ns"):
+        assert part in cmd, (part, cmd)
+    from harness.cli import build_parser
+    args = build_parser().parse_args(cmd.split()[3:])   # the line parses back
+    assert args.duration == "1080000" and args.writer_period == "10000ns"
+
+
+def test_report_records_where_it_came_from(tmp_path):
+    path = tmp_path / "r.json"
+    p = harness_cli("soak", "--duration", "0.2", "--quiet", "--json", str(path))
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(path.read_text())
+    assert rep["harness_version"] and rep["machine"]["cpus_allowed"] and rep["machine"]["kernel"]
+    assert "scheme_file_sha256" in rep
