@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import time
 from typing import Sequence
 
 from harness.config import DEFAULT_SCHEME, Config, ConfigError, parse_cpu_list, parse_duration
@@ -96,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="amplifier: the writer recycles, twice, the very cpuset a reader is reading (default: on with checks)")
     s.add_argument("--inject", action="append", default=[], metavar="KIND[@AT][:FOR]",
                    help="inject a fault: " + "; ".join(f"{k}: {what}" for k, (what, _) in KINDS.items()))
+    cache = sub.add_parser("cache", help="the scheme-file build cache: where, what, how big; --clear empties it")
+    cache.add_argument("--clear", action="store_true", help="remove every build, engine object set and leftover")
     r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
     r.add_argument("path", metavar="RUN.json", help="a soak --json report, a list of them, or {\"runs\": [...]}")
     r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
@@ -198,6 +201,23 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return 1 if rep["verdict"] == "FAILURE" else 0
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from harness.userscheme import MAX_BUILDS, cache_dir, cache_entries, clear_cache   # no C core, no compiler
+    out = cache_dir()
+    if args.clear:
+        emit(f"cache {out}: removed {clear_cache(out)} entries")
+        return 0
+    entries = cache_entries(out)
+    size = sum(f.stat().st_size for group in entries.values() for p in group
+               for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    emit(f"cache {out}: {len(entries['builds'])} scheme-file builds (at most {MAX_BUILDS} kept), "
+         f"{len(entries['engines'])} engine object sets, {len(entries['leftovers'])} leftovers of killed builds, "
+         f"{size / 2**20:.1f} MiB")
+    for p in entries["builds"]:
+        emit(f"  {p.name}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(p.stat().st_mtime))}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     runs = load_runs(args.path)
     if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
@@ -225,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(core_for(args.scheme_file))
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "cache":
+            return cmd_cache(args)
         return cmd_soak(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)

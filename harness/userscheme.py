@@ -8,10 +8,12 @@ import importlib.machinery
 import importlib.util
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -60,6 +62,8 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
         except OSError as e:
             raise ConfigError(f"build cache {out}: {e.strerror or e} (set HARNESS_CACHE_DIR to a writable "
                               "directory)") from None
+    os.utime(built)   # most recently used: pruning keeps it
+    prune_cache(out, keep_engine=_engine_dir_name(root))
     mod = _import(module, built)
     missing = mod.lib.h_scheme_missing(0)
     if missing != mod.ffi.NULL:
@@ -72,14 +76,58 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
     return core
 
 
-def _engine_objects(root: Path, out: Path) -> list[Path]:
-    """The engine's object files for scheme-file builds, compiled once per engine version (its own content
-    hash) and shared by every scheme file: a new scheme file then compiles only itself."""
+MAX_BUILDS = 32            # scheme-file builds kept in the cache, most recently used first
+STALE_BUILD_S = 3600       # a .build-* directory this old belongs to a build that was killed
+
+
+def _engine_dir_name(root: Path) -> str:
     h = hashlib.sha256()
     for f in [*engine_sources(root), *sorted(root.glob("*.h"))]:
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     h.update(repr((COMPILE_ARGS, MACROS, _compiler())).encode())
-    where = out / f"engine-{h.hexdigest()[:16]}"
+    return f"engine-{h.hexdigest()[:16]}"
+
+
+def cache_entries(out: Path) -> dict[str, list[Path]]:
+    """What the cache holds: scheme builds, engine object sets, leftovers of killed builds."""
+    if not out.is_dir():
+        return {"builds": [], "engines": [], "leftovers": []}
+    items = list(out.iterdir())
+    return {"builds": sorted((p for p in items if p.name.startswith("_harness_user_") and p.suffix == ".so"),
+                             key=lambda p: p.stat().st_mtime, reverse=True),
+            "engines": [p for p in items if p.name.startswith("engine-") and p.is_dir()],
+            "leftovers": [p for p in items if p.name.startswith(".build-")]}
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def prune_cache(out: Path, keep_engine: str | None = None) -> None:
+    """Keep the cache bounded: the MAX_BUILDS most recently used builds, the current engine's objects, and no
+    leftover of a build killed more than STALE_BUILD_S ago (a running build's directory is younger)."""
+    e = cache_entries(out)
+    old = [p for p in e["leftovers"] if time.time() - p.stat().st_mtime > STALE_BUILD_S]
+    for p in e["builds"][MAX_BUILDS:] + [p for p in e["engines"] if keep_engine and p.name != keep_engine] + old:
+        _remove(p)
+
+
+def clear_cache(out: Path) -> int:
+    entries = cache_entries(out)
+    n = sum(len(v) for v in entries.values())
+    for group in entries.values():
+        for p in group:
+            _remove(p)
+    return n
+
+
+def _engine_objects(root: Path, out: Path) -> list[Path]:
+    """The engine's object files for scheme-file builds, compiled once per engine version (its own content
+    hash) and shared by every scheme file: a new scheme file then compiles only itself."""
+    where = out / _engine_dir_name(root)
     sources = engine_sources(root)
     objects = [where / f"{i:02d}-{src.stem}.o" for i, src in enumerate(sources)]
     if all(o.is_file() for o in objects):

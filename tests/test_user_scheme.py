@@ -39,12 +39,12 @@ def test_buggy_example_caught(scheme_cache, seed):
 
 def test_second_load_reuses_the_build(scheme_cache):
     assert harness_cli("list", "--scheme-file", str(GOOD)).returncode == 0   # built (or found) on disk
-    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in scheme_cache.iterdir()}
+    before = {p.name: p.stat().st_ino for p in scheme_cache.iterdir()}
     p = harness_cli("list", "--scheme-file", str(GOOD))   # another process: only the on-disk cache helps
     assert p.returncode == 0, p.stderr
     first = p.stdout.splitlines()[0]
     assert "example-typesafe-fallback" in first and " yours " in first and "(scheme file)" in first
-    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in scheme_cache.iterdir()}
+    after = {p.name: p.stat().st_ino for p in scheme_cache.iterdir()}   # the same files: nothing rebuilt
     assert after == before and all(name.endswith(".so") or name.startswith("engine-") for name in after)
 
 
@@ -116,3 +116,36 @@ def test_unusable_cache_directory_one_line_exit_2(tmp_path):
     p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme-file", str(GOOD)], capture_output=True,
                        text=True, timeout=120, env={**os.environ, "HARNESS_CACHE_DIR": str(blocker / "cache")})
     assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "build cache" in p.stderr, p.stderr
+
+
+def test_build_cache_is_bounded_and_killed_builds_are_swept(tmp_path):
+    import time as _time
+
+    from harness.userscheme import MAX_BUILDS, STALE_BUILD_S, prune_cache
+    now = _time.time()
+    for i in range(MAX_BUILDS + 8):
+        f = tmp_path / f"_harness_user_{i:016x}.so"
+        f.write_bytes(b"")
+        os.utime(f, (now - i, now - i))          # build 0 is the most recently used
+    for name, age in ((".build-killed", STALE_BUILD_S + 60), (".build-running", 5)):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (now - age, now - age))
+    (tmp_path / "engine-old").mkdir()
+    (tmp_path / "engine-current").mkdir()
+    prune_cache(tmp_path, keep_engine="engine-current")
+    left = {p.name for p in tmp_path.iterdir()}
+    assert {f"_harness_user_{i:016x}.so" for i in range(MAX_BUILDS)} <= left
+    assert not any(f"_harness_user_{i:016x}.so" in left for i in range(MAX_BUILDS, MAX_BUILDS + 8))
+    assert ".build-killed" not in left and ".build-running" in left
+    assert "engine-old" not in left and "engine-current" in left
+
+
+def test_cache_command_shows_and_clears(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    (tmp_path / "_harness_user_0123456789abcdef.so").write_bytes(b"x" * 1000)
+    (tmp_path / "engine-0123456789abcdef").mkdir()
+    shown = harness_cli("cache")
+    assert shown.returncode == 0 and shown.stdout.startswith(f"cache {tmp_path}: 1 scheme-file builds")
+    assert "_harness_user_0123456789abcdef.so" in shown.stdout
+    cleared = harness_cli("cache", "--clear")
+    assert cleared.returncode == 0 and "removed 2 entries" in cleared.stdout and not list(tmp_path.iterdir())
