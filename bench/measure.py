@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from harness.config import Config, allowed_cpus
+from harness.config import Config
+from harness.parse import allowed_cpus
 from harness.core import BUILTIN
 from harness.result import Snapshot, gp_summary
 from harness.session import Session

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.core import FLAVORS
+from harness.parse import FLAVORS
 from harness.result import Snapshot
 from harness.session import Session
 from measure import NCPUS, Case, calibrate, latency_figures, measure

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 import harness
-from harness.core import FLAVORS, WORKLOADS
+from harness.parse import FLAVORS, WORKLOADS
 from measure import NCPUS, Case, measure
 
 SCHEMES = [s for s in harness.schemes() if s.correct or s.unsafe]

@@ -13,22 +13,34 @@ import os
 # The harness does no linear algebra; one thread is plenty (a user's own setting wins).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from harness.config import Config, ConfigError  # noqa: E402
-from harness.core import BUILTIN, FLAVORS, WORKLOADS, SchemeInfo
-from harness.result import Result
-from harness.session import Session, WorkerFailed
+# Lazy (PEP 562): `import harness.parse` or `harness.config`, as the pytest plugin does in every run where
+# the package is installed, must not load the C core or numpy. They load when a run is really set up.
+_EXPORTS = {"Config": "harness.config", "ConfigError": "harness.parse", "Result": "harness.result",
+            "Session": "harness.session", "WorkerFailed": "harness.session", "SchemeInfo": "harness.core",
+            "FLAVORS": "harness.parse", "WORKLOADS": "harness.parse"}
 
-__all__ = ["Config", "ConfigError", "Result", "Session", "WorkerFailed", "SchemeInfo", "FLAVORS", "WORKLOADS",
-           "run", "schemes"]
+__all__ = [*_EXPORTS, "run", "schemes"]
 
 
-def schemes() -> list[SchemeInfo]:
+def __getattr__(name: str) -> object:
+    if name in _EXPORTS:
+        import importlib
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")
+
+
+def schemes() -> list:
+    """The built-in schemes (SchemeInfo), in `list` order."""
+    from harness.core import BUILTIN
     return list(BUILTIN.schemes)
 
 
-def run(config: Config) -> Result:
+def run(config):  # type: ignore[no-untyped-def]
     """One stress run: workers started, pinned and verified, one round of config.duration seconds (or
-    config.ops reader operations), everything torn down; the result holds what was measured."""
+    config.ops reader operations), everything torn down; the result (harness.Result) holds what was
+    measured."""
+    from harness.result import Result
+    from harness.session import Session
     with Session(config) as s:
         s.run(duration=None if s.config.ops else s.config.duration, reader_ops=s.config.ops)
         return Result.collect(s)

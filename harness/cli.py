@@ -12,8 +12,11 @@ import sys
 import time
 from typing import Sequence
 
-from harness.config import DEFAULT_SCHEME, Config, ConfigError, parse_cpu_list, parse_duration
-from harness.core import FLAVORS, WORKLOADS, Core, core_for
+from harness.config import DEFAULT_SCHEME, Config
+from harness.parse import ConfigError, parse_cpu_list, parse_duration
+from harness.core import Core
+from harness.parse import FLAVORS, WORKLOADS
+from harness.userscheme import core_for
 from harness.faults import KINDS
 from harness.monitor import Monitor, emit
 from harness.provenance import harness_version

@@ -5,48 +5,16 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import shlex
 from dataclasses import asdict, dataclass, field, fields
 
-from harness.core import FLAVORS, WORKLOADS, BUILTIN, Core
+from typing import TYPE_CHECKING
+
 from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
+from harness.parse import FLAVORS, WORKLOADS, ConfigError, allowed_cpus, cpu_ranges as _ranges, seconds
 
-
-class ConfigError(ValueError):
-    """Bad input: the command line prints str(error) and exits 2. One line, except a scheme file that does not
-    compile: then the compiler's own lines follow."""
-
-
-def allowed_cpus() -> list[int]:
-    return sorted(os.sched_getaffinity(0))
-
-
-def parse_cpu_list(text: str) -> list[int]:
-    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax)."""
-    cpus: list[int] = []
-    for part in text.split(","):
-        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
-        if not m:
-            raise ConfigError(f"malformed CPU list {text!r}: expected e.g. 0,2-3")
-        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-        if hi < lo:
-            raise ConfigError(f"malformed CPU list {text!r}: range {lo}-{hi} runs backwards")
-        cpus.extend(range(lo, hi + 1))
-    if len(set(cpus)) != len(cpus):
-        raise ConfigError(f"CPU list {text!r} names a CPU twice")
-    return cpus
-
-
-_UNITS = {"": 1.0, "ns": 1e-9, "us": 1e-6, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(text: str) -> float:
-    """'30', '30s', '10m', '2h', '0.5', '200ms', '50us' -> seconds."""
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(ns|us|ms|[smh]?)\s*", text)
-    if not m:
-        raise ConfigError(f"malformed duration {text!r}: expected e.g. 200ms, 30s, 10m, 2h")
-    return float(m.group(1)) * _UNITS[m.group(2)]
+if TYPE_CHECKING:
+    from harness.core import Core
 
 
 DEFAULT_SCHEME = "rcu-typesafe"
@@ -84,8 +52,12 @@ class Config:
     inject: list[str] = field(default_factory=list)   # faults, KIND[@AT][:FOR] (harness/faults.py)
     scheme_file: str | None = None    # a C file defining harness_user_scheme (see harness.h)
 
-    def resolved(self, core: Core = BUILTIN) -> "Config":
-        """A copy with every default filled in from the machine, validated. Raises ConfigError."""
+    def resolved(self, core: "Core | None" = None) -> "Config":
+        """A copy with every default filled in from the machine, validated against `core` (default: the
+        built-in schemes, which loads the C core). Raises ConfigError."""
+        if core is None:
+            from harness.core import BUILTIN   # the C core, only when a run is really being set up
+            core = BUILTIN
         c = Config(**{f.name: getattr(self, f.name) for f in fields(self)})
         if c.scheme_file:
             c.scheme_file = os.path.abspath(c.scheme_file)   # the reproduce line works from anywhere
@@ -223,12 +195,6 @@ class Config:
         return " ".join(parts)
 
 
-def seconds(x: float | None) -> str:
-    """A duration as the command line reads it back exactly: 600.0 -> '600', 0.1 -> '0.1' (never '%g')."""
-    x = float(x or 0)
-    return str(int(x)) if x == int(x) else repr(x)
-
-
 def fault_target(f: Fault) -> str:
     """What a fault occupies: worker 0 (the faults a worker runs), the arena's pages, or the whole run."""
     return {"arena-exhaust": "the arena", "orchestrator-kill": "the whole run"}.get(f.kind, "worker 0")
@@ -253,14 +219,3 @@ def _torture_amplifiers(checks: bool, ncpus: int) -> dict[str, float]:
     """rcutorture's shuffle and stutter: on in torture (checks-on) runs, off for throughput."""
     return {"shuffle_s": 3.0 if checks and ncpus > 1 else 0.0,
             "stutter_on_s": 5.0 if checks else 0.0, "stutter_off_s": 0.5 if checks else 0.0}
-
-
-def _ranges(cpus: list[int]) -> str:
-    """[0, 1, 2, 5] -> '0-2,5'"""
-    runs: list[list[int]] = []
-    for cpu in sorted(cpus):
-        if runs and runs[-1][1] == cpu - 1:
-            runs[-1][1] = cpu
-        else:
-            runs.append([cpu, cpu])
-    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)

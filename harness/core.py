@@ -7,8 +7,6 @@ from types import ModuleType
 
 from harness import _core
 
-FLAVORS = ("qsbr", "mb", "membarrier")
-WORKLOADS = ("deref", "alloc", "unused")
 SCHEME_BUSTED, SCHEME_RCU_READER, SCHEME_UNSAFE, SCHEME_REFCOUNT = 1, 2, 4, 8
 
 
@@ -69,11 +67,3 @@ class Core:
 
 
 BUILTIN = Core(_core)
-
-
-def core_for(scheme_file: str | None) -> Core:
-    """The built-in core, or the build that adds a scheme file's scheme (compiled on first use, then cached)."""
-    if not scheme_file:
-        return BUILTIN
-    from harness.userscheme import load_scheme_file   # the cffi compiler side: imported only for a file
-    return load_scheme_file(scheme_file)

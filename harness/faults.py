@@ -10,6 +10,8 @@ import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harness.parse import parse_duration, seconds
+
 if TYPE_CHECKING:
     from harness.session import Session
 
@@ -33,13 +35,11 @@ class Fault:
 
     @property
     def spec(self) -> str:
-        from harness.config import seconds
         return f"{self.kind}@{seconds(self.at_s)}" + ("" if self.for_s is None else f":{seconds(self.for_s)}")
 
 
 def parse_fault(text: str) -> Fault:
     """'reader-stall@1.5s:2s' -> Fault. Raises ValueError with a one-line reason."""
-    from harness.config import parse_duration
     m = re.fullmatch(r"([a-z-]+)(?:@([^:]+))?(?::(.+))?", text.strip())
     if not m or m.group(1) not in KINDS:
         raise ValueError(f"unknown fault {text!r} (known: {', '.join(KINDS)}; form KIND[@AT][:FOR])")

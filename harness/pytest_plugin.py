@@ -8,8 +8,14 @@ or your own C file, from your own test suite.
 stress (harness.run) and returns its Result; on any violation the test fails with the verdict, the first
 violation, the flight recorder up to it and the exact reproducing command. Options, on the command line or
 as ini keys (harness_duration, harness_cpus, harness_seed): --harness-duration (default 2s), --harness-cpus
-(default: every allowed CPU), --harness-seed (default: random, printed in the header). Nothing runs unless a
-test uses the fixture; `-p no:harness` turns the plugin off.
+(default: every allowed CPU), --harness-seed (default: random, printed in the header). Or as a marker:
+
+    @pytest.mark.harness(scheme_file="my_scheme.c", rcu="mb")
+    def test_my_scheme_mb(request):
+        assert request.node.harness_result.report["ops"] > 0
+
+Nothing runs, nothing is printed and neither the C core nor numpy is loaded unless a test uses the fixture
+or the marker; `-p no:harness` turns the plugin off.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ class _Settings:
     """The session's options, parsed once: bad values are a usage error before any test runs."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from harness.config import ConfigError, parse_cpu_list, parse_duration
+        from harness.parse import ConfigError, parse_cpu_list, parse_duration
 
         def opt(name: str) -> str | None:
             return config.getoption(f"harness_{name}") or config.getini(f"harness_{name}") or None
@@ -58,12 +64,31 @@ _KEY = pytest.StashKey[_Settings]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "harness(scheme=None, scheme_file=None, rcu='qsbr', workload='alloc', "
+                                       "**config): run one harness stress before the test (harness_stress's "
+                                       "arguments); the Result is request.node.harness_result")
     config.stash[_KEY] = _Settings(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    s = config.stash[_KEY]
-    return f"harness: seed={s.seed} duration={s.duration_text} cpus={s.cpus_text or 'all'}"
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Only a run that uses the fixture or the marker hears from the plugin: the seed line, once."""
+    wanted = False
+    for item in items:
+        if item.get_closest_marker("harness") is not None and "harness_stress" not in getattr(item, "fixturenames", ()):
+            item.fixturenames.append("harness_stress")   # type: ignore[attr-defined]
+        wanted |= "harness_stress" in getattr(item, "fixturenames", ())
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if wanted and reporter is not None:
+        s = config.stash[_KEY]
+        reporter.write_line(f"harness: seed={s.seed} duration={s.duration_text} cpus={s.cpus_text or 'all'}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """@pytest.mark.harness(...): the stress runs first; a violation fails the test before its body runs."""
+    marker = item.get_closest_marker("harness")
+    if marker is not None:
+        item.harness_result = item.funcargs["harness_stress"](*marker.args, **marker.kwargs)  # type: ignore
 
 
 def failure_report(result) -> str:  # type: ignore[no-untyped-def]
@@ -83,7 +108,7 @@ def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
     runs one stress with the session's duration, CPUs and seed (overrides win) and returns the Result; a
     violation fails the test. A relative scheme_file is taken relative to the test file's directory."""
     import harness
-    from harness.config import ConfigError
+    from harness.parse import ConfigError
 
     settings = request.config.stash[_KEY]
 

@@ -15,8 +15,11 @@ from typing import Callable
 
 import psutil
 
-from harness.config import Config, ConfigError
-from harness.core import FLAVORS, WORKLOADS, Core, core_for
+from harness.config import Config
+from harness.parse import ConfigError
+from harness.core import Core
+from harness.parse import FLAVORS, WORKLOADS
+from harness.userscheme import core_for
 from harness.faults import FaultPlan
 
 ROLE_READER, ROLE_WRITER = 0, 1

@@ -20,8 +20,8 @@ from types import ModuleType
 import cffi
 
 from harness._build import COMPILE_ARGS, csrc_dir, engine_sources, make_ffi
-from harness.config import ConfigError
-from harness.core import Core
+from harness.parse import ConfigError
+from harness.core import BUILTIN, Core
 
 SYMBOL = "harness_user_scheme"
 MACROS: list[tuple[str, str | None]] = [("HARNESS_USER_SCHEME", None)]
@@ -212,3 +212,8 @@ def _import(module: str, built: Path) -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod
+
+
+def core_for(scheme_file: str | None) -> Core:
+    """The built-in core, or the build that adds a scheme file's scheme (compiled on first use, then cached)."""
+    return load_scheme_file(scheme_file) if scheme_file else BUILTIN

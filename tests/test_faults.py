@@ -8,7 +8,8 @@ import sys
 import psutil
 
 import harness
-from harness.config import Config, allowed_cpus
+from harness.config import Config
+from harness.parse import allowed_cpus
 
 
 def _run(**kw):

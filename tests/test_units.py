@@ -5,7 +5,8 @@ import threading
 import numpy as np
 
 import harness
-from harness.config import Config, allowed_cpus
+from harness.config import Config
+from harness.parse import allowed_cpus
 from harness.core import BUILTIN
 from harness.result import Result, Snapshot
 from harness.session import LITMUS_TRIALS, Session

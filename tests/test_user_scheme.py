@@ -149,3 +149,39 @@ def test_cache_command_shows_and_clears(tmp_path, monkeypatch):
     assert "_harness_user_0123456789abcdef.so" in shown.stdout
     cleared = harness_cli("cache", "--clear")
     assert cleared.returncode == 0 and "removed 2 entries" in cleared.stdout and not list(tmp_path.iterdir())
+
+
+MARKED = """
+import sys
+import pytest
+
+@pytest.mark.harness(scheme="rcu-typesafe", duration=0.3)
+def test_marked_clean(request):
+    assert request.node.harness_result.report["verdict"] == "SUCCESS"
+
+@pytest.mark.harness(scheme="busted-gp", until_violation=True)
+def test_marked_busted():
+    pass
+"""
+
+UNRELATED = """
+import sys
+
+def test_nothing_of_ours_loaded():
+    assert "harness._core" not in sys.modules and "numpy" not in sys.modules
+"""
+
+
+def test_plugin_marker(pytester):
+    pytester.makepyfile(test_marked=MARKED)
+    result = pytester.runpytest_subprocess("--harness-duration", "2")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "FAILED test_marked.py::test_marked_busted" in result.stdout.str()
+    assert "harness: seed=" in result.stdout.str()
+
+
+def test_plugin_costs_nothing_when_unused(pytester):
+    pytester.makepyfile(test_unrelated=UNRELATED)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+    assert "harness:" not in result.stdout.str()

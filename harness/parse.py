@@ -1,0 +1,64 @@
+"""The command line's vocabulary and syntax, as a leaf module: durations, CPU lists, the flavor and workload
+names, and the one error type bad input raises. It imports nothing from the harness, so the pytest plugin and
+`harness.config` can parse options without loading the C core."""
+
+from __future__ import annotations
+
+import os
+import re
+
+FLAVORS = ("qsbr", "mb", "membarrier")
+WORKLOADS = ("deref", "alloc", "unused")
+
+
+class ConfigError(ValueError):
+    """Bad input: the command line prints str(error) and exits 2. One line, except a scheme file that does not
+    compile: then the compiler's own lines follow."""
+
+
+def allowed_cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax)."""
+    cpus: list[int] = []
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m:
+            raise ConfigError(f"malformed CPU list {text!r}: expected e.g. 0,2-3")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise ConfigError(f"malformed CPU list {text!r}: range {lo}-{hi} runs backwards")
+        cpus.extend(range(lo, hi + 1))
+    if len(set(cpus)) != len(cpus):
+        raise ConfigError(f"CPU list {text!r} names a CPU twice")
+    return cpus
+
+
+_UNITS = {"": 1.0, "ns": 1e-9, "us": 1e-6, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """'30', '30s', '10m', '2h', '0.5', '200ms', '50us' -> seconds."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(ns|us|ms|[smh]?)\s*", text)
+    if not m:
+        raise ConfigError(f"malformed duration {text!r}: expected e.g. 200ms, 30s, 10m, 2h")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def seconds(x: float | None) -> str:
+    """A duration as the command line reads it back exactly: 600.0 -> '600', 0.1 -> '0.1' (never '%g')."""
+    x = float(x or 0)
+    return str(int(x)) if x == int(x) else repr(x)
+
+
+def cpu_ranges(cpus: list[int]) -> str:
+    """[0, 1, 2, 5] -> '0-2,5'"""
+    runs: list[list[int]] = []
+    for cpu in sorted(cpus):
+        if runs and runs[-1][1] == cpu - 1:
+            runs[-1][1] = cpu
+        else:
+            runs.append([cpu, cpu])
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
