@@ -94,7 +94,9 @@ def pytest_runtest_call(item: pytest.Item) -> None:
 def failure_report(result) -> str:  # type: ignore[no-untyped-def]
     """What a failing test shows: enough to understand the race and to rerun it exactly."""
     rep = result.report
+    from harness.story import story_lines
     lines = [f"harness: {result.verdict_line()}", f"first violation: {rep['first_violation']}",
+             *story_lines(rep, [k for k in rep["violations_by_kind"]]),
              "flight recorder (every worker, by time) up to the first violation:",
              *(f"  {line}" for line in result.flight_excerpt()),
              *result.incident_lines(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from harness.result import crash_line
+from harness.story import story_lines
 
 REQUIRED = ("verdict", "violations", "violations_by_kind", "ops", "ops_per_s", "gp", "workers", "config", "command")
 SHAPES = {"violations_by_kind": dict, "gp": dict, "workers": list, "config": dict, "command": str}
@@ -95,6 +96,8 @@ def render(r: dict) -> str:
         out.append(f"first violation: {fv['kind']} at {fv['t_s']:.6f}s worker={fv['worker']} cpu={fv['cpu']} "
                    f"in {fv.get('where', '?')} task={fv['task']} object={fv['object']:#x} serial={fv['serial']} "
                    f"detail={fv['detail']}")
+        out.extend(story_lines(r, list(r["violations_by_kind"])))
+        out.append(f"flight recorder: {len(r.get('flight_recorder', []))} events (in the JSON)")
     outside = r.get("violations_outside_workers")
     if outside:
         out.append("raised outside any worker (reclaimer, orchestrator): "
@@ -105,7 +108,6 @@ def render(r: dict) -> str:
     for st in r.get("progress_stalls", []):
         out.append(f"progress stall at t={st['t_s']:.2f}s: worker {st['worker']} ({st['role']}, CPU {st['cpu']}) in "
                    f"{st['phase']}, no progress for {st['stalled_s']:.2f} s")
-        out.append(f"flight recorder: {len(r.get('flight_recorder', []))} events (in the JSON)")
     gp = r["gp"]
     out.append(f"grace periods: {gp['count']:,} p50={fmt_ns(gp.get('p50_ns'))} p90={fmt_ns(gp.get('p90_ns'))} "
                f"p99={fmt_ns(gp.get('p99_ns'))} max={fmt_ns(gp.get('max_ns'))}")

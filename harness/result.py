@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harness.provenance import provenance
+from harness.story import object_story
 from harness.session import ROLE_READER, Session
 
 
@@ -239,10 +240,12 @@ class Result:
             "workers": workers,
             "events": [{"t_s": e.t_s, "worker": e.worker, "what": e.what} for e in s.events],
             "flight_recorder": flight,
+            "object_story": [],   # filled below, from the flight recorder
             "series": series or [],
             "rss": rss_summary(series or []),
             "config": c.to_dict(),
             "command": c.command(),
             **provenance(c.scheme_file),
         }
+        report["object_story"] = object_story(report)
         return cls(report, snap)

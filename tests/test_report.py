@@ -150,3 +150,23 @@ def test_plot_onto_an_existing_file_one_line_exit_2(soak, tmp_path, capsys):
     assert main(["report", str(path), "--plot", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "exists and is not a directory" in err
+
+
+def test_failure_tells_the_objects_story(tmp_path):
+    """On FAILURE the command line and `report` show what happened to the object the first violation names:
+    freed, reused as another serial, and who read it."""
+    path = tmp_path / "f.json"
+    p = subprocess.run([sys.executable, "-m", "harness", "soak", "--scheme", "busted-no-revalidate", "--duration", "5",
+                        "--until-violation", "--quiet", "--seed", "3", "--json", str(path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stderr
+    rep = json.loads(path.read_text())
+    story = rep["object_story"]
+    assert story and all(e["b"] == rep["first_violation"]["object"] or e["event"] == "attach" for e in story)
+    assert {"free", "create", "violation"} <= {e["event"] for e in story}
+    out = p.stdout
+    assert f"object {rep['first_violation']['object']:#x}, read as serial" in out
+    assert "freed serial" in out and "allocated and initialised it as serial" in out and "!!! identity on it" in out
+    text = subprocess.run([sys.executable, "-m", "harness", "report", str(path)], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "allocated and initialised it as serial" in text

@@ -1,0 +1,51 @@
+"""The object's story (KASAN's "allocated by / freed by", across processes): for the first violation, every
+flight-recorder event of every worker that touched the object it names, or the serials that lived in it, in
+time order. Built from the report alone, so `report` can tell it for a saved run too."""
+
+from __future__ import annotations
+
+# flight-recorder events that carry a cpuset offset in `b`, and what `a` is for them
+_ON_OBJECT = {"create": "serial", "destroy": "serial", "free": "serial", "read": "serial", "violation": "kind"}
+
+
+def object_story(report: dict) -> list[dict]:
+    """Events about the first violation's object: its lives (create .. free), the attaches of those serials,
+    the reads of it, and the violation; each with time, worker, role and CPU."""
+    first = report.get("first_violation")
+    if not first or not first.get("object"):
+        return []
+    obj = first["object"]
+    events = report.get("flight_recorder", [])
+    serials = {e["a"] for e in events if e["event"] in ("create", "destroy", "free", "read") and e["b"] == obj}
+    roles = {w["worker"]: w["role"] for w in report.get("workers", [])}
+    story: list[dict] = []
+    for e in events:
+        if e["event"] in _ON_OBJECT and e["b"] == obj or e["event"] == "attach" and e["b"] in serials:
+            if e["event"] == "violation":   # the engine's own clock for it, not the reader's chunk time
+                e = {**e, "t_s": first["t_s"]}
+            last = story[-1] if story else None
+            if last and all(last[k] == e[k] for k in ("event", "worker", "a", "b")):
+                last["times"] += 1   # a run of the same read: one line
+                continue
+            story.append({**e, "role": roles.get(e["worker"], "?"), "times": 1})
+    return sorted(story, key=lambda e: e["t_s"])
+
+
+def story_lines(report: dict, kinds: list[str] | None = None) -> list[str]:
+    """The story as text: one line per event, what happened to the object and who did it."""
+    first = report.get("first_violation")
+    story = object_story(report)
+    if not story:
+        return []
+    out = [f"object {first['object']:#x}, read as serial {first['serial']}: what every worker's flight recorder saw "
+           "happen to it (a reader's events carry its chunk's start time)"]
+    for e in story:
+        who = f"t={e['t_s']:.6f}s {e['role']} {e['worker']} cpu {e['cpu']}"
+        what = {"create": f"allocated and initialised it as serial {e['a']}",
+                "attach": f"attached serial {e['b']} to task {e['a']}",
+                "destroy": f"destroyed serial {e['a']} (tasks moved off, handed to the scheme's destroy)",
+                "free": f"freed serial {e['a']} (back to the slab)",
+                "read": f"read serial {e['a']} from it",
+                "violation": f"!!! {kinds[e['a']] if kinds and e['a'] < len(kinds) else e['a']} on it"}[e["event"]]
+        out.append(f"  {who}: {what}" + (f" (x{e['times']})" if e["times"] > 1 else ""))
+    return out
