@@ -71,7 +71,8 @@
 #define H_C_BEST_WINDOW_PS 14
 #define H_C_PAUSED_NS 15
 #define H_C_THROTTLED_NS 16
-#define H_NCOUNTERS 17
+#define H_C_WRITER_RECYCLES 17
+#define H_NCOUNTERS 18
 
 /* Commands the orchestrator posts to the workers. */
 #define H_CMD_NONE 0

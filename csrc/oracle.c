@@ -42,6 +42,7 @@ static const char *const counter_names[H_NCOUNTERS] = {
     [H_C_BEST_WINDOW_PS] = "best_window_ps_per_op",
     [H_C_PAUSED_NS] = "paused_ns",
     [H_C_THROTTLED_NS] = "throttled_ns",
+    [H_C_WRITER_RECYCLES] = "recycles",
 };
 
 static const char *const event_names[] = {

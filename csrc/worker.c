@@ -335,6 +335,7 @@ static int adversarial_step(struct h_ectx *e)
     if (i == a->nlive)
         return 0;
     struct h_cpuset *victim = cs_at(ctx, held);
+    e->self->stats.counters[H_C_WRITER_RECYCLES]++;
     for (int round = 0; round < 2 && victim; round++) {
         destroy(e, victim, random_target(ctx, victim));
         victim = create(e);

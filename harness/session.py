@@ -138,6 +138,9 @@ class Session:
         p.stop_on_violation = int(c.until_violation)
         p.stutter_on_ms = round(c.stutter_on_s * 1000)
         p.stutter_off_ms = round(c.stutter_off_s * 1000)
+        p.access_delay_per_mille = c.access_delay_per_mille
+        p.access_delay_max_ns = c.access_delay_max_ns
+        p.adversarial = int(c.adversarial)
         return p
 
     def _start(self) -> None:

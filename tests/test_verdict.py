@@ -176,3 +176,18 @@ def test_progress_stall_and_hang_lines_come_as_they_happen(scheme_cache):
     hang = next(i for i, line in enumerate(lines) if "!!! hang:" in line)
     assert stall < hang < verdict
     assert any(line.startswith("t=") for line in lines[stall + 1:verdict]), "status lines went on after the stall"
+
+
+def test_torture_amplifiers_reach_the_engine():
+    """The access delays and the adversarial writer are what the config says: on, they act; off, they do not
+    (a setting that never reached the C side once left both silently off)."""
+    on = harness.run(harness.Config(scheme="rcu-typesafe", workload="deref", duration=0.5, seed=12,
+                                    read_delay_per_mille=0, access_delay_per_mille=1000, access_delay_max_ns=0,
+                                    adversarial=True)).report
+    off = harness.run(harness.Config(scheme="rcu-typesafe", workload="deref", duration=0.5, seed=12,
+                                     read_delay_per_mille=0, access_delay_per_mille=0, adversarial=False)).report
+    reader_delays = lambda rep: sum(w["delays"] for w in rep["workers"] if w["role"] == "reader")  # noqa: E731
+    recycles = lambda rep: sum(w["recycles"] for w in rep["workers"])  # noqa: E731
+    assert reader_delays(on) > on["ops"] and reader_delays(off) == 0
+    assert recycles(on) > 0 and recycles(off) == 0
+    assert on["violations"] == off["violations"] == 0
