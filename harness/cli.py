@@ -24,6 +24,8 @@ WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
     "alloc": "the whole __alloc_pages model: cpuset check, zonelist walk, page alloc, stamp, free",
     "unused": "the allocation path while only the root cpuset exists (number_of_cpusets == 1 short-circuit)",
+    "alloc-subset": "alloc with subset zonelists: each cpuset carries its nodes in fallback order per home node, "
+                    "the walk takes the first with a free page, no per-node mems_allowed test",
 }
 
 
@@ -68,8 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheme-file", default=None,
                    help="a C file defining harness_user_scheme (see harness.h): compiled, cached, run like a built-in")
     s.add_argument("--rcu", default="qsbr", help=f"RCU flavor: {', '.join(FLAVORS)}")
-    s.add_argument("--workload", default="alloc", help=f"one of {', '.join(WORKLOADS)}")
+    s.add_argument("--workload", default="alloc", help=", ".join(WORKLOADS))
     s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
+    s.add_argument("--nodes", type=_int, default=4, help="simulated memory nodes, 1..64")
+    s.add_argument("--job-nodes", type=_int, default=0,
+                   help="nodes in the readers' initial job cpuset, spread over the ring (0: every other node)")
     s.add_argument("--readers", type=_int, default=None, help="default: CPUs minus writers")
     s.add_argument("--writers", type=_int, default=1, help="writer processes")
     s.add_argument("--duration", default="10s", help="seconds, or with s/m/h suffix")
@@ -149,7 +154,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     stutter_on_s=stutter_on, stutter_off_s=stutter_off,
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
                     scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
-                    adversarial=args.adversarial, **delays)
+                    adversarial=args.adversarial, nodes=args.nodes, job_nodes=args.job_nodes, **delays)
     if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
         parent = os.path.dirname(os.path.abspath(args.json_path))
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):

@@ -8,7 +8,7 @@ from types import ModuleType
 from harness import _core
 
 FLAVORS = ("qsbr", "mb", "membarrier")
-WORKLOADS = ("deref", "alloc", "unused")
+WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
 SCHEME_BUSTED, SCHEME_RCU_READER, SCHEME_UNSAFE, SCHEME_REFCOUNT = 1, 2, 4, 8
 
 
