@@ -140,7 +140,7 @@ struct h_params {
     unsigned access_delay_per_mille;  /* amplifier: chance per checkpoint (every primitive a scheme calls) */
     unsigned access_delay_max_ns;
     int adversarial;                /* amplifier: the writer recycles the very cpusets readers are reading */
-    int job_nodes;                  /* nodes in the readers' initial job cpuset (0: every other node) */
+    int job_nodes;                  /* readers' initial job cpuset: the last job_nodes nodes (0: every other node) */
     int stop_on_violation;
 };
 

@@ -536,12 +536,8 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
     struct h_cpuset *job = NULL;
     if (p->workload != H_WORKLOAD_UNUSED) {
         uint64_t mems = all_nodes(p->nnodes) & (0x5555555555555555ULL | (p->nnodes == 1));
-        if (p->job_nodes > 0) {   /* the first job_nodes nodes, spread over the ring: every k-th node */
-            int k = p->job_nodes >= p->nnodes ? 1 : p->nnodes / p->job_nodes;
-            mems = 0;
-            for (int i = 0, n = 0; i < p->nnodes && n < p->job_nodes; i += k, n++)
-                mems |= 1ULL << i;
-        }
+        if (p->job_nodes > 0)   /* the last job_nodes nodes: the far side of the ring from the low home nodes */
+            mems = all_nodes(p->nnodes) & ~all_nodes(p->nnodes - p->job_nodes);
         job = h_engine_create(ctx, a->next_serial++, mems);
         a->live[a->nlive++] = h_offset(ctx, job);
         a->number_of_cpusets.v = 2;

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
     s.add_argument("--nodes", type=_int, default=4, help="simulated memory nodes, 1..64")
     s.add_argument("--job-nodes", type=_int, default=0,
-                   help="nodes in the readers' initial job cpuset, spread over the ring (0: every other node)")
+                   help="the readers' initial job cpuset: the last K nodes, far from the low home nodes (0: every other node)")
     s.add_argument("--readers", type=_int, default=None, help="default: CPUs minus writers")
     s.add_argument("--writers", type=_int, default=1, help="writer processes")
     s.add_argument("--duration", default="10s", help="seconds, or with s/m/h suffix")

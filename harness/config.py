@@ -70,7 +70,7 @@ class Config:
     oversubscribe: bool = False       # allow more workers than CPUs (several per CPU)
     nodes: int = 4
     pages_per_node: int = 1024
-    job_nodes: int = 0                # nodes in the readers' initial job cpuset; 0: every other node
+    job_nodes: int = 0                # readers' initial job cpuset: the last K nodes; 0: every other node
     read_delay_per_mille: int | None = None   # amplifier; None: on in torture (checks) runs, off otherwise
     read_delay_max_ns: int = 50000
     writer_delay_max_ns: int | None = None    # amplifier; None: 5 us in torture runs, off otherwise
