@@ -177,16 +177,17 @@ void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
  */
 void h_alloc_page_subset(struct h_ctx *ctx, const struct h_snap *snap, const int checks)
 {
-    uint32_t n = snap->zl_n;
-    if (!n) {
+    struct h_ectx *e = E(ctx);
+    uint32_t n = e->zl_n;
+    if (!snap->zl_tag || snap->zl_tag != e->zl_tag || !n) {   /* no list copied for this snapshot */
         alloc_tail(ctx, walk_filtered(ctx, snap->mems), checks);
         return;
     }
     unsigned nnodes = (unsigned)ctx->arena->params.nnodes;
     int64_t idx = -1;
-    uint32_t k = snap->zl_start;
+    uint32_t k = e->zl_start;
     for (uint32_t i = 0; i < n && idx < 0; i++) {
-        unsigned node = snap->zl[k];
+        unsigned node = e->zl[k];
         if (++k == n)
             k = 0;
         if (unlikely(node >= nnodes))   /* garbage (a list read from a page that is not one): no page */

@@ -194,6 +194,10 @@ struct h_ectx {
     uint64_t alloc_failures;
     uint64_t unverified;
     uint64_t zonelist_torn;      /* alloc-subset: snapshots acted on with a torn or stale zonelist */
+    uint32_t zl_tag;             /* alloc-subset: the last copy of a zonelist (h_zonelist_read)... */
+    uint32_t zl_n;               /* ...its nodes (0: no list), */
+    uint32_t zl_start;           /* ...where the home node's walk starts, */
+    uint8_t zl[H_MAX_NODES];     /* ...and the cpuset's nodes, ascending; the walk wraps */
     uint64_t page_serial;
     uint32_t held_pos;
     uint64_t held[H_HELD_PAGES];        /* page index + 1 */

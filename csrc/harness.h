@@ -137,13 +137,12 @@ struct h_snap {
     uint64_t mems;
     h_off cs;                /* the object it came from (0 for the seqcount copy / short-circuit) */
     int consistent;          /* payload agreed with (serial, mems) */
-    /* alloc-subset, the engine's: the cpuset's subset zonelist for this reader's home node, copied by
-     * h_cpuset_read inside the scheme's protection (a scheme never touches these) */
+    /* alloc-subset, the engine's (a scheme never touches these): h_cpuset_read, inside the scheme's
+     * protection, copies the cpuset's zonelist for this reader's home node into the engine's context and
+     * tags this snapshot with that copy. Scalars only, so that a snapshot stays in registers. */
     int zl_want;             /* set by the reader loop: copy the list (a compile-time constant there) */
     int zl_ok;               /* the list copied is the one built for `serial` (else torn or stale) */
-    uint32_t zl_n;           /* nodes in the list; 0: none (no cpuset read: the walk filters by mems) */
-    uint32_t zl_start;       /* where the home node's walk starts */
-    uint8_t zl[H_MAX_NODES]; /* the cpuset's nodes, ascending; the walk wraps */
+    uint32_t zl_tag;         /* which copy is this snapshot's; 0: none (no cpuset read: the walk filters by mems) */
 };
 
 /* Per-process context of one worker (or the reclaimer). Schemes read these fields through the primitives;
@@ -385,7 +384,9 @@ static inline void h_rcu_quiescent_state(struct h_ctx *ctx)
 /* ---------------------------------------------------------------- reading a cpuset: READER */
 
 void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap);
-void h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap, int checks);
+/* alloc-subset: copy cs's zonelist for this reader (engine); returns (tag << 1) | ok. Scalars in and out, so
+ * that the snapshot never has its address taken on a checks-off path and stays in registers. */
+uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial, uint64_t mems, int checks);
 
 /*
  * Read a cpuset's identity and nodemask into *snap: the one way a reader reads a cpuset's fields. With
@@ -400,8 +401,11 @@ static inline void h_cpuset_read(struct h_ctx *ctx, const struct h_cpuset *cs, s
     snap->consistent = 1;
     if (checks)
         h_cpuset_read_check(ctx, cs, snap);
-    if (snap->zl_want)   /* alloc-subset: the cpuset's zonelist, under the same protection as its fields */
-        h_zonelist_read(ctx, cs, snap, checks);
+    if (snap->zl_want) {   /* alloc-subset: the cpuset's zonelist, under the same protection as its fields */
+        uint64_t zl_ = h_zonelist_read(ctx, cs, snap->serial, snap->mems, checks);
+        snap->zl_ok = (int)(zl_ & 1);
+        snap->zl_tag = (uint32_t)(zl_ >> 1);
+    }
 }
 
 /* Race amplifier at a place of the scheme's choosing: a random short delay, only in torture runs. The
@@ -483,7 +487,7 @@ uint64_t h_attach_gen(const struct h_task *task);
         uint64_t g0_ = 0;                                                                                   \
         snap_.zl_want = (workload) == H_WORKLOAD_ALLOC_SUBSET;                                              \
         if ((workload) == H_WORKLOAD_ALLOC_SUBSET) {                                                        \
-            snap_.zl_n = 0;                                                                                 \
+            snap_.zl_tag = 0;                                                                               \
             snap_.zl_ok = 1;                                                                                \
         }                                                                                                   \
         if (checks)                                                                                         \

@@ -144,49 +144,46 @@ static void maybe_delay(struct h_ectx *e);
  * use-after-free, one an allocating reader owns is foreign-memory (the block's grace period was too short,
  * or the scheme read a cpuset it did not protect).
  */
-void h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap, int checks)
+uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial, uint64_t mems, int checks)
 {
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
-    snap->zl_n = 0;
-    snap->zl_ok = 0;
     if (checks) {
         uint32_t pstate = READ_ONCE(h_page_of(ctx, cs)->state);
         if (pstate != H_PAGE_SLAB && pstate != H_PAGE_SLAB_RCU)
-            return;   /* not a cpuset any more: its checkpoints have judged that */
+            return 0;   /* not a cpuset any more: its checkpoints have judged that */
         maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
     }
     uint32_t zl = READ_ONCE(CS_PRIV(cs)->zonelist);
-    if (!zl || zl - 1 >= a->npages) {
-        snap->zl_ok = zl == 0;   /* no block (the arena was out of pages): the walk filters by mems */
-        return;
-    }
+    if (!zl || zl - 1 >= a->npages)
+        return zl == 0;   /* no block (the arena was out of pages): ok, the walk filters by mems */
     const struct h_zonelist *z =
         (const struct h_zonelist *)(const void *)((const char *)h_ptr(ctx, a->pages_data) + (uint64_t)(zl - 1) * H_PAGE_SIZE);
     if (checks) {
         uint32_t st = READ_ONCE(h_page_desc(ctx, zl - 1)->state);
         if (st != H_PAGE_ZONELIST) {
-            h_violation(ctx, st == H_PAGE_USER ? H_V_FOREIGN : H_V_USE_AFTER_FREE, h_offset(ctx, z), snap->serial, st);
-            return;
+            h_violation(ctx, st == H_PAGE_USER ? H_V_FOREIGN : H_V_USE_AFTER_FREE, h_offset(ctx, z), serial, st);
+            return 0;
         }
     }
     uint64_t s1 = smp_load_acquire(&z->serial);
     uint32_t n = READ_ONCE(z->n);
     if (n > H_MAX_NODES)
-        return;   /* not a list (poison): no list, and not ok */
-    memcpy(snap->zl, z->nodes, sizeof(snap->zl));
+        return 0;   /* not a list (poison): no list, and not ok */
+    memcpy(e->zl, z->nodes, sizeof(e->zl));
     uint32_t start = READ_ONCE(z->start[e->home_node]);
-    snap->zl_start = start < n ? start : 0;
-    snap->zl_n = n;
-    if (!checks) {
-        snap->zl_ok = 1;
-        return;
-    }
+    e->zl_start = start < n ? start : 0;
+    e->zl_n = n;
+    if (!++e->zl_tag)
+        e->zl_tag = 1;
+    uint64_t tag = (uint64_t)e->zl_tag << 1;
+    if (!checks)
+        return tag | 1;
     smp_rmb();   /* the copy before the second look at the serial */
     uint64_t s2 = READ_ONCE(z->serial), mask = 0;
     for (uint32_t i = 0; i < n; i++)
-        mask |= snap->zl[i] < H_MAX_NODES ? 1ULL << snap->zl[i] : 0;
-    snap->zl_ok = s1 == s2 && s1 == snap->serial && mask == snap->mems && start < n;
+        mask |= e->zl[i] < H_MAX_NODES ? 1ULL << e->zl[i] : 0;
+    return tag | (s1 == s2 && s1 == serial && mask == mems && start < n);
 }
 
 uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task_rec((struct h_task *)task)->attach_gen); }
