@@ -42,6 +42,8 @@ class Case:
     readers: int
     writer: str = "none"          # none | steady | storm
     checks: bool = False          # True: every oracle on (torture), race amplifiers off
+    nodes: int = 4                # simulated memory nodes
+    job_nodes: int = 0            # nodes in the readers' job cpuset; 0: every other node (half)
 
     @property
     def label(self) -> str:
@@ -49,17 +51,25 @@ class Case:
 
     @property
     def group(self) -> str:
-        return f"{self.workload} r={self.readers} w={self.writer}{' oracles-on' if self.checks else ''}"
+        return f"{self.workload} r={self.readers} w={self.writer}{' oracles-on' if self.checks else ''}{self._nodes(' ')}"
 
     @property
     def id(self) -> str:
-        return f"{self.workload}-r{self.readers}-{self.writer}-{self.label}{'-oracles' if self.checks else ''}"
+        return f"{self.workload}-r{self.readers}-{self.writer}-{self.label}{'-oracles' if self.checks else ''}" \
+               f"{self._nodes('-')}"
+
+    def _nodes(self, sep: str) -> str:
+        """'' at the defaults (4 nodes, half of them for the job), so the other benchmarks keep their names."""
+        if self.nodes == 4 and not self.job_nodes:
+            return ""
+        return f"{sep}nodes={self.nodes}{sep}job={self.job_nodes or 'half'}"
 
     def config(self) -> Config:
         writers = 0 if self.writer == "none" else 1
         return Config(scheme=self.scheme, rcu=self.rcu, workload=self.workload, readers=self.readers,
                       writers=writers, writer_period_ns=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
-                      read_delay_per_mille=0, writer_delay_max_ns=0, seed=SEED,
+                      read_delay_per_mille=0, writer_delay_max_ns=0, seed=SEED, nodes=self.nodes,
+                      job_nodes=self.job_nodes,
                       oversubscribe=self.readers + writers > NCPUS)
 
 

@@ -65,6 +65,23 @@ class Collector:
             })
         return out
 
+    def zonelist(self) -> list[dict[str, object]]:
+        """alloc against alloc-subset (bench/test_zonelist.py): one row per (scheme, nodes, job width, writer),
+        ns per allocation of each and their ratio (best-window ns/op: subset over alloc; < 1: the list wins)."""
+        rows = self.of("zonelist")
+        out = []
+        keys = dict.fromkeys((r["label"], r["nodes"], r["job_nodes"], r["writer"]) for r in rows)
+        for label, nodes, job, writer in keys:
+            pick = {r["workload"]: r for r in rows if (r["label"], r["nodes"], r["job_nodes"], r["writer"]) ==
+                    (label, nodes, job, writer)}
+            a, z = pick.get("alloc"), pick.get("alloc-subset")
+            out.append({"scheme": label, "nodes": nodes, "job_nodes": job, "writer": writer,
+                        "alloc_ns_per_op": a and a["ns_per_op"], "alloc_best_ns_per_op": a and a["best_window_ns_per_op"],
+                        "subset_ns_per_op": z and z["ns_per_op"], "subset_best_ns_per_op": z and z["best_window_ns_per_op"],
+                        "subset_vs_alloc": _ratio(z, a, "best_window_ns_per_op"),
+                        "subset_vs_alloc_mean": _ratio(z, a, "ns_per_op")})
+        return out
+
     def targets(self) -> list[dict[str, object]]:
         """The issue's performance targets, each with its figure and met/missed (None: not measured)."""
         out: list[dict[str, object]] = []
@@ -128,8 +145,9 @@ class Collector:
             "detection": self.of("detection"),
             "mutants": self.of("mutants"),
             "anchors": self.of("anchor"),
+            "zonelist": self.zonelist(),
             "targets": self.targets(),
-            "benchmarks": self.of("throughput"),
+            "benchmarks": self.of("throughput") + self.of("zonelist"),
         }
 
     # ------------------------------------------------------------ output
@@ -202,6 +220,15 @@ def render(report: dict) -> list[str]:
         out += table(["mechanism", "config", "mode", "ns/read", "best", "upd ops/s", "upd p50 us"],
                      [[a["mechanism"], a["config"], a["mode"], a["ns_per_read"], a["best_window_ns_per_read"],
                        a["upd_ops_per_s"], a["upd_lat_p50_us"]] for a in report["anchors"]])
+        out.append("")
+    if report.get("zonelist"):
+        out.append("subset zonelists: ns per allocation, alloc (walk asks mems_allowed per node) vs alloc-subset "
+                   "(walk over the cpuset's precomputed list); 1 reader, checks off; job = nodes in the readers' "
+                   "cpuset; W = steady writer; ratio = best-window subset / alloc (< 1: the list is faster)")
+        out += table(["scheme", "nodes", "job", "writer", "alloc ns", "alloc best", "subset ns", "subset best", "ratio"],
+                     [[z["scheme"], z["nodes"], z["job_nodes"], z["writer"], z["alloc_ns_per_op"],
+                       z["alloc_best_ns_per_op"], z["subset_ns_per_op"], z["subset_best_ns_per_op"],
+                       z["subset_vs_alloc"]] for z in report["zonelist"]])
         out.append("")
     out.append("targets (reported, not asserted)")
     out += table(["target", "figure", "limit", "result", "how"],

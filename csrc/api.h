@@ -29,7 +29,8 @@
 #define H_WORKLOAD_DEREF 0
 #define H_WORKLOAD_ALLOC 1
 #define H_WORKLOAD_UNUSED 2
-#define H_NWORKLOADS 3
+#define H_WORKLOAD_ALLOC_SUBSET 3
+#define H_NWORKLOADS 4
 
 /* Violation kinds (oracles). Names come from h_violation_name(). */
 #define H_V_USE_AFTER_FREE 0
@@ -72,7 +73,8 @@
 #define H_C_PAUSED_NS 15
 #define H_C_THROTTLED_NS 16
 #define H_C_WRITER_RECYCLES 17
-#define H_NCOUNTERS 18
+#define H_C_ZONELIST_TORN 18
+#define H_NCOUNTERS 19
 
 /* Commands the orchestrator posts to the workers. */
 #define H_CMD_NONE 0
@@ -139,6 +141,7 @@ struct h_params {
     unsigned access_delay_per_mille;  /* amplifier: chance per checkpoint (every primitive a scheme calls) */
     unsigned access_delay_max_ns;
     int adversarial;                /* amplifier: the writer recycles the very cpusets readers are reading */
+    int job_nodes;                  /* readers' initial job cpuset: the last job_nodes nodes (0: every other node) */
     int stop_on_violation;
 };
 

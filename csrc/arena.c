@@ -20,6 +20,8 @@ static struct h_page *page_desc(const struct h_ctx *ctx, uint64_t idx)
     return (struct h_page *)h_ptr(ctx, ctx->arena->pages_desc) + idx;
 }
 
+struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx) { return page_desc(ctx, idx); }
+
 static char *page_data(const struct h_ctx *ctx, uint64_t idx)
 {
     return (char *)h_ptr(ctx, ctx->arena->pages_data) + idx * H_PAGE_SIZE;
@@ -146,16 +148,58 @@ static void user_page_free(struct h_ctx *ctx, uint64_t idx)
  * decided (the nodemask the engine logged for the serial the reader verified), not merely by the nodemask
  * the scheme handed over: a scheme that hands over a stale or mixed nodemask allocates where it may not.
  */
-void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
+static inline __attribute__((always_inline)) int64_t walk_filtered(struct h_ctx *ctx, uint64_t mems)
 {
-    struct h_ectx *e = E(ctx);
     int nnodes = ctx->arena->params.nnodes;
     int64_t idx = -1;
     for (int i = 0; i < nnodes && idx < 0; i++) {
-        int node = (e->home_node + i) % nnodes;
+        int node = (E(ctx)->home_node + i) % nnodes;
         if (mems >> node & 1)
             idx = page_alloc_node(ctx, node);
     }
+    return idx;
+}
+
+static inline __attribute__((always_inline)) void alloc_tail(struct h_ctx *ctx, int64_t idx, const int checks);
+
+void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks)
+{
+    alloc_tail(ctx, walk_filtered(ctx, mems), checks);
+}
+
+/*
+ * alloc-subset: walk the cpuset's subset zonelist the reader copied (h_zonelist_read), from its home
+ * node's starting point, and take a page from the first node in it with one free: no per-node
+ * mems_allowed test, the list holds only allowed nodes. The oracle is the one of h_alloc_page: the page's
+ * node against the nodemask the engine logged for the serial the reader verified, so a stale or torn list
+ * that sends the walk to a node outside it is bad-node. A reader that read no cpuset (the seqcount copy,
+ * the number_of_cpusets short-circuit) has no list: its walk is filtered by the snapshot's mems, as alloc's.
+ */
+void h_alloc_page_subset(struct h_ctx *ctx, const struct h_snap *snap, const int checks)
+{
+    struct h_ectx *e = E(ctx);
+    uint32_t n = e->zl_n;
+    if (!snap->zl_tag || snap->zl_tag != e->zl_tag || !n) {   /* no list copied for this snapshot */
+        alloc_tail(ctx, walk_filtered(ctx, snap->mems), checks);
+        return;
+    }
+    unsigned nnodes = (unsigned)ctx->arena->params.nnodes;
+    int64_t idx = -1;
+    uint32_t k = e->zl_start;
+    for (uint32_t i = 0; i < n && idx < 0; i++) {
+        unsigned node = e->zl[k];
+        if (++k == n)
+            k = 0;
+        if (unlikely(node >= nnodes))   /* garbage (a list read from a page that is not one): no page */
+            break;
+        idx = page_alloc_node(ctx, (int)node);
+    }
+    alloc_tail(ctx, idx, checks);
+}
+
+static inline __attribute__((always_inline)) void alloc_tail(struct h_ctx *ctx, int64_t idx, const int checks)
+{
+    struct h_ectx *e = E(ctx);
     if (idx < 0) {
         e->alloc_failures++;
         return;
@@ -278,9 +322,45 @@ struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
     return cs;
 }
 
+/*
+ * alloc-subset: build a cpuset's zonelist block in a fresh page (see struct h_zonelist). Returns its page
+ * index + 1, or 0 when the arena has no page (the cpuset then has no list; readers walk filtered by mems).
+ */
+static uint32_t zonelist_build(struct h_ctx *ctx, uint64_t serial, uint64_t mems)
+{
+    int64_t idx = page_alloc_any(ctx);
+    if (idx < 0)
+        return 0;
+    struct h_zonelist *z = (struct h_zonelist *)(void *)page_data(ctx, (uint64_t)idx);
+    int nnodes = ctx->arena->params.nnodes;
+    uint32_t n = 0;
+    for (int node = 0; node < nnodes; node++)
+        if (mems >> node & 1)
+            z->nodes[n++] = (uint8_t)node;
+    for (int home = 0, k = 0; home < nnodes; home++) {
+        while (k < (int)n && z->nodes[k] < home)
+            k++;
+        z->start[home] = (uint8_t)(k < (int)n ? k : 0);   /* first allowed node >= home, else wrap to the first */
+    }
+    z->n = n;
+    z->mems = mems;
+    WRITE_ONCE(page_desc(ctx, (uint64_t)idx)->state, H_PAGE_ZONELIST);
+    smp_store_release(&z->serial, serial);   /* the list before its serial */
+    return (uint32_t)idx + 1;
+}
+
+/* A zonelist block's grace period is over (or it never needed one): back to the page allocator, poisoned. */
+void h_zonelist_release(struct h_ctx *ctx, struct h_page *pg)
+{
+    uint64_t idx = (uint64_t)(pg - page_desc(ctx, 0));
+    h_event(ctx, H_EV_PAGE_RELEASE, idx, READ_ONCE(ctx->arena->gp_completed.v));
+    page_free(ctx, idx, 1);
+}
+
 void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems)
 {
-    (void)ctx;
+    if (ctx->arena->params.workload == H_WORKLOAD_ALLOC_SUBSET)   /* before the object is seen live */
+        WRITE_ONCE(CS_PRIV(cs)->zonelist, zonelist_build(ctx, serial, mems));
     WRITE_ONCE(cs->serial, serial);
     WRITE_ONCE(cs->mems_allowed, mems);
     for (int i = 0; i < 4; i++)
@@ -319,8 +399,9 @@ int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs)
  * violations with their own kinds; the first two are refused, so the slab's lists stay sound. Returns the
  * page index when the slab page became empty and must wait for a grace period (TYPESAFE_BY_RCU), else -1.
  */
-int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
+int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, uint64_t *zonelist)
 {
+    *zonelist = 0;
     struct h_arena *a = ctx->arena;
     struct h_cpuset_priv *priv = CS_PRIV(cs);
     h_off off = h_offset(ctx, cs);
@@ -337,6 +418,17 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
     WRITE_ONCE(priv->state, H_OBJ_FREE);
     WRITE_ONCE(cs->seq, READ_ONCE(cs->seq) | 1);   /* odd: free (an uninitialised object's is odd already) */
     smp_wmb();   /* the odd sequence is visible before any store of the object's next life */
+    /* Its zonelist block goes with it, by the slab's rules: at once on a plain slab (no reader may still
+     * hold the cpuset); on a TYPESAFE_BY_RCU slab the object may be reused at once while a reader still
+     * reads it, so its block waits for a grace period (the caller queues it). The index stays in the object
+     * until its next life writes a new one: a reader of the recycled object finds the retired block. */
+    uint32_t zl = READ_ONCE(priv->zonelist);
+    if (zl) {
+        if (ctx->ops->slab_mode == H_SLAB_TYPESAFE_BY_RCU)
+            *zonelist = zl;
+        else
+            h_zonelist_release(ctx, page_desc(ctx, zl - 1));
+    }
 
     uint64_t idx = h_page_index(ctx, cs);
     struct h_page *pg = page_desc(ctx, idx);
@@ -445,6 +537,8 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
     struct h_cpuset *job = NULL;
     if (p->workload != H_WORKLOAD_UNUSED) {
         uint64_t mems = all_nodes(p->nnodes) & (0x5555555555555555ULL | (p->nnodes == 1));
+        if (p->job_nodes > 0)   /* the last job_nodes nodes: the far side of the ring from the low home nodes */
+            mems = all_nodes(p->nnodes) & ~all_nodes(p->nnodes - p->job_nodes);
         job = h_engine_create(ctx, a->next_serial++, mems);
         a->live[a->nlive++] = h_offset(ctx, job);
         a->number_of_cpusets.v = 2;
@@ -468,7 +562,7 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
 {
     if (p->nnodes < 1 || p->nnodes > H_MAX_NODES || p->pages_per_node < 16 || p->nworkers < 1 ||
         p->nworkers > H_MAX_WORKERS || p->nreaders > p->nworkers || p->scheme < 0 || p->scheme >= h_scheme_count() ||
-        p->flavor < 0 || p->flavor >= H_NFLAVORS || p->workload < 0 || p->workload >= H_NWORKLOADS) {
+        p->flavor < 0 || p->flavor >= H_NFLAVORS || p->workload < 0 || p->workload >= H_NWORKLOADS || p->job_nodes < 0 || p->job_nodes > p->nnodes) {
         snprintf(err, (size_t)errlen, "invalid arena parameters");
         return -1;
     }

@@ -19,7 +19,25 @@
 #define H_HELD_PAGES 4           /* pages an allocating reader holds before freeing the oldest */
 #define H_ATTACH_LOG 32          /* per-task ring of recent attachments, for the identity oracle */
 
-enum h_page_state { H_PAGE_FREE = 0, H_PAGE_USER, H_PAGE_SLAB, H_PAGE_SLAB_RCU };
+enum h_page_state { H_PAGE_FREE = 0, H_PAGE_USER, H_PAGE_SLAB, H_PAGE_SLAB_RCU, H_PAGE_ZONELIST };
+
+/*
+ * alloc-subset: a cpuset's subset zonelists, one simulated page beside it, built by the writer when it
+ * creates the cpuset (a rebind is a new cpuset, so a new block: copy-update) and never written again until
+ * the page is freed (poisoned). nodes[] is mems_allowed in ascending node order; the walk for home node h
+ * starts at start[h] (the first allowed node >= h, cyclic) and wraps: the ring order of the `alloc` walk,
+ * filtered in advance. serial is stored last (release): a reader that finds it equal before and after the
+ * copy, and equal to the serial it read from the cpuset, copied the list built for that cpuset.
+ */
+struct h_zonelist {
+    uint64_t serial;         /* the cpuset it was built for */
+    uint64_t mems;
+    uint32_t n;              /* nodes in the list */
+    uint32_t pad_;
+    uint8_t nodes[H_MAX_NODES];
+    uint8_t start[H_MAX_NODES];
+};
+_Static_assert(sizeof(struct h_zonelist) <= H_PAGE_SIZE, "a zonelist block fits a page");
 /* Object debugging: where a cpuset is in its life (debugobjects' states). */
 enum h_obj_state { H_OBJ_FREE = 0, H_OBJ_ALLOCATED, H_OBJ_LIVE, H_OBJ_QUEUED };
 
@@ -28,8 +46,10 @@ struct h_cpuset_priv {
     uint64_t retired_at;     /* grace periods completed + 1 when handed to call_rcu; 0 while live */
     uint64_t serial;         /* what the engine created it as: its truth, whatever the scheme wrote */
     uint64_t mems;
-    uint32_t state;          /* enum h_obj_state */
-    uint32_t free_next;      /* slab free list: object index + 1 */
+    uint16_t state;          /* enum h_obj_state */
+    uint16_t free_next;      /* slab free list: object index + 1 */
+    uint32_t zonelist;       /* alloc-subset: page index + 1 of its zonelist block (kept after a free: a
+                              * typesafe reader of a recycled object may still find the retired block) */
 };
 _Static_assert(sizeof(struct h_cpuset_priv) == sizeof(((struct h_cpuset *)0)->engine_private_), "cpuset tail");
 _Static_assert(sizeof(struct h_cpuset) == H_CPUSET_SIZE, "cpuset size");
@@ -173,6 +193,11 @@ struct h_ectx {
     uint64_t pages_allocated;
     uint64_t alloc_failures;
     uint64_t unverified;
+    uint64_t zonelist_torn;      /* alloc-subset: snapshots acted on with a torn or stale zonelist */
+    uint32_t zl_tag;             /* alloc-subset: the last copy of a zonelist (h_zonelist_read)... */
+    uint32_t zl_n;               /* ...its nodes (0: no list), */
+    uint32_t zl_start;           /* ...where the home node's walk starts, */
+    uint8_t zl[H_MAX_NODES];     /* ...and the cpuset's nodes, ascending; the walk wraps */
     uint64_t page_serial;
     uint32_t held_pos;
     uint64_t held[H_HELD_PAGES];        /* page index + 1 */
@@ -231,7 +256,9 @@ uint64_t h_page_index(const struct h_ctx *ctx, const void *p);
 struct h_page *h_page_of(const struct h_ctx *ctx, const void *p);
 int h_in_pages(const struct h_ctx *ctx, const void *p);
 struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);
-int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback);
+int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, uint64_t *zonelist);
+void h_zonelist_release(struct h_ctx *ctx, struct h_page *pg);
+struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx);
 int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);
 void h_release_page(struct h_ctx *ctx, struct h_page *pg);
 void h_release_held_pages(struct h_ctx *ctx);

@@ -79,7 +79,7 @@ typedef uint64_t h_off;          /* offset from the arena base; 0 is "none" */
 #define H_POISON_WORD 0x6b6b6b6bu
 
 enum h_slab_mode { H_SLAB_PLAIN = 0, H_SLAB_TYPESAFE_BY_RCU = 1 };
-enum h_cb_kind { H_CB_FREE_CPUSET = 1, H_CB_RELEASE_PAGE = 2 };
+enum h_cb_kind { H_CB_FREE_CPUSET = 1, H_CB_RELEASE_PAGE = 2, H_CB_FREE_ZONELIST = 3 };
 
 #define H_SCHEME_BUSTED 1        /* planted bug: the oracles must catch it */
 #define H_SCHEME_RCU_READER 2    /* readers use RCU read-side critical sections */
@@ -137,6 +137,12 @@ struct h_snap {
     uint64_t mems;
     h_off cs;                /* the object it came from (0 for the seqcount copy / short-circuit) */
     int consistent;          /* payload agreed with (serial, mems) */
+    /* alloc-subset, the engine's (a scheme never touches these): h_cpuset_read, inside the scheme's
+     * protection, copies the cpuset's zonelist for this reader's home node into the engine's context and
+     * tags this snapshot with that copy. Scalars only, so that a snapshot stays in registers. */
+    int zl_want;             /* set by the reader loop: copy the list (a compile-time constant there) */
+    int zl_ok;               /* the list copied is the one built for `serial` (else torn or stale) */
+    uint32_t zl_tag;         /* which copy is this snapshot's; 0: none (no cpuset read: the walk filters by mems) */
 };
 
 /* Per-process context of one worker (or the reclaimer). Schemes read these fields through the primitives;
@@ -378,6 +384,9 @@ static inline void h_rcu_quiescent_state(struct h_ctx *ctx)
 /* ---------------------------------------------------------------- reading a cpuset: READER */
 
 void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap);
+/* alloc-subset: copy cs's zonelist for this reader (engine); returns (tag << 1) | ok. Scalars in and out, so
+ * that the snapshot never has its address taken on a checks-off path and stays in registers. */
+uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial, uint64_t mems, int checks);
 
 /*
  * Read a cpuset's identity and nodemask into *snap: the one way a reader reads a cpuset's fields. With
@@ -392,6 +401,11 @@ static inline void h_cpuset_read(struct h_ctx *ctx, const struct h_cpuset *cs, s
     snap->consistent = 1;
     if (checks)
         h_cpuset_read_check(ctx, cs, snap);
+    if (snap->zl_want) {   /* alloc-subset: the cpuset's zonelist, under the same protection as its fields */
+        uint64_t zl_ = h_zonelist_read(ctx, cs, snap->serial, snap->mems, checks);
+        snap->zl_ok = (int)(zl_ & 1);
+        snap->zl_tag = (uint32_t)(zl_ >> 1);
+    }
 }
 
 /* Race amplifier at a place of the scheme's choosing: a random short delay, only in torture runs. The
@@ -458,16 +472,24 @@ void h_writer_delay(struct h_ctx *ctx);                        /* WRITER: amplif
 
 void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0, uint64_t g1);
 void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
+void h_alloc_page_subset(struct h_ctx *ctx, const struct h_snap *snap, const int checks);
 uint64_t h_attach_gen(const struct h_task *task);
 
 /*
  * One reader operation. deref: the cpuset_mems_allowed() read alone. alloc/unused: the __alloc_pages
  * model, where the read is skipped while only the root cpuset exists (number_of_cpusets == 1).
+ * alloc-subset: the same, but the read also copies the cpuset's subset zonelist for the home node and
+ * the allocation walks that list with no per-node mems_allowed test.
  */
 #define H_READER_OP(ctx, task, read, flavor, checks, workload)                                              \
     do {                                                                                                    \
         struct h_snap snap_;                                                                                \
         uint64_t g0_ = 0;                                                                                   \
+        snap_.zl_want = (workload) == H_WORKLOAD_ALLOC_SUBSET;                                              \
+        if ((workload) == H_WORKLOAD_ALLOC_SUBSET) {                                                        \
+            snap_.zl_tag = 0;                                                                               \
+            snap_.zl_ok = 1;                                                                                \
+        }                                                                                                   \
         if (checks)                                                                                         \
             g0_ = h_attach_gen(task);                                                                       \
         if ((workload) == H_WORKLOAD_DEREF || READ_ONCE(*(ctx)->number_of_cpusets) > 1) {                  \
@@ -481,7 +503,9 @@ uint64_t h_attach_gen(const struct h_task *task);
         }                                                                                                   \
         if (checks)                                                                                         \
             h_check_snapshot(ctx, &snap_, g0_, h_attach_gen(task));                                         \
-        if ((workload) != H_WORKLOAD_DEREF)                                                                 \
+        if ((workload) == H_WORKLOAD_ALLOC_SUBSET)                                                          \
+            h_alloc_page_subset(ctx, &snap_, checks);                                                       \
+        else if ((workload) != H_WORKLOAD_DEREF)                                                            \
             h_alloc_page(ctx, snap_.mems, checks);                                                          \
     } while (0)
 
@@ -500,9 +524,11 @@ uint64_t h_attach_gen(const struct h_task *task);
     }
 
 #define H_DEFINE_CHUNKS_FK(sym, read, F, K)                                                                 \
-    H_DEFINE_CHUNK(sym, read, F, K, 0) H_DEFINE_CHUNK(sym, read, F, K, 1) H_DEFINE_CHUNK(sym, read, F, K, 2)
+    H_DEFINE_CHUNK(sym, read, F, K, 0) H_DEFINE_CHUNK(sym, read, F, K, 1) H_DEFINE_CHUNK(sym, read, F, K, 2)     \
+    H_DEFINE_CHUNK(sym, read, F, K, 3)
 #define H_DEFINE_CHUNKS_F(sym, read, F) H_DEFINE_CHUNKS_FK(sym, read, F, 0) H_DEFINE_CHUNKS_FK(sym, read, F, 1)
-#define H_CHUNKS_FK(sym, F, K) { sym##_chunk_##F##K##0, sym##_chunk_##F##K##1, sym##_chunk_##F##K##2 }
+#define H_CHUNKS_FK(sym, F, K)                                                                              \
+    { sym##_chunk_##F##K##0, sym##_chunk_##F##K##1, sym##_chunk_##F##K##2, sym##_chunk_##F##K##3 }
 #define H_CHUNKS_F(sym, F) { H_CHUNKS_FK(sym, F, 0), H_CHUNKS_FK(sym, F, 1) }
 
 /*

@@ -43,6 +43,7 @@ static const char *const counter_names[H_NCOUNTERS] = {
     [H_C_PAUSED_NS] = "paused_ns",
     [H_C_THROTTLED_NS] = "throttled_ns",
     [H_C_WRITER_RECYCLES] = "recycles",
+    [H_C_ZONELIST_TORN] = "zonelist_torn",
 };
 
 static const char *const event_names[] = {
@@ -133,6 +134,59 @@ void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_
     pipe_check(ctx, cs, snap->serial);
 }
 
+static void maybe_delay(struct h_ectx *e);
+
+/*
+ * alloc-subset, from h_cpuset_read (inside the scheme's protection): copy the cpuset's zonelist for this
+ * reader's home node into the snapshot. The block's serial, read before and after the copy, must be the
+ * serial read from the cpuset; else the list is torn or stale (a recycled cpuset's new list, a retired
+ * one being poisoned or reused) and zl_ok says so, for h_check_snapshot to judge once the scheme has
+ * settled on this snapshot. With checks on, the block must still be a zonelist page: a freed one is
+ * use-after-free, one an allocating reader owns is foreign-memory (the block's grace period was too short,
+ * or the scheme read a cpuset it did not protect).
+ */
+uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial, uint64_t mems, int checks)
+{
+    struct h_ectx *e = E(ctx);
+    struct h_arena *a = ctx->arena;
+    if (checks) {
+        uint32_t pstate = READ_ONCE(h_page_of(ctx, cs)->state);
+        if (pstate != H_PAGE_SLAB && pstate != H_PAGE_SLAB_RCU)
+            return 0;   /* not a cpuset any more: its checkpoints have judged that */
+        maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
+    }
+    uint32_t zl = READ_ONCE(CS_PRIV(cs)->zonelist);
+    if (!zl || zl - 1 >= a->npages)
+        return zl == 0;   /* no block (the arena was out of pages): ok, the walk filters by mems */
+    const struct h_zonelist *z =
+        (const struct h_zonelist *)(const void *)((const char *)h_ptr(ctx, a->pages_data) + (uint64_t)(zl - 1) * H_PAGE_SIZE);
+    if (checks) {
+        uint32_t st = READ_ONCE(h_page_desc(ctx, zl - 1)->state);
+        if (st != H_PAGE_ZONELIST) {
+            h_violation(ctx, st == H_PAGE_USER ? H_V_FOREIGN : H_V_USE_AFTER_FREE, h_offset(ctx, z), serial, st);
+            return 0;
+        }
+    }
+    uint64_t s1 = smp_load_acquire(&z->serial);
+    uint32_t n = READ_ONCE(z->n);
+    if (n > H_MAX_NODES)
+        return 0;   /* not a list (poison): no list, and not ok */
+    memcpy(e->zl, z->nodes, sizeof(e->zl));
+    uint32_t start = READ_ONCE(z->start[e->home_node]);
+    e->zl_start = start < n ? start : 0;
+    e->zl_n = n;
+    if (!++e->zl_tag)
+        e->zl_tag = 1;
+    uint64_t tag = (uint64_t)e->zl_tag << 1;
+    if (!checks)
+        return tag | 1;
+    smp_rmb();   /* the copy before the second look at the serial */
+    uint64_t s2 = READ_ONCE(z->serial), mask = 0;
+    for (uint32_t i = 0; i < n; i++)
+        mask |= e->zl[i] < H_MAX_NODES ? 1ULL << e->zl[i] : 0;
+    return tag | (s1 == s2 && s1 == serial && mask == mems && start < n);
+}
+
 uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task_rec((struct h_task *)task)->attach_gen); }
 
 /* The attach-log entry for generation g, if it is for `serial`: 1 and its nodemask, read consistently. */
@@ -162,6 +216,11 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
     e->verified = 0;
     if (!snap->consistent)
         h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
+    if (snap->zl_want && !snap->zl_ok) {   /* alloc-subset: acting on a list that is not this cpuset's */
+        e->zonelist_torn++;
+        if (snap->consistent)
+            h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
+    }
     uint64_t lo = g0 ? g0 - 1 : 0, mems = 0;
     if (g1 - lo >= H_ATTACH_LOG - 1) {
         e->unverified++;

@@ -268,7 +268,10 @@ void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs) { h_call_rcu(ctx,
 /* Free now; a TYPESAFE_BY_RCU slab page that became empty waits for a grace period. */
 static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
 {
-    int64_t page = h_slab_free(ctx, cs, from_callback);
+    uint64_t zonelist;
+    int64_t page = h_slab_free(ctx, cs, from_callback, &zonelist);
+    if (zonelist)   /* alloc-subset on a TYPESAFE_BY_RCU slab: a recycled object's reader may read it */
+        h_call_rcu(ctx, &h_page_desc(ctx, zonelist - 1)->rcu, H_CB_FREE_ZONELIST);
     if (page >= 0) {
         h_call_rcu(ctx, &h_page_of(ctx, cs)->rcu, H_CB_RELEASE_PAGE);
     }
@@ -296,6 +299,8 @@ void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
     a->cb_hist[h_hist_bucket(h_now_ns() - head->queued_ns)]++;
     if (head->kind == H_CB_FREE_CPUSET)
         free_cpuset(ctx, head_cpuset(head), 1);
+    else if (head->kind == H_CB_FREE_ZONELIST)
+        h_zonelist_release(ctx, head_page(head));
     else
         h_release_page(ctx, head_page(head));
     atomic_inc_relaxed(&a->cb_done);

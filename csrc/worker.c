@@ -115,6 +115,7 @@ static void publish_reader_counters(struct h_ectx *e, uint64_t ops)
     WRITE_ONCE(c[H_C_ALLOC_FAILURES], e->alloc_failures);
     WRITE_ONCE(c[H_C_UNVERIFIED], e->unverified);
     WRITE_ONCE(c[H_C_DELAYS], e->delays);
+    WRITE_ONCE(c[H_C_ZONELIST_TORN], e->zonelist_torn);
 }
 
 /*

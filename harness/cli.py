@@ -29,6 +29,8 @@ WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
     "alloc": "the whole __alloc_pages model: cpuset check, zonelist walk, page alloc, stamp, free",
     "unused": "the allocation path while only the root cpuset exists (number_of_cpusets == 1 short-circuit)",
+    "alloc-subset": "alloc with subset zonelists: each cpuset carries its nodes in fallback order per home node, "
+                    "the walk takes the first with a free page, no per-node mems_allowed test",
 }
 
 
@@ -66,15 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheme-file", default=None,
                    help="a C file defining harness_user_scheme (see harness.h): compiled, cached, run like a built-in")
     s.add_argument("--rcu", default="qsbr", help=f"RCU flavor: {', '.join(FLAVORS)}")
-    s.add_argument("--workload", default="alloc", help=f"one of {', '.join(WORKLOADS)}")
+    s.add_argument("--workload", default="alloc", help=", ".join(WORKLOADS))
     s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
+    s.add_argument("--nodes", type=_int, default=4, help="simulated memory nodes, 1..64")
+    s.add_argument("--job-nodes", type=_int, default=0,
+                   help="the readers' initial job cpuset: the last K nodes, far from the low home nodes (0: every other node)")
     s.add_argument("--readers", type=_int, default=None, help="default: CPUs minus writers")
     s.add_argument("--writers", type=_int, default=1, help="writer processes")
     s.add_argument("--duration", default="10s", help="seconds, or with s/m/h suffix")
     s.add_argument("--seed", type=_int, default=None, help="0 .. 2**64-1 (default: random, printed)")
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
     s.add_argument("--ops", type=_int, default=0, help="reader ops per reader instead of a duration (0: the duration)")
-    s.add_argument("--nodes", type=_int, default=4, help="simulated memory nodes")
     s.add_argument("--pages-per-node", type=_int, default=1024, help="simulated pages per node")
     s.add_argument("--writer-period", default="0", help="one writer change per period, e.g. 10us (0: a writer storm)")
     s.add_argument("--writer-delay", default=None, metavar="MAX",
@@ -155,7 +159,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     stutter_on_s=stutter_on, stutter_off_s=stutter_off,
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
                     scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
-                    adversarial=args.adversarial, ops=args.ops, nodes=args.nodes, pages_per_node=args.pages_per_node,
+                    adversarial=args.adversarial, ops=args.ops, job_nodes=args.job_nodes, nodes=args.nodes,
+                    pages_per_node=args.pages_per_node,
                     writer_period_ns=round(parse_duration(args.writer_period) * 1e9),
                     writer_delay_max_ns=None if args.writer_delay is None else round(parse_duration(args.writer_delay) * 1e9),
                     **delays)

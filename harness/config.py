@@ -38,6 +38,7 @@ class Config:
     oversubscribe: bool = False       # allow more workers than CPUs (several per CPU)
     nodes: int = 4
     pages_per_node: int = 1024
+    job_nodes: int = 0                # readers' initial job cpuset: the last K nodes; 0: every other node
     read_delay_per_mille: int | None = None   # amplifier; None: on in torture (checks) runs, off otherwise
     read_delay_max_ns: int = 50000
     writer_delay_max_ns: int | None = None    # amplifier; None: 5 us in torture runs, off otherwise
@@ -95,6 +96,8 @@ class Config:
             raise ConfigError(f"ops must be >= 0, not {c.ops}")
         if not 1 <= c.nodes <= 64:
             raise ConfigError(f"nodes must be 1..64, not {c.nodes}")
+        if not 0 <= c.job_nodes <= c.nodes:
+            raise ConfigError(f"job nodes must be 0..nodes ({c.nodes}), not {c.job_nodes}")
         if c.pages_per_node < 16:
             raise ConfigError(f"pages per node must be >= 16, not {c.pages_per_node}")
         if c.seed is None:
@@ -167,6 +170,8 @@ class Config:
             parts.append(f"--writer-period {self.writer_period_ns}ns")
         if self.writer_delay_max_ns != (5000 if self.checks else 0):
             parts.append(f"--writer-delay {self.writer_delay_max_ns}ns")
+        if self.job_nodes:
+            parts.append(f"--job-nodes {self.job_nodes}")
         if not self.checks:
             parts.append("--no-checks")
         if self.oversubscribe:

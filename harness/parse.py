@@ -8,7 +8,7 @@ import os
 import re
 
 FLAVORS = ("qsbr", "mb", "membarrier")
-WORKLOADS = ("deref", "alloc", "unused")
+WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
 
 
 class ConfigError(ValueError):

@@ -125,6 +125,7 @@ class Session:
         p.nreaders = c.readers
         p.nnodes = c.nodes
         p.pages_per_node = c.pages_per_node
+        p.job_nodes = c.job_nodes
         p.scheme = self.scheme.index
         p.flavor = FLAVORS.index(c.rcu)
         p.workload = WORKLOADS.index(c.workload)
