@@ -66,7 +66,7 @@ class Collector:
         return out
 
     def zonelist(self) -> list[dict[str, object]]:
-        """alloc against alloc-subset (bench/test_zonelist.py): one row per (scheme, nodes, job width, writer),
+        """alloc against alloc-subset (bench/test_zonelist_cost.py): one row per (scheme, nodes, job width, writer),
         ns per allocation of each and their ratio (best-window ns/op: subset over alloc; < 1: the list wins)."""
         rows = self.of("zonelist")
         out = []

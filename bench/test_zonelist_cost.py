@@ -4,7 +4,7 @@ built by the writer; the reader copies its home node's walk inside the read and 
 free page, no per-node test), per correct scheme (qsbr for the RCU ones), at 4, 16 and 64 nodes, with the
 readers' job cpuset on 1 node and on half the nodes, 1 reader, checks off, no writer and a steady writer.
 
-    python -m pytest --benchmark-only bench/test_zonelist.py
+    python -m pytest --benchmark-only bench/test_zonelist_cost.py
 """
 
 from __future__ import annotations
