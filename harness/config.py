@@ -164,8 +164,10 @@ class Config:
                  f"--writers {self.writers}", f"--duration {seconds(self.duration)}", f"--seed {self.seed}"]
         if self.ops:
             parts.append(f"--ops {self.ops}")
-        if (self.nodes, self.pages_per_node) != (4, 1024):
-            parts.append(f"--nodes {self.nodes} --pages-per-node {self.pages_per_node}")
+        if self.nodes != 4:
+            parts.append(f"--nodes {self.nodes}")
+        if self.pages_per_node != 1024:
+            parts.append(f"--pages-per-node {self.pages_per_node}")
         if self.writer_period_ns:
             parts.append(f"--writer-period {self.writer_period_ns}ns")
         if self.writer_delay_max_ns != (5000 if self.checks else 0):
