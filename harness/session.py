@@ -119,29 +119,22 @@ class Session:
 
     # ---------------------------------------------------------------- start-up
     def _params(self):  # type: ignore[no-untyped-def]
+        """struct h_params from the config: every field named alike is copied, the rest derived here, and a
+        field of the C struct that neither covers is an error, not a silently zero setting (that once left
+        the access delays and the adversarial writer off whatever the config said)."""
         c = self.config
+        derived = {"nworkers": c.readers + c.writers, "nreaders": c.readers, "nnodes": c.nodes,
+                   "scheme": self.scheme.index, "flavor": FLAVORS.index(c.rcu),
+                   "workload": WORKLOADS.index(c.workload), "stop_on_violation": int(c.until_violation),
+                   "stutter_on_ms": round(c.stutter_on_s * 1000), "stutter_off_ms": round(c.stutter_off_s * 1000)}
         p = self.core.ffi.new("struct h_params *")
-        p.nworkers = c.readers + c.writers
-        p.nreaders = c.readers
-        p.nnodes = c.nodes
-        p.pages_per_node = c.pages_per_node
-        p.job_nodes = c.job_nodes
-        p.scheme = self.scheme.index
-        p.flavor = FLAVORS.index(c.rcu)
-        p.workload = WORKLOADS.index(c.workload)
-        p.checks = int(c.checks)
-        p.seed = c.seed
-        p.read_delay_per_mille = c.read_delay_per_mille
-        p.read_delay_max_ns = c.read_delay_max_ns
-        p.writer_delay_max_ns = c.writer_delay_max_ns
-        p.writer_period_ns = c.writer_period_ns
-        p.stall_ms = c.stall_ms
-        p.stop_on_violation = int(c.until_violation)
-        p.stutter_on_ms = round(c.stutter_on_s * 1000)
-        p.stutter_off_ms = round(c.stutter_off_s * 1000)
-        p.access_delay_per_mille = c.access_delay_per_mille
-        p.access_delay_max_ns = c.access_delay_max_ns
-        p.adversarial = int(c.adversarial)
+        for name, _ in self.core.ffi.typeof("struct h_params").fields:
+            if name in derived:
+                setattr(p, name, derived[name])
+            elif hasattr(c, name):
+                setattr(p, name, int(getattr(c, name)))
+            else:
+                raise AssertionError(f"struct h_params.{name} has no Config field and is not derived")
         return p
 
     def _start(self) -> None:
