@@ -22,7 +22,7 @@ static struct h_page *page_desc(const struct h_ctx *ctx, uint64_t idx)
 
 struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx) { return page_desc(ctx, idx); }
 
-static char *page_data(const struct h_ctx *ctx, uint64_t idx)
+char *h_page_data(const struct h_ctx *ctx, uint64_t idx)
 {
     return (char *)h_ptr(ctx, ctx->arena->pages_data) + idx * H_PAGE_SIZE;
 }
@@ -33,6 +33,13 @@ uint64_t h_page_index(const struct h_ctx *ctx, const void *p)
 }
 
 struct h_page *h_page_of(const struct h_ctx *ctx, const void *p) { return page_desc(ctx, h_page_index(ctx, p)); }
+
+/* Is the page holding p a cpuset slab page (live, or waiting for a grace period)? */
+int h_on_slab_page(const struct h_ctx *ctx, const void *p)
+{
+    uint32_t st = READ_ONCE(h_page_of(ctx, p)->state);
+    return st == H_PAGE_SLAB || st == H_PAGE_SLAB_RCU;
+}
 
 /* Is p inside the simulated pages (where cpusets and allocated pages live)? */
 int h_in_pages(const struct h_ctx *ctx, const void *p)
@@ -67,7 +74,7 @@ static void page_free(struct h_ctx *ctx, uint64_t idx, int poison)
     struct h_page *pg = page_desc(ctx, idx);
     struct h_node *n = &ctx->arena->nodes[pg->node];
     if (poison)
-        memset(page_data(ctx, idx), H_POISON_BYTE, H_PAGE_SIZE);
+        memset(h_page_data(ctx, idx), H_POISON_BYTE, H_PAGE_SIZE);
     WRITE_ONCE(pg->state, H_PAGE_FREE);
     uint64_t head = READ_ONCE(n->head);
     do {
@@ -135,7 +142,7 @@ void h_release_page(struct h_ctx *ctx, struct h_page *pg)
  * refcount or lock taken through a dead cpuset) stays, for the next allocation's poison check to find. */
 static void user_page_free(struct h_ctx *ctx, uint64_t idx)
 {
-    uint64_t *data = (uint64_t *)page_data(ctx, idx);
+    uint64_t *data = (uint64_t *)h_page_data(ctx, idx);
     WRITE_ONCE(data[0], 0x6b6b6b6b6b6b6b6bULL);
     WRITE_ONCE(data[1], 0x6b6b6b6b6b6b6b6bULL);
     page_free(ctx, idx, 0);
@@ -205,7 +212,7 @@ static inline __attribute__((always_inline)) void alloc_tail(struct h_ctx *ctx, 
         return;
     }
     struct h_page *pg = page_desc(ctx, (uint64_t)idx);
-    uint64_t *data = (uint64_t *)page_data(ctx, (uint64_t)idx);
+    uint64_t *data = (uint64_t *)h_page_data(ctx, (uint64_t)idx);
     if (checks) {
         if (e->verified && !(e->verified_mems >> pg->node & 1))
             h_violation(ctx, H_V_BAD_NODE, h_offset(ctx, data), 0, pg->node);
@@ -226,7 +233,7 @@ static inline __attribute__((always_inline)) void alloc_tail(struct h_ctx *ctx, 
     e->held_stamp[slot] = stamp;
     e->held_pos = (slot + 1) % H_HELD_PAGES;
     if (old) {
-        uint64_t *od = (uint64_t *)page_data(ctx, old - 1);
+        uint64_t *od = (uint64_t *)h_page_data(ctx, old - 1);
         if (checks && READ_ONCE(od[1]) != old_stamp)   /* someone wrote into a page we own */
             h_violation(ctx, H_V_FOREIGN, h_offset(ctx, od), 0, READ_ONCE(od[1]));
         user_page_free(ctx, old - 1);
@@ -247,7 +254,7 @@ void h_release_held_pages(struct h_ctx *ctx)
 
 static struct h_cpuset *slab_object(struct h_ctx *ctx, uint64_t page, uint32_t i)
 {
-    return (struct h_cpuset *)(page_data(ctx, page) + (size_t)i * H_CPUSET_SIZE);
+    return (struct h_cpuset *)(h_page_data(ctx, page) + (size_t)i * H_CPUSET_SIZE);
 }
 
 static void partial_unlink(struct h_ctx *ctx, uint64_t idx)
@@ -278,7 +285,7 @@ static void partial_push(struct h_ctx *ctx, uint64_t idx)
 static void slab_construct(struct h_ctx *ctx, uint64_t idx)
 {
     struct h_page *pg = page_desc(ctx, idx);
-    memset(page_data(ctx, idx), 0, H_PAGE_SIZE);
+    memset(h_page_data(ctx, idx), 0, H_PAGE_SIZE);
     for (uint32_t i = 0; i < H_OBJS_PER_SLAB; i++) {
         struct h_cpuset *cs = slab_object(ctx, idx, i);
         cs->type = H_CPUSET_TYPE;
@@ -331,7 +338,7 @@ static uint32_t zonelist_build(struct h_ctx *ctx, uint64_t serial, uint64_t mems
     int64_t idx = page_alloc_any(ctx);
     if (idx < 0)
         return 0;
-    struct h_zonelist *z = (struct h_zonelist *)(void *)page_data(ctx, (uint64_t)idx);
+    struct h_zonelist *z = (struct h_zonelist *)(void *)h_page_data(ctx, (uint64_t)idx);
     int nnodes = ctx->arena->params.nnodes;
     uint32_t n = 0;
     for (int node = 0; node < nnodes; node++)
@@ -433,7 +440,7 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, u
     uint64_t idx = h_page_index(ctx, cs);
     struct h_page *pg = page_desc(ctx, idx);
     h_spin_lock(&a->slab_lock);
-    uint32_t obj = (uint32_t)(((char *)cs - page_data(ctx, idx)) / H_CPUSET_SIZE);
+    uint32_t obj = (uint32_t)(((char *)cs - h_page_data(ctx, idx)) / H_CPUSET_SIZE);
     int was_full = pg->free_head == 0;
     priv->free_next = pg->free_head;
     pg->free_head = (uint16_t)(obj + 1);

@@ -259,6 +259,8 @@ struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t me
 int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, uint64_t *zonelist);
 void h_zonelist_release(struct h_ctx *ctx, struct h_page *pg);
 struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx);
+char *h_page_data(const struct h_ctx *ctx, uint64_t idx);
+int h_on_slab_page(const struct h_ctx *ctx, const void *p);
 int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);
 void h_release_page(struct h_ctx *ctx, struct h_page *pg);
 void h_release_held_pages(struct h_ctx *ctx);

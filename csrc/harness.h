@@ -221,7 +221,7 @@ void h_delay_ns(struct h_ctx *ctx, uint64_t ns);
  * branch when checks are off. */
 struct h_ctx *h_torture_ctx(void) __attribute__((const));
 void h_torture_access(struct h_ctx *ctx, const void *p, int kind);
-void h_torture_lock(struct h_ctx *ctx, const void *lock, int delta);
+void h_torture_lock(struct h_ctx *ctx, int delta);
 void h_torture_delay(struct h_ctx *ctx);
 void h_torture_rcu_lock(struct h_ctx *ctx, int flavor);
 void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor);
@@ -255,12 +255,12 @@ static inline void h_spin_lock(uint32_t *lock)
     uint32_t unlocked = 0;
     if (!likely(cmpxchg_weak(lock, &unlocked, 1)))
         h_spin_wait(lock);
-    H_TORTURE(h_torture_lock, lock, 1);
+    H_TORTURE(h_torture_lock, 1);
 }
 
 static inline void h_spin_unlock(uint32_t *lock)
 {
-    H_TORTURE(h_torture_lock, lock, -1);
+    H_TORTURE(h_torture_lock, -1);
     smp_store_release(lock, 0);
 }
 

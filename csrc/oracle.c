@@ -121,8 +121,7 @@ static void pipe_check(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t se
  * itself (a page given back or someone else's) was judged by the checkpoints on the field loads. */
 void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap)
 {
-    uint32_t pstate = READ_ONCE(h_page_of(ctx, cs)->state);
-    if (pstate != H_PAGE_SLAB && pstate != H_PAGE_SLAB_RCU)
+    if (!h_on_slab_page(ctx, cs))
         return;
     uint32_t type = READ_ONCE(cs->type);
     if (unlikely(type != H_CPUSET_TYPE))
@@ -150,16 +149,14 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
     if (checks) {
-        uint32_t pstate = READ_ONCE(h_page_of(ctx, cs)->state);
-        if (pstate != H_PAGE_SLAB && pstate != H_PAGE_SLAB_RCU)
+        if (!h_on_slab_page(ctx, cs))
             return 0;   /* not a cpuset any more: its checkpoints have judged that */
         maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
     }
     uint32_t zl = READ_ONCE(CS_PRIV(cs)->zonelist);
     if (!zl || zl - 1 >= a->npages)
         return zl == 0;   /* no block (the arena was out of pages): ok, the walk filters by mems */
-    const struct h_zonelist *z =
-        (const struct h_zonelist *)(const void *)((const char *)h_ptr(ctx, a->pages_data) + (uint64_t)(zl - 1) * H_PAGE_SIZE);
+    const struct h_zonelist *z = (const struct h_zonelist *)(const void *)h_page_data(ctx, zl - 1);
     if (checks) {
         uint32_t st = READ_ONCE(h_page_desc(ctx, zl - 1)->state);
         if (st != H_PAGE_ZONELIST) {
@@ -317,9 +314,8 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
     }
 }
 
-void h_torture_lock(struct h_ctx *ctx, const void *lock, int delta)
+void h_torture_lock(struct h_ctx *ctx, int delta)
 {
-    (void)lock;
     struct h_ectx *e = E(ctx);
     e->locks += delta;
     if (e->locks < 0)

@@ -346,10 +346,15 @@ class Session:
         self.core.lib.h_get_global_stats(self.arena, g)
         return self.core.lib.h_now_ns() - g.run_start_ns
 
-    def _where(self, w: int, ws) -> str:  # type: ignore[no-untyped-def]
-        role = "reader" if ws.role == ROLE_READER else "writer"
-        inside = "inside" if ws.in_read_section else "outside"
-        return (f"worker {w} ({role}, CPU {ws.cpu}) in {self.core.phase_name(ws.phase)}, {inside} a read-side "
+    def _state(self, w: int, ws) -> dict[str, object]:  # type: ignore[no-untyped-def]
+        """Where worker w is, as the report's hang and progress-stall entries record it."""
+        return {"worker": w, "role": "reader" if ws.role == ROLE_READER else "writer", "cpu": ws.cpu,
+                "phase": self.core.phase_name(ws.phase), "in_read_section": bool(ws.in_read_section)}
+
+    @staticmethod
+    def _where(st: dict[str, object]) -> str:
+        inside = "inside" if st["in_read_section"] else "outside"
+        return (f"worker {st['worker']} ({st['role']}, CPU {st['cpu']}) in {st['phase']}, {inside} a read-side "
                 "critical section")
 
     def _check_progress(self) -> float:
@@ -374,11 +379,9 @@ class Session:
             if w in self._stalled:
                 continue
             self._stalled.add(w)
-            entry = {"t_s": now_ns / 1e9, "worker": w, "role": "reader" if ws.role == ROLE_READER else "writer",
-                     "cpu": ws.cpu, "phase": self.core.phase_name(ws.phase),
-                     "in_read_section": bool(ws.in_read_section), "stalled_s": stalled_ns / 1e9}
-            self.progress_stalls.append(entry)
-            self.note(w, f"progress stall: {self._where(w, ws)}, no progress for {stalled_ns / 1e9:.2f} s")
+            st = self._state(w, ws)
+            self.progress_stalls.append({"t_s": now_ns / 1e9, **st, "stalled_s": stalled_ns / 1e9})
+            self.note(w, f"progress stall: {self._where(st)}, no progress for {stalled_ns / 1e9:.2f} s")
         return longest
 
     def _wait_done(self) -> None:
@@ -398,12 +401,10 @@ class Session:
             ws = self._worker_stats(w)
             if ws.state != 2:   # it did finish its round
                 continue
-            where = self._where(w, ws)
-            self.hangs.append({"worker": w, "role": "reader" if ws.role == ROLE_READER else "writer", "cpu": ws.cpu,
-                               "phase": self.core.phase_name(ws.phase), "in_read_section": bool(ws.in_read_section),
-                               "after_stop_s": self.hang_bound_s})
+            st = self._state(w, ws)
+            self.hangs.append({**st, "after_stop_s": self.hang_bound_s})
             lib.h_report_violation(self.arena, lib.H_V_HANG, w, 0, ws.phase)
-            self.kill_worker(w, f"!!! hang: {where} did not stop within {self.hang_bound_s:g} s: killed")
+            self.kill_worker(w, f"!!! hang: {self._where(st)} did not stop within {self.hang_bound_s:g} s: killed")
         for p in self.procs:
             p.join(1.0)
         self.check_workers()

@@ -191,3 +191,20 @@ def test_torture_amplifiers_reach_the_engine():
     assert reader_delays(on) > on["ops"] and reader_delays(off) == 0
     assert recycles(on) > 0 and recycles(off) == 0
     assert on["violations"] == off["violations"] == 0
+
+
+DOUBLE_ENQUEUE = RECLAIMER_HANG.replace(
+    "static volatile int forever = 1;\nstatic void spin_sync(struct h_ctx *ctx) { (void)ctx; while (forever) ; }   /* never returns */",
+    "static void twice(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)\n"
+    "{ h_call_rcu(ctx, head, kind); h_call_rcu(ctx, head, kind); }   /* the arena's queue, twice: a cycle */"
+).replace(".synchronize = spin_sync", ".call_rcu = twice")
+
+
+def test_reclaimer_stops_at_a_corrupted_callback_list(scheme_cache, tmp_path):
+    """A .call_rcu that hands one head to the arena's queue twice makes the list a cycle: the reclaimer
+    stops at the head that is no longer queued (double-call-rcu) instead of walking it forever."""
+    f = tmp_path / "double_enqueue.c"
+    f.write_text(DOUBLE_ENQUEUE)
+    rep = harness.run(harness.Config(scheme_file=str(f), duration=0.5, seed=13)).report
+    assert rep["violations_outside_workers"].get("double-call-rcu", 0) > 0, rep["violations_by_kind"]
+    assert rep["hangs"] == []
