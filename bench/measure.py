@@ -1,8 +1,10 @@
 """Measuring the harness under pytest-benchmark.
 
 One Session (workers forked, pinned and registered) per benchmark configuration; a calibration round
-that doubles as the warm-up sizes a round to about `round_s`; pytest-benchmark then times rounds of that
-fixed number of reader operations on workers that are already up. What a user reads comes from the
+that doubles as the warm-up sizes a round to about `round_s`; pytest-benchmark then times rounds on workers
+that are already up. A round is a whole number of iterations, and one iteration is the same number of
+reader operations per reader for every scheme of a benchmark group (Case.iteration_ops), so pytest-benchmark's
+own columns (time per iteration) compare schemes by the time they take for the same work. What a user reads comes from the
 engine's own counters, as deltas between a Snapshot taken just before the timed rounds and one just after
 (counters accumulate over rounds), plus Python's wall time of each timed round.
 """
@@ -44,6 +46,13 @@ class Case:
     checks: bool = False          # True: every oracle on (torture), race amplifiers off
     nodes: int = 4                # simulated memory nodes
     job_nodes: int = 0            # nodes in the readers' job cpuset; 0: every other node (half)
+
+    @property
+    def iteration_ops(self) -> int:
+        """Reader ops per reader in one pytest-benchmark iteration: fixed per group (never calibrated), so
+        every scheme in the group does the same work per iteration. Large enough that the ~0.1 ms of one
+        command round trip is a few per cent of the fastest scheme's iteration (2^24 bare loads, ~8 ms)."""
+        return 1 << 24 if self.workload == "deref" and not self.checks else 1 << 20
 
     @property
     def label(self) -> str:
@@ -134,7 +143,7 @@ def figures(session: Session, before: Snapshot, after: Snapshot, rounds: Rounds)
     wall_ns = sum(rounds.wall_ns)
     best = after.counter(session, "best_window_ps_per_op")[rd] / 1000.0
     return {
-        "rounds": len(rounds.wall_ns),
+        "iterations": len(rounds.wall_ns),
         "ops": int(r_ops.sum()),
         "ns_per_op": float(ns_per_op.mean()),
         "ns_per_op_per_reader": ns_per_op.round(4).tolist(),
@@ -157,22 +166,23 @@ def figures(session: Session, before: Snapshot, after: Snapshot, rounds: Rounds)
 
 
 def timed_rounds(case: Case, round_s: float, rounds: int, repeat) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """Start and pin the workers for `case`, calibrate, then `repeat(fn, rounds)` times a round (fn) `rounds`
-    times: pytest-benchmark's pedantic, or a plain loop. Returns the case and its figures."""
+    """Start and pin the workers for `case`, calibrate, then `repeat(fn, rounds, iterations)` times `rounds`
+    rounds of `iterations` calls of fn, each call one iteration of case.iteration_ops reader ops
+    (pytest-benchmark's pedantic, or a plain loop). Returns the case and its figures."""
     with Session(case.config()) as session:
-        reader_ops = calibrate(session, round_s)
+        iterations = max(1, round(calibrate(session, round_s) / case.iteration_ops))
         timer = Rounds(session)
         before = Snapshot.take(session)
-        repeat(lambda: timer.timed(reader_ops=reader_ops), rounds)
+        repeat(lambda: timer.timed(reader_ops=case.iteration_ops), rounds, iterations)
         after = Snapshot.take(session)
-        return {**asdict(case), "label": case.label, "group": case.group, "reader_ops_per_round": reader_ops,
-                **figures(session, before, after, timer)}
+        return {**asdict(case), "label": case.label, "group": case.group, "reader_ops_per_iteration":
+                case.iteration_ops, "iterations_per_round": iterations, **figures(session, before, after, timer)}
 
 
 def measure(benchmark, case: Case, round_s: float, rounds: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Time `rounds` rounds of fixed reader work for `case`; fill benchmark.extra_info; return the figures."""
     benchmark.group = case.group
     info = timed_rounds(case, round_s, rounds,
-                        lambda fn, n: benchmark.pedantic(fn, rounds=n, iterations=1, warmup_rounds=0))
+                        lambda fn, n, k: benchmark.pedantic(fn, rounds=n, iterations=k, warmup_rounds=0))
     benchmark.extra_info.update(info)
     return info

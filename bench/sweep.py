@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in readers:
         for scheme, rcu in VARIANTS:
             case = Case(scheme, rcu, "deref", r, "steady")
-            rows.append(timed_rounds(case, a.round_ms / 1000, a.rounds, lambda fn, n: [fn() for _ in range(n)]))
+            rows.append(timed_rounds(case, a.round_ms / 1000, a.rounds, lambda fn, n, k: [fn() for _ in range(n * k)]))
             print(f"{case.id}: {rows[-1]['ns_per_op']:.3g} ns/op", flush=True)
     machine = {"host": platform.node(), "cpu": cpu_model(), "cpus": NCPUS, "kernel": platform.release()}
     command = "python bench/sweep.py " + " ".join(argv if argv is not None else sys.argv[1:])
