@@ -12,12 +12,11 @@ import sys
 import time
 from typing import Sequence
 
-from harness.config import DEFAULT_SCHEME, Config
-from harness.parse import ConfigError, parse_cpu_list, parse_duration
+from harness.config import Config
+from harness.params import PARAMS, Param, values_from_text
+from harness.parse import WORKLOADS, ConfigError, parse_duration
 from harness.core import Core
-from harness.parse import FLAVORS, WORKLOADS
 from harness.userscheme import core_for
-from harness.faults import KINDS
 from harness.monitor import Monitor, emit
 from harness.provenance import harness_version
 from harness.story import story_lines
@@ -48,13 +47,6 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(message)
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"not an integer: {text!r}") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {harness_version()}")
@@ -63,48 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--scheme-file", default=None, help="also list the scheme this C file defines")
     s = sub.add_parser("soak", help="an affinity-pinned stress run",
                        formatter_class=_DefaultsHelp)
-    s.add_argument("--scheme", default=None,
-                   help=f"default: the --scheme-file's scheme if one is given, else {DEFAULT_SCHEME}")
-    s.add_argument("--scheme-file", default=None,
-                   help="a C file defining harness_user_scheme (see harness.h): compiled, cached, run like a built-in")
-    s.add_argument("--rcu", default="qsbr", help=f"RCU flavor: {', '.join(FLAVORS)}")
-    s.add_argument("--workload", default="alloc", help=", ".join(WORKLOADS))
-    s.add_argument("--cpus", default=None, help="CPU list, e.g. 0,2-3 (default: all allowed)")
-    s.add_argument("--nodes", type=_int, default=4, help="simulated memory nodes, 1..64")
-    s.add_argument("--job-nodes", type=_int, default=0,
-                   help="the readers' initial job cpuset: the last K nodes, far from the low home nodes (0: every other node)")
-    s.add_argument("--readers", type=_int, default=None, help="default: CPUs minus writers")
-    s.add_argument("--writers", type=_int, default=1, help="writer processes")
-    s.add_argument("--duration", default="10s", help="seconds, or with s/m/h suffix")
-    s.add_argument("--seed", type=_int, default=None, help="0 .. 2**64-1 (default: random, printed)")
+    for param in PARAMS:
+        add_param(s, param, "")
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
-    s.add_argument("--ops", type=_int, default=0, help="reader ops per reader instead of a duration (0: the duration)")
-    s.add_argument("--pages-per-node", type=_int, default=1024, help="simulated pages per node")
-    s.add_argument("--writer-period", default="0", help="one writer change per period, e.g. 10us (0: a writer storm)")
-    s.add_argument("--writer-delay", default=None, metavar="MAX",
-                   help="amplifier: random delay up to MAX between writer steps (default 5us with checks on)")
-    s.add_argument("--no-checks", action="store_true", help="oracles off: pure throughput")
-    s.add_argument("--until-violation", action="store_true", help="stop at the first violation")
-    s.add_argument("--oversubscribe", action="store_true", help="allow more workers than CPUs")
     s.add_argument("--interval", default="1s", help="status line period")
     s.add_argument("--quiet", action="store_true", help="no status lines")
-    s.add_argument("--shuffle", default=None, metavar="PERIOD",
-                   help="rotate workers across CPUs this often (default: 3s with checks on, else off; 0: off)")
-    s.add_argument("--stutter", default=None, metavar="RUN:PAUSE",
-                   help="all workers run RUN, then pause PAUSE together (default: 5s:500ms with checks on; 0: off)")
-    s.add_argument("--stall-bound", default="1s",
-                   help="report a reader holding up a grace period, or any worker making no progress, this long; "
-                        "a worker that has not stopped max(2s, twice this) after the run is hung (FAILURE)")
-    s.add_argument("--read-delay", default=None, metavar="PER_MILLE[:MAX]",
-                   help="amplifier: chance per read of a delay up to MAX where the scheme calls h_read_delay "
-                        "(default 20:50us with checks on; 0: off)")
-    s.add_argument("--access-delay", default=None, metavar="PER_MILLE[:MAX]",
-                   help="amplifier: chance of a delay up to MAX at every checkpoint (every primitive a scheme "
-                        "calls: loads, atomics, locks, unlock, put, write sections) (default 2:20us with checks on; 0: off)")
-    s.add_argument("--adversarial", action=argparse.BooleanOptionalAction, default=None,
-                   help="amplifier: the writer recycles, twice, the very cpuset a reader is reading (default: on with checks)")
-    s.add_argument("--inject", action="append", default=[], metavar="KIND[@AT][:FOR]",
-                   help="inject a fault: " + "; ".join(f"{k}: {what}" for k, (what, _) in KINDS.items()))
     cache = sub.add_parser("cache", help="the scheme-file build cache: where, what, how big; --clear empties it")
     cache.add_argument("--clear", action="store_true", help="remove every build, engine object set and leftover")
     r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
@@ -123,47 +78,35 @@ def cmd_list(core: Core) -> int:
     return 0
 
 
-def _stutter(text: str | None) -> tuple[float | None, float | None]:
-    if text is None:
-        return None, None
-    if text.strip() == "0":
-        return 0.0, 0.0
-    run, sep, pause = text.partition(":")
-    if not sep:
-        raise ConfigError(f"malformed --stutter {text!r}: expected RUN:PAUSE, e.g. 5s:500ms, or 0")
-    return parse_duration(run), parse_duration(pause)
+def add_param(parser: argparse.ArgumentParser, param: Param, prefix: str) -> None:
+    """One row of the parameter table as a flag; its default in --help is the table's."""
+    default = "" if param.default is None else f" (default: {param.default})"
+    if param.switch:
+        parser.add_argument(param.flag, action=argparse.BooleanOptionalAction, default=None,
+                            help=param.help + default)
+    else:
+        parser.add_argument(param.flag, action="append" if param.repeat else "store", default=None,
+                            metavar=param.metavar, help=param.help + default)
 
 
-def _delay(text: str | None, flag: str) -> tuple[int | None, int | None]:
-    """'20:50us' -> (20, 50000); '5' -> (5, None); '0' -> (0, None); None -> (None, None)."""
-    if text is None:
-        return None, None
-    rate, sep, most = text.partition(":")
-    try:
-        per_mille = int(rate)
-    except ValueError:
-        raise ConfigError(f"malformed {flag} {text!r}: expected PER_MILLE[:MAX], e.g. 20:50us") from None
-    return per_mille, round(parse_duration(most) * 1e9) if sep else None
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The Config the soak flags ask for: every flag given, through the table's parser; the rest default."""
+    given: dict[str, object] = {}
+    for param in PARAMS:
+        value = getattr(args, param.name.replace("-", "_"))
+        if value is None:
+            continue
+        if param.switch:
+            given[param.fields[0]] = value
+        elif param.repeat:
+            given[param.fields[0]] = list(value)
+        else:
+            given.update(values_from_text(param, value))
+    return Config(**given)  # type: ignore[arg-type]
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
-    stutter_on, stutter_off = _stutter(args.stutter)
-    read_rate, read_max = _delay(args.read_delay, "--read-delay")
-    access_rate, access_max = _delay(args.access_delay, "--access-delay")
-    delays = {k: v for k, v in (("read_delay_max_ns", read_max), ("access_delay_max_ns", access_max)) if v is not None}
-    config = Config(scheme=args.scheme, rcu=args.rcu, workload=args.workload,
-                    cpus=None if args.cpus is None else parse_cpu_list(args.cpus), readers=args.readers,
-                    writers=args.writers, duration=parse_duration(args.duration), seed=args.seed, checks=not args.no_checks,
-                    until_violation=args.until_violation, oversubscribe=args.oversubscribe,
-                    shuffle_s=None if args.shuffle is None else parse_duration(args.shuffle),
-                    stutter_on_s=stutter_on, stutter_off_s=stutter_off,
-                    stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
-                    scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
-                    adversarial=args.adversarial, ops=args.ops, job_nodes=args.job_nodes, nodes=args.nodes,
-                    pages_per_node=args.pages_per_node,
-                    writer_period_ns=round(parse_duration(args.writer_period) * 1e9),
-                    writer_delay_max_ns=None if args.writer_delay is None else round(parse_duration(args.writer_delay) * 1e9),
-                    **delays)
+    config = config_from_args(args)
     if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
         parent = os.path.dirname(os.path.abspath(args.json_path))
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):

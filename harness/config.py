@@ -11,13 +11,13 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
-from harness.parse import FLAVORS, WORKLOADS, ConfigError, allowed_cpus, cpu_ranges as _ranges, seconds
+from harness.params import DEFAULT_SCHEME, MEMORY_MODELS, PARAMS, mode_defaults
+from harness.parse import FLAVORS, WORKLOADS, ConfigError, allowed_cpus, cpu_ranges as _ranges
 
 if TYPE_CHECKING:
     from harness.core import Core
 
-
-DEFAULT_SCHEME = "rcu-typesafe"
+__all__ = ["Config", "ConfigError", "DEFAULT_SCHEME"]
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Config:
 
     scheme: str | None = None         # None: the scheme file's scheme if there is one, else DEFAULT_SCHEME
     rcu: str = "qsbr"
+    memory_model: str = "native"
     workload: str = "alloc"
     cpus: list[int] | None = None
     readers: int | None = None
@@ -69,6 +70,8 @@ class Config:
             raise ConfigError(f"unknown scheme {c.scheme!r} (known: {names})")
         if c.rcu not in FLAVORS:
             raise ConfigError(f"unknown RCU flavor {c.rcu!r} (known: {', '.join(FLAVORS)})")
+        if c.memory_model not in MEMORY_MODELS:
+            raise ConfigError(f"unknown memory model {c.memory_model!r} (known: {', '.join(MEMORY_MODELS)})")
         if c.workload not in WORKLOADS:
             raise ConfigError(f"unknown workload {c.workload!r} (known: {', '.join(WORKLOADS)})")
         allowed = allowed_cpus()
@@ -104,15 +107,7 @@ class Config:
             c.seed = random.randrange(1, 2**31)
         if not 0 <= c.seed < 2**64:
             raise ConfigError(f"seed must be 0 .. 2**64-1, not {c.seed}")
-        if c.read_delay_per_mille is None:
-            c.read_delay_per_mille = 20 if c.checks else 0
-        if c.writer_delay_max_ns is None:
-            c.writer_delay_max_ns = 5000 if c.checks else 0
-        if c.access_delay_per_mille is None:
-            c.access_delay_per_mille = 2 if c.checks else 0
-        if c.adversarial is None:
-            c.adversarial = c.checks
-        for name, value in _torture_amplifiers(c.checks, len(c.cpus)).items():
+        for name, value in mode_defaults(c.checks, len(c.cpus)).items():
             if getattr(c, name) is None:
                 setattr(c, name, value)
         if min(c.shuffle_s, c.stutter_on_s, c.stutter_off_s) < 0:  # type: ignore[type-var]
@@ -157,49 +152,19 @@ class Config:
         return asdict(self)
 
     def command(self) -> str:
-        """The soak command that reproduces this run (seed included)."""
+        """The soak command that reproduces this run (seed included), from the parameter table: the flags a
+        reader needs to see, and every other one that is not at its default for this mode, shell-quoted."""
         assert self.cpus is not None
-        parts = ["python -m harness soak", f"--scheme {shlex.quote(str(self.scheme))}", f"--rcu {self.rcu}",
-                 f"--workload {self.workload}", f"--cpus {_ranges(self.cpus)}", f"--readers {self.readers}",
-                 f"--writers {self.writers}", f"--duration {seconds(self.duration)}", f"--seed {self.seed}"]
-        if self.ops:
-            parts.append(f"--ops {self.ops}")
-        if self.nodes != 4:
-            parts.append(f"--nodes {self.nodes}")
-        if self.pages_per_node != 1024:
-            parts.append(f"--pages-per-node {self.pages_per_node}")
-        if self.writer_period_ns:
-            parts.append(f"--writer-period {self.writer_period_ns}ns")
-        if self.writer_delay_max_ns != (5000 if self.checks else 0):
-            parts.append(f"--writer-delay {self.writer_delay_max_ns}ns")
-        if self.job_nodes:
-            parts.append(f"--job-nodes {self.job_nodes}")
-        if not self.checks:
-            parts.append("--no-checks")
-        if self.oversubscribe:
-            parts.append("--oversubscribe")
-        if self.until_violation:
-            parts.append("--until-violation")
-        defaults = _torture_amplifiers(self.checks, len(self.cpus))
-        if self.shuffle_s != defaults["shuffle_s"]:
-            parts.append(f"--shuffle {seconds(self.shuffle_s)}")
-        if (self.stutter_on_s, self.stutter_off_s) != (defaults["stutter_on_s"], defaults["stutter_off_s"]):
-            parts.append(f"--stutter {seconds(self.stutter_on_s)}:{seconds(self.stutter_off_s)}" if self.stutter_on_s
-                         else "--stutter 0")
-        if self.stall_ms != 1000:
-            parts.append(f"--stall-bound {self.stall_ms}ms")
-        for flag, rate, most, default in (("--read-delay", self.read_delay_per_mille, self.read_delay_max_ns,
-                                           (20 if self.checks else 0, 50000)),
-                                          ("--access-delay", self.access_delay_per_mille, self.access_delay_max_ns,
-                                           (2 if self.checks else 0, 20000))):
-            if (rate, most) != default:
-                parts.append(f"{flag} {rate}:{most}ns")
-        if self.adversarial != self.checks:
-            parts.append("--adversarial" if self.adversarial else "--no-adversarial")
-        parts.extend(f"--inject {f.spec}" for f in self.faults)
-        if self.scheme_file:
-            parts.append(f"--scheme-file {shlex.quote(self.scheme_file)}")
-        return " ".join(parts)
+        defaults = {**{f.name: f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+                       for f in fields(Config)}, **mode_defaults(self.checks, len(self.cpus))}
+        words = ["python", "-m", "harness", "soak"]
+        for p in PARAMS:
+            values = tuple(getattr(self, name) for name in p.fields)
+            if values[0] is None or (p.repeat and not values[0]):
+                continue
+            if p.always or values != tuple(defaults[name] for name in p.fields):
+                words += p.text(values)
+        return " ".join(shlex.quote(w) for w in words)
 
 
 def fault_target(f: Fault) -> str:
@@ -220,9 +185,3 @@ def overlapping_faults(faults: list[Fault]) -> tuple[Fault, Fault] | None:
             if same and b.at_s <= span(a)[1]:
                 return a, b
     return None
-
-
-def _torture_amplifiers(checks: bool, ncpus: int) -> dict[str, float]:
-    """rcutorture's shuffle and stutter: on in torture (checks-on) runs, off for throughput."""
-    return {"shuffle_s": 3.0 if checks and ncpus > 1 else 0.0,
-            "stutter_on_s": 5.0 if checks else 0.0, "stutter_off_s": 0.5 if checks else 0.0}

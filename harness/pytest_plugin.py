@@ -4,11 +4,12 @@ or your own C file, from your own test suite.
     def test_my_scheme(harness_stress):
         harness_stress(scheme_file="my_scheme.c")        # relative to this test file's directory
 
-`harness_stress(scheme=None, scheme_file=None, rcu="qsbr", workload="alloc", **config_overrides)` runs one
-stress (harness.run) and returns its Result; on any violation the test fails with the verdict, the first
-violation, the flight recorder up to it and the exact reproducing command. Options, on the command line or
-as ini keys (harness_duration, harness_cpus, harness_seed): --harness-duration (default 2s), --harness-cpus
-(default: every allowed CPU), --harness-seed (default: random, printed in the header). Or as a marker:
+`harness_stress(scheme=None, scheme_file=None, **config_overrides)` runs one stress (harness.run) and returns
+its Result; on any violation the test fails with the verdict, the first violation, the flight recorder up to
+it and the exact reproducing command. Every soak flag is also a session option, on the command line or as an
+ini key, read by the flag's own parser: `--harness-rcu mb` / `harness_rcu = mb`, `--harness-cpus 0,2-3`,
+`--harness-seed` (default: random, printed in the header), `--harness-duration` (default 2s here, not 10s),
+`--harness-no-checks`-style switches as `--harness-checks off`. A test's own arguments win. Or as a marker:
 
     @pytest.mark.harness(scheme_file="my_scheme.c", rcu="mb")
     def test_my_scheme_mb(request):
@@ -26,38 +27,45 @@ from typing import Callable
 
 import pytest
 
-OPTIONS = {   # name: (default, help)
-    "duration": ("2s", "length of each harness_stress run: seconds, or with an s/m/h suffix"),
-    "cpus": (None, "CPU list for harness_stress runs, e.g. 0,2-3 (default: every allowed CPU)"),
-    "seed": (None, "seed for every harness_stress run (default: random per session, shown in the header)"),
-}
+PLUGIN_DEFAULTS = {"duration": "2s"}   # the plugin's own defaults, where a test run wants less than a soak
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("harness", "cpuset-rcu-harness stress runs (the harness_stress fixture)")
-    for name, (default, help_text) in OPTIONS.items():
-        group.addoption(f"--harness-{name}", dest=f"harness_{name}", default=None, help=help_text)
-        parser.addini(f"harness_{name}", help_text, default=default)
+    """One --harness-NAME option and harness_NAME ini key per soak flag (harness/params.py)."""
+    from harness.params import PARAMS
+    group = parser.getgroup("harness", "cpuset-rcu-harness stress runs (the harness_stress fixture and marker)")
+    for p in PARAMS:
+        default = PLUGIN_DEFAULTS.get(p.name, p.default)
+        help_text = f"{p.help} (default: {default})" if default is not None else p.help
+        group.addoption(f"--harness-{p.name}", dest=_dest(p.name), default=None, metavar=p.metavar, help=help_text)
+        parser.addini(_dest(p.name), help_text, default=None)
+
+
+def _dest(name: str) -> str:
+    return "harness_" + name.replace("-", "_")
 
 
 class _Settings:
-    """The session's options, parsed once: bad values are a usage error before any test runs."""
+    """The session's options, parsed once by the soak flags' own parsers: bad values are a usage error before
+    any test runs. `overrides` are the Config fields they set; a test's own arguments win over them."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from harness.parse import ConfigError, parse_cpu_list, parse_duration
+        from harness.params import PARAMS, values_from_text
+        from harness.parse import ConfigError
 
-        def opt(name: str) -> str | None:
-            return config.getoption(f"harness_{name}") or config.getini(f"harness_{name}") or None
-
+        self.given: dict[str, str] = {}
+        self.overrides: dict[str, object] = {}
         try:
-            self.duration_text = opt("duration") or "2s"
-            self.duration = parse_duration(self.duration_text)
-            self.cpus_text = opt("cpus")
-            self.cpus = parse_cpu_list(self.cpus_text) if self.cpus_text else None
-            seed = opt("seed")
-            self.seed = int(seed) if seed else random.randrange(1, 2**31)
-        except (ConfigError, ValueError) as e:
+            for p in PARAMS:
+                text = config.getoption(_dest(p.name)) or config.getini(_dest(p.name)) or PLUGIN_DEFAULTS.get(p.name)
+                if text is None:
+                    continue
+                self.given[p.name] = text
+                self.overrides.update(values_from_text(p, text))
+            self.overrides.setdefault("seed", random.randrange(1, 2**31))
+        except ConfigError as e:
             raise pytest.UsageError(f"harness: {e}") from None
+        self.seed = self.overrides["seed"]
 
 
 _KEY = pytest.StashKey[_Settings]()
@@ -80,7 +88,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if wanted and reporter is not None:
         s = config.stash[_KEY]
-        reporter.write_line(f"harness: seed={s.seed} duration={s.duration_text} cpus={s.cpus_text or 'all'}")
+        options = " ".join(f"{name}={text}" for name, text in s.given.items() if name not in ("seed", "cpus"))
+        reporter.write_line(f"harness: seed={s.seed} {options} cpus={s.given.get('cpus', 'all')}")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -114,12 +123,13 @@ def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
 
     settings = request.config.stash[_KEY]
 
-    def run(scheme: str | None = None, scheme_file: str | None = None, rcu: str = "qsbr",
-            workload: str = "alloc", **overrides: object) -> harness.Result:
+    def run(scheme: str | None = None, scheme_file: str | None = None, **overrides: object) -> harness.Result:
         path = None if scheme_file is None else str(Path(request.path).parent / scheme_file)
-        params = {"duration": settings.duration, "cpus": settings.cpus, "seed": settings.seed, **overrides}
+        params = {**settings.overrides, **overrides}
+        if scheme is not None or path is not None:   # the test's scheme, not a --harness-scheme one
+            params.update(scheme=scheme, scheme_file=path)
         try:
-            config = harness.Config(scheme=scheme, scheme_file=path, rcu=rcu, workload=workload, **params)  # type: ignore[arg-type]
+            config = harness.Config(**params)  # type: ignore[arg-type]
         except TypeError as e:   # an override that is no Config field
             pytest.fail(f"harness_stress: {e}", pytrace=False)
         try:

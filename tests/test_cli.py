@@ -4,8 +4,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from harness.userscheme import core_for
+
+GOOD_SCHEME = Path(__file__).resolve().parent.parent / "examples" / "good_scheme.c"
 
 
 def harness_cli(*args, timeout=60):
@@ -119,20 +124,33 @@ def test_version_and_help_with_defaults():
 
 
 def test_reproduce_line_is_exact_and_complete(tmp_path, monkeypatch):
-    """Every setting that differs from its default is on the reproduce line, durations exactly as the
-    command line reads them back, and a scheme file by its absolute path."""
+    """The reproduce line parses back, through the soak flags, into the very same run: every parameter of the
+    table set away from its default (durations that %g would mangle, a scheme file by its absolute path,
+    amplifier settings, faults) survives the round trip, and the defaults stay off the line."""
+    import shlex
+    from dataclasses import asdict
+    from harness.cli import build_parser, config_from_args
     from harness.config import Config
+    from harness.params import PARAMS
     monkeypatch.chdir(tmp_path)
-    c = Config(duration=300 * 3600, writer_period_ns=10_000, nodes=16, pages_per_node=64, ops=5,
-               shuffle_s=0.25, stutter_on_s=0.1, stutter_off_s=0.05, inject=["reader-stall@0.5s:0.125s"],
-               writer_delay_max_ns=1000).resolved()
+    scheme = tmp_path / "my scheme.c"
+    scheme.write_text(GOOD_SCHEME.read_text())
+    c = Config(duration=300 * 3600, writer_period_ns=10_000, nodes=16, pages_per_node=64, ops=5, writers=0,
+               readers=1, shuffle_s=0.25, stutter_on_s=0.1, stutter_off_s=0.05, inject=["reader-stall@0.5s:0.125s"],
+               writer_delay_max_ns=1500, read_delay_per_mille=7, read_delay_max_ns=3000, access_delay_per_mille=0,
+               adversarial=False, job_nodes=3, stall_ms=250, until_violation=True, oversubscribe=True, seed=2**64 - 1,
+               rcu="mb", workload="deref", scheme_file=str(scheme.name)).resolved(core_for(str(scheme)))
     cmd = c.command()
-    for part in ("--duration 1080000 ", "--writer-period 10000ns", "--nodes 16 --pages-per-node 64", "--ops 5",
-                 "--shuffle 0.25", "--stutter 0.1:0.05", "--inject reader-stall@0.5:0.125", "--writer-delay 1000ns"):
-        assert part in cmd, (part, cmd)
-    from harness.cli import build_parser
-    args = build_parser().parse_args(cmd.split()[3:])   # the line parses back
-    assert args.duration == "1080000" and args.writer_period == "10000ns"
+    assert "--duration 1080000 " in cmd and "--writer-period 10us" in cmd and "--writer-delay 1500ns" in cmd
+    assert shlex.quote(str(scheme)) in cmd
+    words = shlex.split(cmd)
+    assert words[:4] == ["python", "-m", "harness", "soak"]
+    back = config_from_args(build_parser().parse_args(words[3:])).resolved(core_for(str(scheme)))
+    assert asdict(back) == asdict(c)
+    given = {w.replace("--no-", "--") for w in words if w.startswith("--")}
+    assert {p.flag for p in PARAMS} - given <= {"--memory-model", "--checks"}   # the two left at their default
+    plain = Config(seed=1).resolved().command()   # at the defaults only what a reader needs to see
+    assert [w for w in plain.split() if w.startswith("--")] == [p.flag for p in PARAMS if p.always]
 
 
 def test_report_records_where_it_came_from(tmp_path):

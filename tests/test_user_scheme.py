@@ -102,6 +102,23 @@ def test_plugin_on_the_examples(scheme_cache, pytester):
     assert "pytest_plugin.py" not in out, "no traceback noise"
 
 
+def test_plugin_options_are_the_soak_flags(pytester):
+    """Every soak flag is a --harness-* option read by the flag's own parser; a test's own arguments win."""
+    pytester.makepyfile(test_opts="""
+        def test_session_options(harness_stress):
+            c = harness_stress(scheme="rcu-deferred").report["config"]
+            assert (c["rcu"], c["workload"], c["writer_period_ns"], c["adversarial"]) == ("mb", "deref", 10000, False)
+
+        def test_own_arguments_win(harness_stress):
+            assert harness_stress(scheme="rcu-deferred", rcu="qsbr").report["config"]["rcu"] == "qsbr"
+    """)
+    result = pytester.runpytest_subprocess("--harness-duration", "0.2", "--harness-rcu", "mb", "--harness-workload",
+                                           "deref", "--harness-writer-period", "10us", "--harness-adversarial", "off")
+    result.assert_outcomes(passed=2)
+    bad = pytester.runpytest_subprocess("--harness-writer-period", "soon")
+    assert bad.ret == 4 and "harness: malformed duration 'soon'" in bad.stderr.str()
+
+
 def test_scheme_file_not_in_utf8_gets_the_compiler_message(scheme_cache, tmp_path):
     latin = tmp_path / "latin.c"
     latin.write_bytes(b'#include "harness.h"\nint x = /* caf\xe9 */ ;\n')
