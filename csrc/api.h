@@ -143,6 +143,7 @@ struct h_params {
     int adversarial;                /* amplifier: the writer recycles the very cpusets readers are reading */
     int job_nodes;                  /* readers' initial job cpuset: the last job_nodes nodes (0: every other node) */
     int stop_on_violation;
+    unsigned writer_ops;            /* the writer's operations: bit i set = H_WRITER_OPS[i] enabled */
 };
 
 struct h_flight_event {

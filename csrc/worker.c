@@ -346,7 +346,31 @@ static int adversarial_step(struct h_ectx *e)
     return 1;
 }
 
-/* One structural change, under the cpuset mutex like the kernel's cpuset code. */
+/* The writer's operations and their shares of the steps (percent): create a cpuset and attach a task to it,
+ * move a task, rebind (copy-update a cpuset's mems), destroy. */
+enum { H_WOP_CREATE, H_WOP_ATTACH, H_WOP_REBIND, H_WOP_DESTROY, H_NWOPS };
+static const unsigned wop_share[H_NWOPS] = { 25, 35, 20, 20 };
+
+/* The operation for a draw r in [0, 100) among the enabled ones (mask), each keeping its share relative to
+ * the others; with all enabled, r maps as it always has. */
+static int pick_writer_op(unsigned mask, uint64_t r)
+{
+    unsigned total = 0, at = 0;
+    for (int op = 0; op < H_NWOPS; op++)
+        total += (mask >> op & 1) ? wop_share[op] : 0;
+    uint64_t x = r * total / 100;
+    for (int op = 0; op < H_NWOPS; op++) {
+        if (!(mask >> op & 1))
+            continue;
+        at += wop_share[op];
+        if (x < at)
+            return op;
+    }
+    return H_WOP_CREATE;   /* unreachable with a mask Config accepts (at least one operation) */
+}
+
+/* One structural change, under the cpuset mutex like the kernel's cpuset code. Whatever the enabled
+ * operations, fewer than two live cpusets means a create: nothing else has anything to work on. */
 static void writer_step(struct h_ectx *e)
 {
     struct h_ctx *ctx = &e->c;
@@ -364,24 +388,34 @@ static void writer_step(struct h_ectx *e)
         e->self->stats.counters[H_C_WRITER_ATTACHES]++;
     } else if (a->params.adversarial && r < 20 && a->params.nreaders && adversarial_step(e)) {
         /* done */
-    } else if (a->nlive < 2 || r < 25) {
-        struct h_cpuset *cs = create(e);
-        if (cs)
-            attach(e, random_task(ctx), cs);
-    } else if (r < 60) {
-        struct h_task *t = random_task(ctx);
-        attach(e, t, random_target(ctx, cs_at(ctx, t->cpuset)));
-    } else if (r < 80) {
-        /* rebind: a cpuset's mems change by copy-update: a new cpuset, its tasks moved, the old destroyed */
-        struct h_cpuset *old = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
-        struct h_cpuset *cs = create(e);
-        if (cs) {
-            destroy(e, old, cs);
-            e->self->stats.counters[H_C_WRITER_REBINDS]++;
-        }
     } else {
-        struct h_cpuset *victim = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
-        destroy(e, victim, random_target(ctx, victim));
+        switch (a->nlive < 2 ? H_WOP_CREATE : pick_writer_op(a->params.writer_ops, r)) {
+        case H_WOP_CREATE: {
+            struct h_cpuset *cs = create(e);
+            if (cs)
+                attach(e, random_task(ctx), cs);
+            break;
+        }
+        case H_WOP_ATTACH: {
+            struct h_task *t = random_task(ctx);
+            attach(e, t, random_target(ctx, cs_at(ctx, t->cpuset)));
+            break;
+        }
+        case H_WOP_REBIND: {
+            /* a cpuset's mems change by copy-update: a new cpuset, its tasks moved, the old destroyed */
+            struct h_cpuset *old = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
+            struct h_cpuset *cs = create(e);
+            if (cs) {
+                destroy(e, old, cs);
+                e->self->stats.counters[H_C_WRITER_REBINDS]++;
+            }
+            break;
+        }
+        default: {
+            struct h_cpuset *victim = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
+            destroy(e, victim, random_target(ctx, victim));
+        }
+        }
     }
     e->owner = 0;
     if (ctx->checks)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
 from harness.params import DEFAULT_SCHEME, MEMORY_MODELS, PARAMS, mode_defaults
-from harness.parse import FLAVORS, WORKLOADS, ConfigError, allowed_cpus, cpu_ranges as _ranges
+from harness.parse import FLAVORS, WORKLOADS, WRITER_OPS, ConfigError, allowed_cpus, cpu_ranges as _ranges
 
 if TYPE_CHECKING:
     from harness.core import Core
@@ -47,6 +47,7 @@ class Config:
     access_delay_max_ns: int = 20000           # None: 2 per mille in torture runs, off otherwise
     adversarial: bool | None = None   # amplifier: the writer recycles the cpusets readers are reading; None: torture
     writer_period_ns: int = 0         # 0: writer storm; 10000: one change every 10 us
+    writer_ops: list[str] = field(default_factory=lambda: list(WRITER_OPS))   # what the writer may do
     stall_ms: int = 1000
     shuffle_s: float | None = None    # amplifier: rotate workers across CPUs this often; None: 3 s in torture
     stutter_on_s: float | None = None  # amplifier: run this long, then all pause stutter_off_s together;
@@ -81,6 +82,9 @@ class Config:
         bad = [cpu for cpu in c.cpus if cpu not in allowed]
         if bad:
             raise ConfigError(f"CPU {bad[0]} does not exist or is not allowed here (allowed: {_ranges(allowed)})")
+        if not c.writer_ops or set(c.writer_ops) - set(WRITER_OPS):
+            raise ConfigError(f"writer operations must be some of {', '.join(WRITER_OPS)}, not {c.writer_ops}")
+        c.writer_ops = [op for op in WRITER_OPS if op in c.writer_ops]
         if c.writers < 0:
             raise ConfigError(f"--writers must be >= 0, not {c.writers}")
         if c.readers is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from harness.faults import KINDS as FAULT_KINDS
-from harness.parse import FLAVORS, WORKLOADS, ConfigError, cpu_ranges, parse_cpu_list, parse_duration, seconds
+from harness.parse import FLAVORS, WORKLOADS, WRITER_OPS, ConfigError, cpu_ranges, parse_cpu_list, parse_duration, seconds
 
 DEFAULT_SCHEME = "rcu-typesafe"
 MEMORY_MODELS = ("native",)
@@ -65,6 +65,14 @@ def _stutter(text: str) -> tuple[float, float]:
     if not sep:
         raise ConfigError(f"malformed --stutter {text!r}: expected RUN:PAUSE, e.g. 5s:500ms, or 0")
     return parse_duration(run), parse_duration(pause)
+
+
+def _writer_ops(text: str) -> tuple[list[str]]:
+    ops = [op.strip() for op in text.split(",")]
+    unknown = [op for op in ops if op not in WRITER_OPS]
+    if unknown or not text.strip():
+        raise ConfigError(f"malformed --writer-ops {text!r}: expected a list of {', '.join(WRITER_OPS)}")
+    return ([op for op in WRITER_OPS if op in ops],)
 
 
 def _choice(flag: str, known: tuple[str, ...]) -> Callable[[str], tuple[str]]:
@@ -134,6 +142,9 @@ PARAMS: tuple[Param, ...] = (
           "home nodes (0: every other node)", _one(_int), str, "0"),
     Param("--writer-period", ("writer_period_ns",), "one writer change per period, e.g. 10us (0: a writer "
           "storm)", _one(_ns), ns_text, "0"),
+    Param("--writer-ops", ("writer_ops",), "the writer's operations, a list of " + ", ".join(WRITER_OPS) +
+          " (fewer than 2 live cpusets always means a create)", _writer_ops, ",".join, ",".join(WRITER_OPS),
+          metavar="OPS"),
     Param("--writer-delay", ("writer_delay_max_ns",), "amplifier: a random delay up to MAX between writer steps "
           "(default: 5us with checks on, else 0)", _one(_ns), ns_text, metavar="MAX"),
     Param("--read-delay", ("read_delay_per_mille", "read_delay_max_ns"), "amplifier: chance per read of a "

@@ -9,6 +9,7 @@ import re
 
 FLAVORS = ("qsbr", "mb", "membarrier")
 WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
+WRITER_OPS = ("create", "attach", "rebind", "destroy")   # bit i of struct h_params.writer_ops (csrc/worker.c)
 
 
 class ConfigError(ValueError):

@@ -193,6 +193,20 @@ def test_torture_amplifiers_reach_the_engine():
     assert on["violations"] == off["violations"] == 0
 
 
+def test_writer_does_only_the_operations_asked_for():
+    """--writer-ops reaches the writer: with only `attach`, nothing is rebound or destroyed and a cpuset is
+    created only while fewer than two live; with only `rebind`, rebinds happen (shrink relies on both)."""
+    def writer(ops: list[str]) -> dict:
+        rep = harness.run(harness.Config(workload="deref", duration=0.3, seed=14, writer_ops=ops,
+                                         adversarial=False)).report
+        assert rep["violations"] == 0
+        return next(w for w in rep["workers"] if w["role"] == "writer")
+    attach = writer(["attach"])
+    assert attach["attaches"] > 100 and attach["rebinds"] == attach["destroys"] == 0 and attach["creates"] <= 2
+    rebind = writer(["rebind"])
+    assert rebind["rebinds"] > 100 and rebind["rebinds"] == rebind["destroys"]
+
+
 DOUBLE_ENQUEUE = RECLAIMER_HANG.replace(
     "static volatile int forever = 1;\nstatic void spin_sync(struct h_ctx *ctx) { (void)ctx; while (forever) ; }   /* never returns */",
     "static void twice(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)\n"
