@@ -1,6 +1,7 @@
-"""Command line: `python -m harness list | soak | report`. Exit status: 0 no violation, 1 any violation, 2 bad
-arguments or environment (one line, or a scheme file's compiler messages; no traceback, nothing left
-behind), 130 interrupted."""
+"""Command line: `python -m harness list | soak | report | repro | shrink | cache`. Exit status: 0 no violation
+(repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
+failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
+nothing left behind), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -47,6 +48,30 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(message)
 
 
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a count >= 1, not {text!r}")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate <= 1:
+        raise argparse.ArgumentTypeError(f"expected a rate in (0, 1], not {text!r}")
+    return rate
+
+
+def _writable(path: str | None, flag: str) -> None:
+    """An output path is checked before any run starts, so finished work is never lost to a bad path."""
+    if path:
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+            raise ConfigError(f"{flag} {path}: directory {parent} does not exist or is not writable")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {harness_version()}")
@@ -60,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
     s.add_argument("--interval", default="1s", help="status line period")
     s.add_argument("--quiet", action="store_true", help="no status lines")
+    rp = sub.add_parser("repro", help="rerun a recorded run N times: its failure rate with a 95%% interval",
+                        formatter_class=_DefaultsHelp)
+    rp.add_argument("path", metavar="RUN.json", help="a soak --json report")
+    rp.add_argument("--runs", type=_count, default=10, help="how many reruns")
+    rp.add_argument("--json", dest="json_path", default=None, help="also write the rate and every rerun here")
+    sh = sub.add_parser("shrink", help="search for a smaller configuration that still fails, as a command",
+                        formatter_class=_DefaultsHelp)
+    sh.add_argument("path", metavar="RUN.json", help="a soak --json report of a FAILURE")
+    sh.add_argument("--trials", type=_count, default=3, help="runs per candidate")
+    sh.add_argument("--rate", type=_rate, default=0.5, help="share of a candidate's runs that must fail, 0..1")
+    sh.add_argument("--budget", default="10m", help="stop searching after this long")
+    sh.add_argument("--json", dest="json_path", default=None, help="also write the steps and the result here")
     cache = sub.add_parser("cache", help="the scheme-file build cache: where, what, how big; --clear empties it")
     cache.add_argument("--clear", action="store_true", help="remove every build, engine object set and leftover")
     r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
@@ -107,10 +144,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def cmd_soak(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
-        parent = os.path.dirname(os.path.abspath(args.json_path))
-        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-            raise ConfigError(f"--json {args.json_path}: directory {parent} does not exist or is not writable")
+    _writable(args.json_path, "--json")
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")
@@ -201,6 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "cache":
             return cmd_cache(args)
+        if args.command == "repro":
+            from harness.repro import repro
+            _writable(args.json_path, "--json")
+            return 1 if repro(args.path, args.runs, emit, args.json_path)["failures"] else 0
+        if args.command == "shrink":
+            from harness.shrink import shrink
+            _writable(args.json_path, "--json")
+            shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
+            return 0
         return cmd_soak(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -16,7 +16,7 @@ def wilson(failures: int, runs: int, confidence: float = 0.95) -> tuple[float, f
     p = failures / runs
     centre = (p + z * z / (2 * runs)) / (1 + z * z / runs)
     half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return (0.0 if failures == 0 else centre - half), (1.0 if failures == runs else centre + half)
 
 
 def percent(x: float) -> str:

@@ -2,8 +2,8 @@
 (fewer readers, writers and CPUs, a shorter run, only the race amplifiers and writer operations it needs, the
 simpler workload), greedily, one change at a time, and print it as a command.
 
-Every candidate is run `trials` times with the recorded seed, each run stopping at its first violation; it is
-kept when at least ceil(rate x trials) of them fail. A failing trial ends in milliseconds; a passing one runs
+Every candidate is run up to `trials` times with the recorded seed, each run stopping at its first violation;
+it is kept when at least ceil(rate x trials) of them fail. A failing trial ends in milliseconds; a passing one runs
 its whole duration, which is why the duration is shortened first."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from harness.config import Config
 from harness.parse import ConfigError, cpu_ranges, seconds
 from harness.rates import percent
 from harness.rerun import Trial, recorded_config, trial
+from harness.userscheme import core_for
 
 MIN_DURATION_S = 0.1
 
@@ -52,7 +53,7 @@ class Shrink:
 
     def attempt(self, change: str, candidate: Config) -> bool:
         try:
-            candidate = candidate.resolved()
+            candidate = candidate.resolved(core_for(candidate.scheme_file))
         except ConfigError:
             return False   # not a valid run (e.g. more workers than CPUs): not a candidate
         failures, n, _ = self.fails(candidate)
@@ -68,7 +69,7 @@ def _candidates(c: Config, first_violation_s: float) -> Iterator[tuple[str, Conf
     """Smaller configurations than c, most profitable first."""
     r = dataclasses.replace
     workers = c.readers + c.writers  # type: ignore[operator]
-    bound = max(MIN_DURATION_S, float(seconds(min(c.duration, 4 * first_violation_s + MIN_DURATION_S))))
+    bound = max(MIN_DURATION_S, math.ceil(40 * first_violation_s) / 10)   # 4x the slowest failure, in 0.1 s
     if bound < c.duration:
         yield f"duration {seconds(c.duration)} -> {seconds(bound)} s", r(c, duration=bound)
     elif c.duration / 2 >= MIN_DURATION_S:
@@ -108,7 +109,7 @@ def shrink(path: str, trials: int, rate: float, budget_s: float, emit: Callable[
         raise ConfigError(f"{path} ran with checks off: nothing could fail")
     if not 0 < rate <= 1 or trials < 1:
         raise ConfigError(f"--rate must be in (0, 1] and --trials >= 1, not {rate} and {trials}")
-    s = Shrink(config.resolved(), math.ceil(rate * trials), trials, time.monotonic() + budget_s, emit)
+    s = Shrink(config.resolved(core_for(config.scheme_file)), math.ceil(rate * trials), trials, time.monotonic() + budget_s, emit)
     emit(f"shrink: a candidate is kept when it fails in at least {s.needed} of {trials} runs "
          f"(rate >= {percent(rate)}), each run with the recorded seed, stopping at its first violation")
     failures, n, runs = s.fails(s.config)
@@ -117,10 +118,14 @@ def shrink(path: str, trials: int, rate: float, budget_s: float, emit: Callable[
         raise ConfigError(f"the recorded run fails only {failures} of {n} times here, below the rate asked "
                           f"({percent(rate)}): try `repro` for its rate, then a lower --rate or more --trials")
     first = max(t.first_violation_s or 0.0 for t in runs)
-    exhausted, changed, needed = False, True, []
-    while changed and not exhausted:   # a pass: the first change that keeps failing is kept, then list again
-        changed, needed = False, []
+    # A pass lists the candidates of the configuration so far and keeps the first that still fails; a change
+    # once put back is not tried again (delta debugging would, at the price of many full-length passing runs).
+    exhausted, changed, rejected = False, True, set()
+    while changed and not exhausted:
+        changed = False
         for change, candidate in _candidates(s.config, first):
+            if change in rejected:
+                continue
             if time.monotonic() > s.deadline:
                 exhausted = True
                 emit(f"  budget of {seconds(budget_s)} s spent: stopping here")
@@ -128,7 +133,8 @@ def shrink(path: str, trials: int, rate: float, budget_s: float, emit: Callable[
             if s.attempt(change, candidate):
                 changed = True
                 break
-            needed.append(change)
+            rejected.add(change)
+    needed = [change for change, _ in _candidates(s.config, first) if change in rejected]
     command = s.config.command()
     emit(f"smaller failing command (fails at least {s.needed} of {trials} runs here):")
     emit(f"  {command}")
