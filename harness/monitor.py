@@ -73,7 +73,7 @@ class Monitor:
         self.mode = mode
         self.series: list[dict] = []
         self.events_shown = 0
-        self._pids = [p.pid for p in s.procs]
+        self._pids = s.child_pids   # the reclaimer's memory counts too
         snap = Snapshot.take(s)
         self._roles = ["reader" if r else "writer" for r in snap.readers]
         self._last_t = time.monotonic()   # rates by the wall clock: the run's clock starts with the run

@@ -411,6 +411,11 @@ class Session:
         self.check_workers()
         self._release_dead_readers(force=True)
 
+    @property
+    def child_pids(self) -> list[int]:
+        """Every process this session started: the workers, then the reclaimer (while it runs)."""
+        return [p.pid for p in self.procs] + ([self._reclaimer.pid] if self._reclaimer is not None else [])
+
     def _wait_reclaimer(self) -> None:
         """The reclaimer must be idle, or still making progress, once the workers stopped: one stuck in a
         scheme's grace period or callbacks for the hang bound is hung, reported and killed."""

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 import harness
@@ -67,6 +68,10 @@ def test_live_display_shows_every_worker():
         monitor = Monitor(s, "live", console=Console(file=buf, force_terminal=True, width=160))
         with monitor:
             s.run(duration=0.3, interval=0.1, on_interval=monitor)
+        children = {p.pid for p in psutil.Process().children()}
+        assert set(s.child_pids) == children and len(children) == s.nworkers + 1, "workers and the reclaimer"
+        assert monitor.series[-1]["rss_workers_bytes"] == pytest.approx(   # the reclaimer's memory counts too
+            sum(psutil.Process(pid).memory_info().rss for pid in s.child_pids), rel=0.2)
     assert monitor.series
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buf.getvalue())
     last = monitor.series[-1]
