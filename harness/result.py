@@ -84,6 +84,23 @@ class Snapshot:
         return self.roles == ROLE_READER
 
 
+def flight_records(s: Session) -> list[dict[str, object]]:
+    """Every worker's flight recorder and the reclaimer's (worker -1, cpu None: not pinned), by time: the last
+    H_FLIGHT_EVENTS events of each (the reclaimer's H_RECLAIMER_FLIGHT_EVENTS), up to the first violation (which
+    froze them all) or the run's end."""
+    ffi, lib, core = s.core.ffi, s.core.lib, s.core
+    buf = ffi.new(f"struct h_flight_event[{lib.H_RECLAIMER_FLIGHT_EVENTS}]")
+    flight = []
+    for w in [*range(s.nworkers), lib.H_RECLAIMER]:
+        for i in range(lib.h_get_flight(s.arena, w, buf)):
+            e = buf[i]
+            flight.append({"t_s": e.t_ns / 1e9, "dur_s": e.dur_ns / 1e9, "worker": w,
+                           "cpu": None if w == lib.H_RECLAIMER else e.cpu,
+                           "event": core.event_name(e.kind), "a": int(e.a), "b": int(e.b)})
+    flight.sort(key=lambda e: (e["t_s"], e["worker"]))
+    return flight
+
+
 def hist_summary(hist: np.ndarray) -> dict[str, object]:
     return {f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}
 
@@ -172,15 +189,7 @@ class Result:
             first_v = {"kind": core.violation_names[first.kind], "t_s": first.t_ns / 1e9, "worker": first.worker,
                        "cpu": first.cpu, "task": first.task, "object": int(first.object), "serial": int(first.serial),
                        "detail": int(first.detail), "where": core.phase_name(first.phase)}
-        flight = []
-        if first_v:
-            buf = ffi.new(f"struct h_flight_event[{lib.H_FLIGHT_EVENTS}]")
-            for w in range(s.nworkers):
-                for i in range(lib.h_get_flight(s.arena, w, buf)):
-                    e = buf[i]
-                    flight.append({"t_s": e.t_ns / 1e9, "worker": e.worker, "cpu": e.cpu,
-                                   "event": core.event_name(e.kind), "a": int(e.a), "b": int(e.b)})
-            flight.sort(key=lambda e: (e["t_s"], e["worker"]))
+        flight = flight_records(s)
         stalls_buf = ffi.new(f"struct h_stall[{lib.H_MAX_STALLS}]")
         stalls = [{"t_s": st.t_ns / 1e9, "worker": st.worker, "cpu": st.cpu, "duration_s": st.duration_ns / 1e9,
                    "gp": int(st.gp)}

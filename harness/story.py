@@ -5,7 +5,8 @@ time order. Built from the report alone, so `report` can tell it for a saved run
 from __future__ import annotations
 
 # flight-recorder events that carry a cpuset offset in `b`, and what `a` is for them
-_ON_OBJECT = {"create": "serial", "destroy": "serial", "free": "serial", "read": "serial", "violation": "kind"}
+_ON_OBJECT = {"create": "serial", "destroy": "serial", "call-rcu": "serial", "free": "serial", "read": "serial",
+              "violation": "kind"}
 
 
 def object_story(report: dict) -> list[dict]:
