@@ -20,8 +20,7 @@ from harness.userscheme import core_for
 from harness.faults import KINDS
 from harness.monitor import Monitor, emit
 from harness.provenance import harness_version
-from harness.story import story_lines
-from harness.report_text import ReportError, load_runs, render, render_scaling
+from harness.report_text import ReportError, end_lines, load_runs, render, render_scaling
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 
@@ -199,14 +198,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(rep, f, indent=1)
-    emit(result.verdict_line())
-    if rep["first_violation"]:
-        emit(f"first violation: {rep['first_violation']}")
-        for line in story_lines(rep, s.core.violation_names):
-            emit(line)
-    for line in result.incident_lines(0 if args.quiet else monitor.events_shown):
+    for line in end_lines(rep, 0 if args.quiet else monitor.events_shown):
         emit(line)
-    emit(f"reproduce: {rep['command']}")
     if interrupted:
         return 130
     return 1 if rep["verdict"] == "FAILURE" else 0

@@ -1,5 +1,5 @@
-"""What a run measured, as data first: numpy arrays per worker, a JSON-ready dict (the report contract),
-and a short text rendering."""
+"""What a run measured, as data: numpy arrays per worker and a JSON-ready dict (the report contract). Its
+text is harness.report_text's."""
 
 from __future__ import annotations
 
@@ -105,11 +105,6 @@ def hist_summary(hist: np.ndarray) -> dict[str, object]:
     return {f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}
 
 
-def crash_line(c: dict) -> str:
-    """How a report names a worker that crashed (`!!!` as rcutorture marks failures)."""
-    return f"!!! crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}"
-
-
 def gp_summary(hist: np.ndarray, count: int, max_ns: int) -> dict[str, object]:
     return {"count": count, "max_ns": max_ns, **hist_summary(hist)}
 
@@ -134,35 +129,6 @@ class Result:
     @property
     def violations(self) -> int:
         return int(self.report["violations"])  # type: ignore[arg-type]
-
-    def verdict_line(self) -> str:
-        rep = self.report
-        kinds = ", ".join(f"{k}={v}" for k, v in rep["violations_by_kind"].items() if v) or "none"  # type: ignore[union-attr]
-        gp = rep["gp"]
-
-        def us(ns: float | None) -> str:   # no grace period ran: no latency to show
-            return "-" if ns is None else f"{ns / 1e3:.1f}us"
-        return (f"{rep['verdict']}: violations={rep['violations']} ({kinds}) ops={rep['ops']} "
-                f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
-                f"gp_p50={us(gp['p50_ns'])} gp_p99={us(gp['p99_ns'])}")  # type: ignore[index]
-
-    def incident_lines(self, events_shown: int = 0) -> list[str]:
-        """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure), less
-        the first `events_shown` events (a live run printed them as they happened)."""
-        rep = self.report
-        return [*(crash_line(c) for c in rep["crashes"]),  # type: ignore[union-attr]
-                *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
-                  f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in rep["stalls"]),  # type: ignore
-                *(f"event: t={e['t_s']:.2f}s {e['what']}" for e in rep["events"][events_shown:])]  # type: ignore
-
-    def flight_excerpt(self, n: int = 20) -> list[str]:
-        """The last n flight-recorder events (every worker's, by time) up to the first violation."""
-        first = self.report["first_violation"]
-        if not first:
-            return []
-        events = [e for e in self.report["flight_recorder"] if e["t_s"] <= first["t_s"]]  # type: ignore
-        return [f"t={e['t_s']:.6f}s worker {e['worker']} cpu {e['cpu']} {e['event']} a={e['a']} b={e['b']}"
-                for e in events[-n:]]
 
     @classmethod
     def collect(cls, s: Session, status: str = "completed", series: list[dict[str, object]] | None = None) -> "Result":
