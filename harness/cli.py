@@ -13,16 +13,18 @@ import time
 from typing import Sequence
 
 from harness.config import DEFAULT_SCHEME, Config
-from harness.parse import ConfigError, parse_cpu_list, parse_duration
+from harness.parse import ConfigError, parse_cpu_list, parse_duration, writable_file
 from harness.core import Core
 from harness.parse import FLAVORS, WORKLOADS
 from harness.userscheme import core_for
 from harness.faults import KINDS
 from harness.monitor import Monitor, emit
 from harness.provenance import harness_version
-from harness.report_text import ReportError, end_lines, load_runs, render, render_scaling
+from harness.report_compare import render_comparison, render_scaling
+from harness.report_text import ReportError, end_lines, load_runs, render
 from harness.result import Result
 from harness.session import Session, WorkerFailed
+from harness.trace import write_trace
 
 WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
@@ -106,9 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inject a fault: " + "; ".join(f"{k}: {what}" for k, (what, _) in KINDS.items()))
     cache = sub.add_parser("cache", help="the scheme-file build cache: where, what, how big; --clear empties it")
     cache.add_argument("--clear", action="store_true", help="remove every build, engine object set and leftover")
-    r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
-    r.add_argument("path", metavar="RUN.json", help="a soak --json report, a list of them, or {\"runs\": [...]}")
+    r = sub.add_parser("report", help="render saved JSON reports as text (several: side by side), plots, a trace")
+    r.add_argument("paths", nargs="+", metavar="RUN.json",
+                   help="a soak --json report, a list of them, or {\"runs\": [...]}; two or more files: a comparison")
     r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
+    r.add_argument("--trace", metavar="OUT.json", default=None,
+                   help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
     return p
 
 
@@ -223,7 +228,11 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    runs = load_runs(args.path)
+    """One file: each run in full (a file of several runs: then a scaling table). Several files: one table,
+    a column per run, against the first."""
+    if args.trace:
+        writable_file(args.trace, "--trace")
+    runs = [r for path in args.paths for r in load_runs(path)]
     if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
         raise ReportError(f"--plot {args.plot}: exists and is not a directory")
     if args.plot:
@@ -233,12 +242,18 @@ def cmd_report(args: argparse.Namespace) -> int:
             if e.name != "matplotlib":
                 raise
             raise ReportError("--plot needs matplotlib: pip install 'cpuset-rcu-harness[plot]'") from None
-    emit("\n\n".join(render(r) for r in runs))
-    if len(runs) > 1:
-        emit("\n" + render_scaling(runs))
+    if len(args.paths) > 1:
+        emit(render_comparison(runs))
+    else:
+        emit("\n\n".join(render(r) for r in runs))
+        if len(runs) > 1:
+            emit("\n" + render_scaling(runs))
     if args.plot:
         for path in write_plots(runs, args.plot):
             emit(f"wrote {path}")
+    if args.trace:
+        emit(f"wrote {args.trace}: {write_trace(runs, args.trace)} trace events, {len(runs)} run(s); open it in "
+             "https://ui.perfetto.dev")
     return 0
 
 

@@ -272,12 +272,3 @@ def render(r: dict) -> str:
         out += hist_bars(r["pipe_hist"], lambda b: f"{b}+" if b == last else str(b))
     return "\n".join(out)
 
-
-def render_scaling(runs: list[dict]) -> str:
-    """Several runs side by side: reader ops/s against readers, per scheme and flavor."""
-    out = ["== scaling ==", f"  {'scheme / rcu / workload':40} {'readers':>7} {'writers':>7} {'ops/s':>14} verdict"]
-    for r in sorted(runs, key=lambda r: (title(r), r["config"].get("readers") or 0)):
-        c = r["config"]
-        out.append(f"  {title(r):40} {c.get('readers')!s:>7} {c.get('writers')!s:>7} {r['ops_per_s']:>14,.0f} "
-                   f"{r['verdict']}")
-    return "\n".join(out)
