@@ -109,6 +109,11 @@ def worker_name(r: dict, worker: int) -> str:
     return f"{roles.get(worker, 'worker')} {worker}"
 
 
+def _who(r: dict, e: dict) -> str:
+    """Who recorded a flight-recorder event, and on which CPU (the reclaimer is not pinned: none)."""
+    return worker_name(r, e["worker"]) + ("" if e["cpu"] is None else f" cpu {e['cpu']}")
+
+
 def violation_line(r: dict) -> str | None:
     """The first violation in one readable line, the same everywhere (CLI, `report`, plugin); None: there
     was none."""
@@ -138,8 +143,7 @@ def story_lines(r: dict) -> list[str]:
     out = [f"object {first['object']:#x}, read as serial {first['serial']}: what every worker's flight recorder saw "
            "happen to it (a read's time is when it began)"]
     for e in story:
-        cpu = "" if e["cpu"] is None else f" cpu {e['cpu']}"
-        who = f"t={e['t_s']:.6f}s {worker_name(r, e['worker'])}{cpu}"
+        who = f"t={e['t_s']:.6f}s {_who(r, e)}"
         what = (f"!!! {kinds[e['a']] if e['a'] < len(kinds) else e['a']} on it" if e["event"] == "violation"
                 else _STORY[e["event"]].format(**e))
         out.append(f"  {who}: {what}" + (f" (x{e['times']})" if e["times"] > 1 else ""))
@@ -152,8 +156,7 @@ def flight_excerpt(r: dict, n: int = 20) -> list[str]:
     if not first:
         return []
     events = [e for e in r.get("flight_recorder", []) if e["t_s"] <= first["t_s"]]
-    return [f"t={e['t_s']:.6f}s {worker_name(r, e['worker'])} cpu {e['cpu']} {e['event']} a={e['a']} b={e['b']}"
-            for e in events[-n:]]
+    return [f"t={e['t_s']:.6f}s {_who(r, e)} {e['event']} a={e['a']} b={e['b']}" for e in events[-n:]]
 
 
 def crash_line(c: dict) -> str:
