@@ -12,6 +12,7 @@
 #define H_HIST_BUCKETS 64
 #define H_PIPE_BUCKETS 10
 #define H_FLIGHT_EVENTS 64
+#define H_RECLAIMER_FLIGHT_EVENTS 512
 #define H_MAX_STALLS 64
 #define H_NAME_LEN 64
 
@@ -101,7 +102,12 @@
 #define H_EV_FREE 6
 #define H_EV_PAGE_RELEASE 7
 #define H_EV_VIOLATION 8
-#define H_EV_GP 9
+/* gp-start: a = the grace period's number; gp-end: a = its number, b = its length in ns; call-rcu: a = the
+ * cpuset's serial (0: a page or zonelist), b = the object's arena offset. Their time is the clock's, a read's
+ * is when the read began, with dur_ns its length. */
+#define H_EV_GP_START 9
+#define H_EV_GP_END 10
+#define H_EV_CALL_RCU 11
 
 /* What a worker (or the reclaimer) is doing, for hang and progress-stall reports. Names: h_phase_name(). */
 #define H_PH_IDLE 0
@@ -147,7 +153,8 @@ struct h_params {
 };
 
 struct h_flight_event {
-    unsigned long long t_ns;   /* ns since run start (reader events: time of their 64-op chunk) */
+    unsigned long long t_ns;   /* ns since run start (a read: when it began) */
+    unsigned long long dur_ns; /* a read: how long it took, dereference to the oracle's check; else 0 */
     unsigned long long a;
     unsigned long long b;
     unsigned int cpu;
@@ -257,7 +264,8 @@ unsigned long long h_now_ns(void);
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);
 void h_get_global_stats(void *arena, struct h_global_stats *out);
 void h_get_first_violation(void *arena, struct h_violation *out);
-int h_get_flight(void *arena, int worker, struct h_flight_event *out);   /* returns events copied */
+int h_get_flight(void *arena, int worker, struct h_flight_event *out);   /* returns events copied (at most
+                                                                         H_RECLAIMER_FLIGHT_EVENTS); worker H_RECLAIMER: the reclaimer's */
 int h_get_stalls(void *arena, struct h_stall *out, int max);
 
 /* ---- worker side ---- */

@@ -172,6 +172,8 @@ struct h_arena {
     uint32_t flight_frozen;
     struct h_violation first;
     uint64_t run_start_ns;
+    uint64_t reclaimer_flight_pos;   /* the reclaimer's flight recorder (grace periods, callbacks) */
+    struct h_flight_event reclaimer_flight[H_RECLAIMER_FLIGHT_EVENTS];   /* a batch of frees per grace period */
 
     unsigned char scheme_shared[H_SCHEME_SHARED_MAX] H_ALIGNED;
     struct h_node nodes[H_MAX_NODES];
@@ -188,6 +190,7 @@ struct h_ectx {
     int cpu;                     /* CPU assigned */
     int home_node;
     uint64_t chunk_ns;           /* time of the current chunk, ns since run start */
+    uint64_t read_start_ns;      /* torture: when the current read began, ns since run start */
     uint64_t near_misses;
     uint64_t delays;
     uint64_t pages_allocated;
@@ -228,20 +231,31 @@ int h_hist_bucket(uint64_t ns);
 void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
 void h_heartbeat(struct h_ectx *e, int phase);
 
-static inline void h_event(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b)
+/* One flight-recorder entry: a worker's own ring, or the reclaimer's (the orchestrator keeps none). Stops
+ * once the first violation froze every ring. t_ns is ns since run start. */
+static inline void h_event_at(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b, uint64_t t_ns, uint64_t dur_ns)
 {
     struct h_worker *w = E(ctx)->self;
-    if (!w || READ_ONCE(ctx->arena->flight_frozen))
+    struct h_arena *ar = ctx->arena;
+    if (READ_ONCE(ar->flight_frozen) || (!w && ctx->worker != H_RECLAIMER))
         return;
-    uint64_t pos = w->flight_pos;
-    struct h_flight_event *e = &w->flight[pos % H_FLIGHT_EVENTS];
-    e->t_ns = E(ctx)->chunk_ns;
+    uint64_t *posp = w ? &w->flight_pos : &ar->reclaimer_flight_pos;
+    uint64_t pos = *posp;
+    struct h_flight_event *e = w ? &w->flight[pos % H_FLIGHT_EVENTS] : &ar->reclaimer_flight[pos % H_RECLAIMER_FLIGHT_EVENTS];
+    e->t_ns = t_ns;
+    e->dur_ns = dur_ns;
     e->a = a;
     e->b = b;
-    e->cpu = (unsigned)E(ctx)->cpu;
+    e->cpu = w ? (unsigned)E(ctx)->cpu : ~0u;   /* the reclaimer is not pinned */
     e->kind = (unsigned short)kind;
     e->worker = (unsigned short)ctx->worker;
-    WRITE_ONCE(w->flight_pos, pos + 1);
+    WRITE_ONCE(*posp, pos + 1);
+}
+
+static inline void h_event(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b)
+{
+    if (!READ_ONCE(ctx->arena->flight_frozen))
+        h_event_at(ctx, kind, a, b, h_now_ns() - READ_ONCE(ctx->arena->run_start_ns), 0);
 }
 
 /* ---------------------------------------------------------------- arena.c */

@@ -474,6 +474,7 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
 void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
 void h_alloc_page_subset(struct h_ctx *ctx, const struct h_snap *snap, const int checks);
 uint64_t h_attach_gen(const struct h_task *task);
+uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task);   /* torture: stamps the read's start */
 
 /*
  * One reader operation. deref: the cpuset_mems_allowed() read alone. alloc/unused: the __alloc_pages
@@ -491,7 +492,7 @@ uint64_t h_attach_gen(const struct h_task *task);
             snap_.zl_ok = 1;                                                                                \
         }                                                                                                   \
         if (checks)                                                                                         \
-            g0_ = h_attach_gen(task);                                                                       \
+            g0_ = h_read_begin(ctx, task);                                                                  \
         if ((workload) == H_WORKLOAD_DEREF || READ_ONCE(*(ctx)->number_of_cpusets) > 1) {                  \
             read(ctx, task, &snap_, flavor, checks);                                                        \
         } else {                                                                                            \

@@ -49,7 +49,8 @@ static const char *const counter_names[H_NCOUNTERS] = {
 static const char *const event_names[] = {
     [H_EV_READ] = "read",       [H_EV_RETRY] = "retry", [H_EV_CREATE] = "create",
     [H_EV_ATTACH] = "attach",   [H_EV_DESTROY] = "destroy", [H_EV_FREE] = "free",
-    [H_EV_PAGE_RELEASE] = "page-release", [H_EV_VIOLATION] = "violation", [H_EV_GP] = "gp",
+    [H_EV_PAGE_RELEASE] = "page-release", [H_EV_VIOLATION] = "violation", [H_EV_GP_START] = "gp-start",
+    [H_EV_GP_END] = "gp-end",   [H_EV_CALL_RCU] = "call-rcu",
 };
 
 const char *h_violation_name(int kind) { return kind >= 0 && kind < H_NVIOLATIONS ? violation_names[kind] : "?"; }
@@ -186,6 +187,13 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
 
 uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task_rec((struct h_task *)task)->attach_gen); }
 
+/* Torture: a read begins; its start goes to the flight recorder with the read (h_check_snapshot). */
+uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
+{
+    E(ctx)->read_start_ns = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
+    return h_attach_gen(task);
+}
+
 /* The attach-log entry for generation g, if it is for `serial`: 1 and its nodemask, read consistently. */
 static int logged(const struct h_task_rec *r, uint64_t g, uint64_t serial, uint64_t *mems)
 {
@@ -240,7 +248,10 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
             h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
         }
     }
-    h_event(ctx, H_EV_READ, snap->serial, snap->cs);
+    if (!READ_ONCE(ctx->arena->flight_frozen)) {
+        uint64_t now = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
+        h_event_at(ctx, H_EV_READ, snap->serial, snap->cs, e->read_start_ns, now - e->read_start_ns);
+    }
     h_torture_end_of_op(e, H_PH_READ);
 }
 
@@ -452,11 +463,13 @@ void h_get_first_violation(void *arena, struct h_violation *out)
 
 int h_get_flight(void *arena, int worker, struct h_flight_event *out)
 {
-    struct h_worker *w = &((struct h_arena *)arena)->workers[worker];
-    uint64_t end = READ_ONCE(w->flight_pos);
-    uint64_t start = end > H_FLIGHT_EVENTS ? end - H_FLIGHT_EVENTS : 0;
+    struct h_arena *a = arena;
+    const struct h_flight_event *ring = worker == H_RECLAIMER ? a->reclaimer_flight : a->workers[worker].flight;
+    uint64_t *pos = worker == H_RECLAIMER ? &a->reclaimer_flight_pos : &a->workers[worker].flight_pos;
+    uint64_t end = READ_ONCE(*pos), size = worker == H_RECLAIMER ? H_RECLAIMER_FLIGHT_EVENTS : H_FLIGHT_EVENTS;
+    uint64_t start = end > size ? end - size : 0;
     for (uint64_t i = start; i < end; i++)
-        out[i - start] = w->flight[i % H_FLIGHT_EVENTS];
+        out[i - start] = ring[i % size];
     return (int)(end - start);
 }
 

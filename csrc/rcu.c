@@ -173,8 +173,9 @@ void h_synchronize_rcu(struct h_ctx *ctx)
     if (ctx->checks)
         for (int w = 0; w < n; w++)
             inside[w] = smp_load_acquire(&a->workers[w].slot.read_sections);
-    uint64_t t0 = h_now_ns();
-    smp_store_release(&a->gp_started.v, READ_ONCE(a->gp_started.v) + 1);
+    uint64_t t0 = h_now_ns(), gp = READ_ONCE(a->gp_started.v) + 1;
+    smp_store_release(&a->gp_started.v, gp);
+    h_event(ctx, H_EV_GP_START, gp, 0);
     if (ctx->ops->synchronize)
         ctx->ops->synchronize(ctx);
     else
@@ -184,6 +185,7 @@ void h_synchronize_rcu(struct h_ctx *ctx)
     if (ns > a->gp_max_ns)
         a->gp_max_ns = ns;
     smp_store_release(&a->gp_completed.v, READ_ONCE(a->gp_completed.v) + 1);
+    h_event(ctx, H_EV_GP_END, gp, ns);
     if (ctx->checks)
         for (int w = 0; w < n; w++)
             if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot.dead) &&
@@ -254,6 +256,10 @@ void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
     head->gp_seq = smp_load_acquire(&a->gp_started.v);
     WRITE_ONCE(head->queued, 1);
     atomic_inc_relaxed(&a->cb_queued);
+    if (kind == H_CB_FREE_CPUSET)
+        h_event(ctx, H_EV_CALL_RCU, CS_PRIV(head_cpuset(head))->serial, h_offset(ctx, head_cpuset(head)));
+    else
+        h_event(ctx, H_EV_CALL_RCU, 0, h_offset(ctx, head));
     if (ctx->ops->call_rcu) {
         e->in_call_rcu = 1;
         ctx->ops->call_rcu(ctx, head, kind);

@@ -15,15 +15,16 @@ from typing import Sequence
 
 from harness.config import Config
 from harness.params import PARAMS, Param, values_from_text
-from harness.parse import WORKLOADS, ConfigError, parse_duration
+from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_file
 from harness.core import Core
 from harness.userscheme import core_for
 from harness.monitor import Monitor, emit
 from harness.provenance import harness_version
-from harness.story import story_lines
-from harness.report_text import ReportError, load_runs, render, render_scaling
+from harness.report_compare import render_comparison, render_scaling
+from harness.report_text import ReportError, end_lines, load_runs, render
 from harness.result import Result
 from harness.session import Session, WorkerFailed
+from harness.trace import write_trace
 
 WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
@@ -64,14 +65,6 @@ def _rate(text: str) -> float:
     return rate
 
 
-def _writable(path: str | None, flag: str) -> None:
-    """An output path is checked before any run starts, so finished work is never lost to a bad path."""
-    if path:
-        parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-            raise ConfigError(f"{flag} {path}: directory {parent} does not exist or is not writable")
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m harness", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {harness_version()}")
@@ -99,9 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--json", dest="json_path", default=None, help="also write the steps and the result here")
     cache = sub.add_parser("cache", help="the scheme-file build cache: where, what, how big; --clear empties it")
     cache.add_argument("--clear", action="store_true", help="remove every build, engine object set and leftover")
-    r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
-    r.add_argument("path", metavar="RUN.json", help="a soak --json report, a list of them, or {\"runs\": [...]}")
+    r = sub.add_parser("report", help="render saved JSON reports as text (several: side by side), plots, a trace")
+    r.add_argument("paths", nargs="+", metavar="RUN.json",
+                   help="a soak --json report, a list of them, or {\"runs\": [...]}; two or more files: a comparison")
     r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
+    r.add_argument("--trace", metavar="OUT.json", default=None,
+                   help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
     return p
 
 
@@ -144,7 +140,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def cmd_soak(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    _writable(args.json_path, "--json")
+    if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
+        writable_file(args.json_path, "--json")
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")
@@ -176,14 +173,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(rep, f, indent=1)
-    emit(result.verdict_line())
-    if rep["first_violation"]:
-        emit(f"first violation: {rep['first_violation']}")
-        for line in story_lines(rep, s.core.violation_names):
-            emit(line)
-    for line in result.incident_lines(0 if args.quiet else monitor.events_shown):
+    for line in end_lines(rep, 0 if args.quiet else monitor.events_shown):
         emit(line)
-    emit(f"reproduce: {rep['command']}")
     if interrupted:
         return 130
     return 1 if rep["verdict"] == "FAILURE" else 0
@@ -207,7 +198,11 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    runs = load_runs(args.path)
+    """One file: each run in full (a file of several runs: then a scaling table). Several files: one table,
+    a column per run, against the first."""
+    if args.trace:
+        writable_file(args.trace, "--trace")
+    runs = [r for path in args.paths for r in load_runs(path)]
     if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
         raise ReportError(f"--plot {args.plot}: exists and is not a directory")
     if args.plot:
@@ -217,12 +212,18 @@ def cmd_report(args: argparse.Namespace) -> int:
             if e.name != "matplotlib":
                 raise
             raise ReportError("--plot needs matplotlib: pip install 'cpuset-rcu-harness[plot]'") from None
-    emit("\n\n".join(render(r) for r in runs))
-    if len(runs) > 1:
-        emit("\n" + render_scaling(runs))
+    if len(args.paths) > 1:
+        emit(render_comparison(runs))
+    else:
+        emit("\n\n".join(render(r) for r in runs))
+        if len(runs) > 1:
+            emit("\n" + render_scaling(runs))
     if args.plot:
         for path in write_plots(runs, args.plot):
             emit(f"wrote {path}")
+    if args.trace:
+        emit(f"wrote {args.trace}: {write_trace(runs, args.trace)} trace events, {len(runs)} run(s); open it in "
+             "https://ui.perfetto.dev")
     return 0
 
 
@@ -237,11 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_cache(args)
         if args.command == "repro":
             from harness.repro import repro
-            _writable(args.json_path, "--json")
+            if args.json_path:
+                writable_file(args.json_path, "--json")
             return 1 if repro(args.path, args.runs, emit, args.json_path)["failures"] else 0
         if args.command == "shrink":
             from harness.shrink import shrink
-            _writable(args.json_path, "--json")
+            if args.json_path:
+                writable_file(args.json_path, "--json")
             shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
             return 0
         return cmd_soak(args)

@@ -15,11 +15,11 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from harness.report_text import event_line, status_line
 from harness.result import Snapshot
 from harness.session import Session
 
 Mode = Literal["live", "plain", "quiet"]
-MIB = 1 << 20
 
 
 def emit(text: str) -> None:
@@ -41,15 +41,6 @@ def rss_bytes(pids: list[int]) -> int:
         except psutil.Error:
             pass
     return total
-
-
-def status_line(e: dict) -> str:
-    """One plain status line (rcutorture's periodic line): what the interval did and where the run stands."""
-    return (f"t={e['t_s']:7.1f}s of {e['duration_s']:g}s ops={e['ops']} ops/s={e['ops_per_s']:,.0f} gp={e['gp_count']} "
-            f"cb_pending={e['callbacks_pending']} slab_pages={e['slab_pages']} "
-            f"pages_used={e['pages_total'] - e['pages_free']}/{e['pages_total']} violations={e['violations']} "
-            f"near_misses={e['near_misses']} gp_max={e['gp_max_ns'] / 1e6:.2f}ms stalls={e['stalls']} "
-            f"rss={(e['rss_orchestrator_bytes'] + e['rss_workers_bytes']) / MIB:.1f}MiB")
 
 
 def live_view(e: dict, roles: list[str]) -> Group:
@@ -135,7 +126,7 @@ class Monitor:
     def show_events(self, s: Session) -> None:
         """Events (progress stalls, faults, hangs, deaths) as they happen, each once; `events_shown` of them."""
         for ev in s.events[self.events_shown:]:
-            line = f"event: t={ev.t_s:.2f}s {ev.what}"
+            line = event_line(ev.t_s, ev.what)
             if self._live:
                 self._live.console.print(line)
             elif self.mode == "plain":

@@ -63,3 +63,14 @@ def cpu_ranges(cpus: list[int]) -> str:
         else:
             runs.append([cpu, cpu])
     return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
+
+
+def writable_file(path: str, flag: str) -> str:
+    """An output file the command can create or replace, checked before any work: its directory exists and is
+    writable, and the path is not a directory."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ConfigError(f"{flag} {path}: is a directory")
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise ConfigError(f"{flag} {path}: directory {parent} does not exist or is not writable")
+    return path

@@ -24,29 +24,48 @@ def _save(fig: plt.Figure, path: str) -> str:
     return path
 
 
-def throughput(r: dict, path: str) -> str:
+def no_samples(ax: plt.Axes) -> None:
+    """What an empty plot shows instead of bare axes."""
+    ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes, fontsize="large")
+
+
+def mark_first_violation(ax: plt.Axes, r: dict) -> None:
+    """A time-series plot's mark of the first violation: a labelled vertical line at its time."""
+    first = r.get("first_violation")
+    if first:
+        ax.axvline(first["t_s"], color="tab:red", linestyle=":", linewidth=1.5,
+                   label=f"first violation: {first['kind']} at {first['t_s']:.6g}s")
+        ax.annotate(f"first violation ({first['kind']})", (first["t_s"], 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", color="tab:red", fontsize="small")
+
+
+def throughput_figure(r: dict) -> plt.Figure:
     """Ops per second of each worker over the run, from the report's series, with the readers' total."""
-    series = r["series"]
+    series = r.get("series") or []
     t = [e["t_s"] for e in series]
     fig, ax = plt.subplots(figsize=(9, 5))
+    writers = any(w["role"] == "writer" for w in r["workers"])
+    ax.set(title=f"Throughput per worker: {run_label(r)} ({r['verdict']})", xlabel="time since start (s)",
+           ylabel="ops/s" + (" (writers: writer steps/s)" if writers else ""))
+    if not series:
+        no_samples(ax)
+        return fig
     for w, info in enumerate(r["workers"]):
         ax.plot(t, [e["worker_ops_per_s"][w] for e in series], marker=".", linewidth=1,
                 linestyle="-" if info["role"] == "reader" else "--",
                 label=f"worker {w} ({info['role']}, cpu {_cpus(info)})")
     if sum(w["role"] == "reader" for w in r["workers"]) > 1:
         ax.plot(t, [e["ops_per_s"] for e in series], color="black", linewidth=2, label="all readers")
-    writers = any(w["role"] == "writer" for w in r["workers"])
-    ax.set(title=f"Throughput per worker: {run_label(r)} ({r['verdict']})", xlabel="time since start (s)",
-           ylabel="ops/s" + (" (writers: writer steps/s)" if writers else ""))
+    mark_first_violation(ax, r)
     ax.yaxis.set_major_formatter(EngFormatter())
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     if len(r["workers"]) <= LEGEND_MAX:
         ax.legend(fontsize="small", loc="lower right")
-    return _save(fig, path)
+    return fig
 
 
-def log2_hist(hist: list[int], what: str, r: dict, path: str, marks: dict[str, float | None]) -> str:
+def log2_hist_figure(hist: list[int], what: str, r: dict, marks: dict[str, float | None]) -> plt.Figure:
     """A log2(ns) histogram on log-log axes: bucket b spans [2^(b-1), 2^b) ns."""
     used = [b for b, n in enumerate(hist) if n and b]
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -62,30 +81,32 @@ def log2_hist(hist: list[int], what: str, r: dict, path: str, marks: dict[str, f
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_ns(x)))
         ax.legend()
     else:
-        ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
+        no_samples(ax)
     ax.set(title=f"{what}\n{run_label(r)}", xlabel="latency (log2 buckets)", ylabel="count (log scale)")
     ax.grid(alpha=0.3, which="major")
-    return _save(fig, path)
+    return fig
 
 
-def pipe_count(r: dict, path: str) -> str:
+def pipe_count_figure(r: dict) -> plt.Figure:
     """rcutorture's pipe count: how many grace periods ago each object seen had been retired."""
     hist = r["pipe_hist"]
     fig, ax = plt.subplots(figsize=(9, 5))
+    ax.set(title=f"Pipe count (red buckets are violations)\n{run_label(r)}",
+           xlabel="grace periods since the object read was retired", ylabel="reads (log scale)")
+    if not any(hist):
+        no_samples(ax)
+        return fig
     colors = ["tab:green" if b < 2 else "tab:red" for b in range(len(hist))]
     ax.bar(range(len(hist)), [n or 0 for n in hist], color=colors, edgecolor="black", linewidth=0.5)
     ax.set_xticks(range(len(hist)), [str(b) if b < len(hist) - 1 else f"{b}+" for b in range(len(hist))])
-    if any(hist):
-        ax.set_yscale("log")
+    ax.set_yscale("log")
     for b, n in enumerate(hist):
         if n:
             ax.annotate(f"{n:,}", (b, n), ha="center", va="bottom", fontsize="small")
-    ax.set(title=f"Pipe count (red buckets are violations)\n{run_label(r)}",
-           xlabel="grace periods since the object read was retired", ylabel="reads (log scale)")
-    return _save(fig, path)
+    return fig
 
 
-def scaling(runs: list[dict], path: str) -> str:
+def scaling_figure(runs: list[dict]) -> plt.Figure:
     """Total reader ops/s against the number of readers, one line per scheme / flavor / workload / writers."""
     lines: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for r in runs:
@@ -101,7 +122,7 @@ def scaling(runs: list[dict], path: str) -> str:
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    return _save(fig, path)
+    return fig
 
 
 def write_plots(runs: list[dict], outdir: str) -> list[str]:
@@ -111,21 +132,21 @@ def write_plots(runs: list[dict], outdir: str) -> list[str]:
     written = []
     for i, r in enumerate(runs):
         prefix = os.path.join(outdir, f"run{i}-" if len(runs) > 1 else "")
-        if r.get("series"):
-            written.append(throughput(r, prefix + "throughput.png"))
+        written.append(_save(throughput_figure(r), prefix + "throughput.png"))
         lat = r.get("op_latency")
         if lat:
-            written.append(log2_hist(lat["hist"], "Op latency (readers, one op in 1024 timed)", r, prefix + "op_latency.png",
-                                     {"p50": lat["p50_ns"], "p99": lat["p99_ns"]}))
+            written.append(_save(log2_hist_figure(lat["hist"], "Op latency (readers, one op in 1024 timed)", r,
+                                                  {"p50": lat["p50_ns"], "p99": lat["p99_ns"]}),
+                                 prefix + "op_latency.png"))
         gp = r["gp"]
         if "hist" in gp:
-            written.append(log2_hist(gp["hist"], "Grace-period latency (synchronize_rcu)", r,
-                                     prefix + "gp_latency.png",
-                                     {"p50": gp.get("p50_ns"), "p99": gp.get("p99_ns"), "max": gp.get("max_ns")}))
+            written.append(_save(log2_hist_figure(gp["hist"], "Grace-period latency (synchronize_rcu)", r,
+                                                  {"p50": gp.get("p50_ns"), "p99": gp.get("p99_ns"),
+                                                   "max": gp.get("max_ns")}), prefix + "gp_latency.png"))
         if "pipe_hist" in r:
-            written.append(pipe_count(r, prefix + "pipe_count.png"))
+            written.append(_save(pipe_count_figure(r), prefix + "pipe_count.png"))
     if len(runs) > 1:
-        written.append(scaling(runs, os.path.join(outdir, "scaling.png")))
+        written.append(_save(scaling_figure(runs), os.path.join(outdir, "scaling.png")))
     return written
 
 

@@ -100,19 +100,6 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         item.harness_result = item.funcargs["harness_stress"](*marker.args, **marker.kwargs)  # type: ignore
 
 
-def failure_report(result) -> str:  # type: ignore[no-untyped-def]
-    """What a failing test shows: enough to understand the race and to rerun it exactly."""
-    rep = result.report
-    from harness.story import story_lines
-    lines = [f"harness: {result.verdict_line()}", f"first violation: {rep['first_violation']}",
-             *story_lines(rep, [k for k in rep["violations_by_kind"]]),
-             "flight recorder (every worker, by time) up to the first violation:",
-             *(f"  {line}" for line in result.flight_excerpt()),
-             *result.incident_lines(),
-             f"reproduce: {rep['command']}"]
-    return "\n".join(lines)
-
-
 @pytest.fixture
 def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
     """A callable: harness_stress(scheme=None, scheme_file=None, rcu="qsbr", workload="alloc", **overrides)
@@ -137,7 +124,8 @@ def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
         except ConfigError as e:
             pytest.fail(f"harness: {e}", pytrace=False)
         if result.report["verdict"] == "FAILURE":   # a violation, or a worker that crashed
-            pytest.fail(failure_report(result), pytrace=False)
+            from harness.report_text import failure_text
+            pytest.fail(failure_text(result.report), pytrace=False)
         return result
 
     return run

@@ -1,16 +1,18 @@
-"""Saved reports: loading one file (one run, or several for a scaling comparison) and rendering a run as
-text, the way `python -m harness report RUN.json` prints it."""
+"""Every text about a report, in one place: the verdict line, the first violation, the object's story, the
+flight-recorder excerpt, incidents, the live status line, what the command line prints at a run's end, what
+the pytest plugin shows on failure, and the full rendering of `python -m harness report RUN.json`; and
+loading saved reports. Works on the report dict alone (the JSON contract): no numpy, no C core."""
 
 from __future__ import annotations
 
 import json
 
-from harness.result import crash_line
-from harness.story import story_lines
+from harness.story import object_story
 
 REQUIRED = ("verdict", "violations", "violations_by_kind", "ops", "ops_per_s", "gp", "workers", "config", "command")
 SHAPES = {"violations_by_kind": dict, "gp": dict, "workers": list, "config": dict, "command": str}
 BAR = 40
+MIB = 1 << 20
 
 
 class ReportError(ValueError):
@@ -81,6 +83,126 @@ def hist_bars(hist: list[int], label=log2_label) -> list[str]:
     return [f"  {lab:>{width}} {'#' * (max(1, round(BAR * n / top)) if n else 0):<{BAR}} {n}" for lab, n in rows]
 
 
+def _us(ns: float | None) -> str:   # no grace period ran: no latency to show
+    return "-" if ns is None else f"{ns / 1e3:.1f}us"
+
+
+def kinds_line(r: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in r["violations_by_kind"].items() if v) or "none"
+
+
+def verdict_line(r: dict) -> str:
+    """The one line that ends a run: verdict and the counts that decide it."""
+    gp = r["gp"]
+    return (f"{r['verdict']}: violations={r['violations']} ({kinds_line(r)}) ops={r['ops']} "
+            f"ops/s={r['ops_per_s']:,.0f} near_misses={r['near_misses']} gp={gp['count']} "
+            f"gp_p50={_us(gp['p50_ns'])} gp_p99={_us(gp['p99_ns'])}")
+
+
+def worker_name(r: dict, worker: int) -> str:
+    """'reader 0', 'writer 2', 'the reclaimer', 'the orchestrator'."""
+    if worker == -1:
+        return "the reclaimer"
+    if worker == -2:
+        return "the orchestrator"
+    roles = {w.get("worker", i): w["role"] for i, w in enumerate(r.get("workers", []))}
+    return f"{roles.get(worker, 'worker')} {worker}"
+
+
+def _who(r: dict, e: dict) -> str:
+    """Who recorded a flight-recorder event, and on which CPU (the reclaimer is not pinned: none)."""
+    return worker_name(r, e["worker"]) + ("" if e["cpu"] is None else f" cpu {e['cpu']}")
+
+
+def violation_line(r: dict) -> str | None:
+    """The first violation in one readable line, the same everywhere (CLI, `report`, plugin); None: there
+    was none."""
+    fv = r.get("first_violation")
+    if not fv:
+        return None
+    return (f"first violation: {fv['kind']} on object {fv['object']:#x} serial {fv['serial']}, by "
+            f"{worker_name(r, fv['worker'])} on CPU {fv['cpu']} in {fv.get('where', '?')} at t={fv['t_s']:.6f}s "
+            f"(task {fv['task']}, detail {fv['detail']})")
+
+
+_STORY = {"create": "allocated and initialised it as serial {a}",
+          "attach": "attached serial {b} to task {a}",
+          "destroy": "destroyed serial {a} (tasks moved off, handed to the scheme's destroy)",
+          "call-rcu": "retired serial {a} with call_rcu (freed after a grace period)",
+          "free": "freed serial {a} (back to the slab)",
+          "read": "read serial {a} from it"}
+
+
+def story_lines(r: dict) -> list[str]:
+    """The object's story as text: one line per event, what happened to the object and who did it."""
+    first = r.get("first_violation")
+    story = object_story(r)
+    if not story:
+        return []
+    kinds = list(r["violations_by_kind"])
+    out = [f"object {first['object']:#x}, read as serial {first['serial']}: what every worker's flight recorder saw "
+           "happen to it (a read's time is when it began)"]
+    for e in story:
+        who = f"t={e['t_s']:.6f}s {_who(r, e)}"
+        what = (f"!!! {kinds[e['a']] if e['a'] < len(kinds) else e['a']} on it" if e["event"] == "violation"
+                else _STORY[e["event"]].format(**e))
+        out.append(f"  {who}: {what}" + (f" (x{e['times']})" if e["times"] > 1 else ""))
+    return out
+
+
+def flight_excerpt(r: dict, n: int = 20) -> list[str]:
+    """The last n flight-recorder events (every worker's, by time) up to the first violation."""
+    first = r.get("first_violation")
+    if not first:
+        return []
+    events = [e for e in r.get("flight_recorder", []) if e["t_s"] <= first["t_s"]]
+    return [f"t={e['t_s']:.6f}s {_who(r, e)} {e['event']} a={e['a']} b={e['b']}" for e in events[-n:]]
+
+
+def crash_line(c: dict) -> str:
+    """How a report names a worker that crashed (`!!!` as rcutorture marks failures)."""
+    return f"!!! crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}"
+
+
+def event_line(t_s: float, what: str) -> str:
+    return f"event: t={t_s:.2f}s {what}"
+
+
+def incident_lines(r: dict, events_shown: int = 0) -> list[str]:
+    """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure), less
+    the first `events_shown` events (a live run printed them as they happened)."""
+    return [*(crash_line(c) for c in r["crashes"]),
+            *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
+              f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in r["stalls"]),
+            *(event_line(e["t_s"], e["what"]) for e in r["events"][events_shown:])]
+
+
+def end_lines(r: dict, events_shown: int = 0) -> list[str]:
+    """What the command line prints when a run ends: verdict, first violation and its object's story,
+    incidents, and the reproducing command."""
+    first = violation_line(r)
+    return [verdict_line(r), *([first] if first else []), *story_lines(r), *incident_lines(r, events_shown),
+            f"reproduce: {r['command']}"]
+
+
+def failure_text(r: dict) -> str:
+    """What a failing pytest test shows: enough to understand the race and to rerun it exactly."""
+    first = violation_line(r)
+    return "\n".join([f"harness: {verdict_line(r)}", *([first] if first else []), *story_lines(r),
+                      "flight recorder (every worker, by time) up to the first violation:",
+                      *(f"  {line}" for line in flight_excerpt(r)), *incident_lines(r),
+                      f"reproduce: {r['command']}"])
+
+
+def status_line(e: dict) -> str:
+    """One plain status line of a live run (rcutorture's periodic line), from one series entry."""
+    return (f"t={e['t_s']:7.1f}s of {e['duration_s']:g}s ops={e['ops']} ops/s={e['ops_per_s']:,.0f} gp={e['gp_count']} "
+            f"cb_pending={e['callbacks_pending']} slab_pages={e['slab_pages']} "
+            f"pages_used={e['pages_total'] - e['pages_free']}/{e['pages_total']} violations={e['violations']} "
+            f"near_misses={e['near_misses']} gp_max={e['gp_max_ns'] / 1e6:.2f}ms stalls={e['stalls']} "
+            f"rss={(e['rss_orchestrator_bytes'] + e['rss_workers_bytes']) / MIB:.1f}MiB")
+
+
 def render(r: dict) -> str:
     c = r["config"]
     out = [f"== {run_label(r)}: {r['verdict']} ({r.get('status', 'completed')}) ==",
@@ -89,14 +211,11 @@ def render(r: dict) -> str:
     out.append(f"totals:  reader ops={r['ops']:,} ops/s={r['ops_per_s']:,.0f} run_time={r.get('run_time_s', 0):.2f}s "
                f"near_misses={r.get('near_misses', 0):,} retries={r.get('retries', 0):,} "
                f"writer_ops={r.get('writer_ops', 0):,}")
-    kinds = ", ".join(f"{k}={v}" for k, v in r["violations_by_kind"].items() if v) or "none"
-    out.append(f"violations: {r['violations']} ({kinds})")
-    fv = r.get("first_violation")
-    if fv:
-        out.append(f"first violation: {fv['kind']} at {fv['t_s']:.6f}s worker={fv['worker']} cpu={fv['cpu']} "
-                   f"in {fv.get('where', '?')} task={fv['task']} object={fv['object']:#x} serial={fv['serial']} "
-                   f"detail={fv['detail']}")
-        out.extend(story_lines(r, list(r["violations_by_kind"])))
+    out.append(f"violations: {r['violations']} ({kinds_line(r)})")
+    first = violation_line(r)
+    if first:
+        out.append(first)
+        out.extend(story_lines(r))
         out.append(f"flight recorder: {len(r.get('flight_recorder', []))} events (in the JSON)")
     outside = r.get("violations_outside_workers")
     if outside:
@@ -156,12 +275,3 @@ def render(r: dict) -> str:
         out += hist_bars(r["pipe_hist"], lambda b: f"{b}+" if b == last else str(b))
     return "\n".join(out)
 
-
-def render_scaling(runs: list[dict]) -> str:
-    """Several runs side by side: reader ops/s against readers, per scheme and flavor."""
-    out = ["== scaling ==", f"  {'scheme / rcu / workload':40} {'readers':>7} {'writers':>7} {'ops/s':>14} verdict"]
-    for r in sorted(runs, key=lambda r: (title(r), r["config"].get("readers") or 0)):
-        c = r["config"]
-        out.append(f"  {title(r):40} {c.get('readers')!s:>7} {c.get('writers')!s:>7} {r['ops_per_s']:>14,.0f} "
-                   f"{r['verdict']}")
-    return "\n".join(out)

@@ -1,5 +1,5 @@
-"""What a run measured, as data first: numpy arrays per worker, a JSON-ready dict (the report contract),
-and a short text rendering."""
+"""What a run measured, as data: numpy arrays per worker and a JSON-ready dict (the report contract). Its
+text is harness.report_text's."""
 
 from __future__ import annotations
 
@@ -84,13 +84,25 @@ class Snapshot:
         return self.roles == ROLE_READER
 
 
+def flight_records(s: Session) -> list[dict[str, object]]:
+    """Every worker's flight recorder and the reclaimer's (worker -1, cpu None: not pinned), by time: the last
+    H_FLIGHT_EVENTS events of each (the reclaimer's H_RECLAIMER_FLIGHT_EVENTS), up to the first violation (which
+    froze them all) or the run's end."""
+    ffi, lib, core = s.core.ffi, s.core.lib, s.core
+    buf = ffi.new(f"struct h_flight_event[{lib.H_RECLAIMER_FLIGHT_EVENTS}]")
+    flight = []
+    for w in [*range(s.nworkers), lib.H_RECLAIMER]:
+        for i in range(lib.h_get_flight(s.arena, w, buf)):
+            e = buf[i]
+            flight.append({"t_s": e.t_ns / 1e9, "dur_s": e.dur_ns / 1e9, "worker": w,
+                           "cpu": None if w == lib.H_RECLAIMER else e.cpu,
+                           "event": core.event_name(e.kind), "a": int(e.a), "b": int(e.b)})
+    flight.sort(key=lambda e: (e["t_s"], e["worker"]))
+    return flight
+
+
 def hist_summary(hist: np.ndarray) -> dict[str, object]:
     return {f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}
-
-
-def crash_line(c: dict) -> str:
-    """How a report names a worker that crashed (`!!!` as rcutorture marks failures)."""
-    return f"!!! crash: worker {c['worker']} (pid {c['pid']}) {c['how']}{' (injected)' if c['injected'] else ''}"
 
 
 def gp_summary(hist: np.ndarray, count: int, max_ns: int) -> dict[str, object]:
@@ -118,35 +130,6 @@ class Result:
     def violations(self) -> int:
         return int(self.report["violations"])  # type: ignore[arg-type]
 
-    def verdict_line(self) -> str:
-        rep = self.report
-        kinds = ", ".join(f"{k}={v}" for k, v in rep["violations_by_kind"].items() if v) or "none"  # type: ignore[union-attr]
-        gp = rep["gp"]
-
-        def us(ns: float | None) -> str:   # no grace period ran: no latency to show
-            return "-" if ns is None else f"{ns / 1e3:.1f}us"
-        return (f"{rep['verdict']}: violations={rep['violations']} ({kinds}) ops={rep['ops']} "
-                f"ops/s={rep['ops_per_s']:,.0f} near_misses={rep['near_misses']} gp={gp['count']} "  # type: ignore[index]
-                f"gp_p50={us(gp['p50_ns'])} gp_p99={us(gp['p99_ns'])}")  # type: ignore[index]
-
-    def incident_lines(self, events_shown: int = 0) -> list[str]:
-        """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure), less
-        the first `events_shown` events (a live run printed them as they happened)."""
-        rep = self.report
-        return [*(crash_line(c) for c in rep["crashes"]),  # type: ignore[union-attr]
-                *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
-                  f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in rep["stalls"]),  # type: ignore
-                *(f"event: t={e['t_s']:.2f}s {e['what']}" for e in rep["events"][events_shown:])]  # type: ignore
-
-    def flight_excerpt(self, n: int = 20) -> list[str]:
-        """The last n flight-recorder events (every worker's, by time) up to the first violation."""
-        first = self.report["first_violation"]
-        if not first:
-            return []
-        events = [e for e in self.report["flight_recorder"] if e["t_s"] <= first["t_s"]]  # type: ignore
-        return [f"t={e['t_s']:.6f}s worker {e['worker']} cpu {e['cpu']} {e['event']} a={e['a']} b={e['b']}"
-                for e in events[-n:]]
-
     @classmethod
     def collect(cls, s: Session, status: str = "completed", series: list[dict[str, object]] | None = None) -> "Result":
         snap = Snapshot.take(s)
@@ -172,15 +155,7 @@ class Result:
             first_v = {"kind": core.violation_names[first.kind], "t_s": first.t_ns / 1e9, "worker": first.worker,
                        "cpu": first.cpu, "task": first.task, "object": int(first.object), "serial": int(first.serial),
                        "detail": int(first.detail), "where": core.phase_name(first.phase)}
-        flight = []
-        if first_v:
-            buf = ffi.new(f"struct h_flight_event[{lib.H_FLIGHT_EVENTS}]")
-            for w in range(s.nworkers):
-                for i in range(lib.h_get_flight(s.arena, w, buf)):
-                    e = buf[i]
-                    flight.append({"t_s": e.t_ns / 1e9, "worker": e.worker, "cpu": e.cpu,
-                                   "event": core.event_name(e.kind), "a": int(e.a), "b": int(e.b)})
-            flight.sort(key=lambda e: (e["t_s"], e["worker"]))
+        flight = flight_records(s)
         stalls_buf = ffi.new(f"struct h_stall[{lib.H_MAX_STALLS}]")
         stalls = [{"t_s": st.t_ns / 1e9, "worker": st.worker, "cpu": st.cpu, "duration_s": st.duration_ns / 1e9,
                    "gp": int(st.gp)}

@@ -1,11 +1,13 @@
 """The object's story (KASAN's "allocated by / freed by", across processes): for the first violation, every
 flight-recorder event of every worker that touched the object it names, or the serials that lived in it, in
-time order. Built from the report alone, so `report` can tell it for a saved run too."""
+time order. Built from the report alone, so `report` can tell it for a saved run too; as data (its text is
+harness.report_text.story_lines)."""
 
 from __future__ import annotations
 
 # flight-recorder events that carry a cpuset offset in `b`, and what `a` is for them
-_ON_OBJECT = {"create": "serial", "destroy": "serial", "free": "serial", "read": "serial", "violation": "kind"}
+_ON_OBJECT = {"create": "serial", "destroy": "serial", "call-rcu": "serial", "free": "serial", "read": "serial",
+              "violation": "kind"}
 
 
 def object_story(report: dict) -> list[dict]:
@@ -30,22 +32,3 @@ def object_story(report: dict) -> list[dict]:
             story.append({**e, "role": roles.get(e["worker"], "?"), "times": 1})
     return sorted(story, key=lambda e: e["t_s"])
 
-
-def story_lines(report: dict, kinds: list[str] | None = None) -> list[str]:
-    """The story as text: one line per event, what happened to the object and who did it."""
-    first = report.get("first_violation")
-    story = object_story(report)
-    if not story:
-        return []
-    out = [f"object {first['object']:#x}, read as serial {first['serial']}: what every worker's flight recorder saw "
-           "happen to it (a reader's events carry its chunk's start time)"]
-    for e in story:
-        who = f"t={e['t_s']:.6f}s {e['role']} {e['worker']} cpu {e['cpu']}"
-        what = {"create": f"allocated and initialised it as serial {e['a']}",
-                "attach": f"attached serial {e['b']} to task {e['a']}",
-                "destroy": f"destroyed serial {e['a']} (tasks moved off, handed to the scheme's destroy)",
-                "free": f"freed serial {e['a']} (back to the slab)",
-                "read": f"read serial {e['a']} from it",
-                "violation": f"!!! {kinds[e['a']] if kinds and e['a'] < len(kinds) else e['a']} on it"}[e["event"]]
-        out.append(f"  {who}: {what}" + (f" (x{e['times']})" if e["times"] > 1 else ""))
-    return out
