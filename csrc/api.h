@@ -143,6 +143,7 @@ struct h_params {
     int adversarial;                /* amplifier: the writer recycles the very cpusets readers are reading */
     int job_nodes;                  /* readers' initial job cpuset: the last job_nodes nodes (0: every other node) */
     int stop_on_violation;
+    int memory_model;               /* 0 native; 1 weak: the primitives emulate LKMM's reorderings (weak.c) */
 };
 
 struct h_flight_event {

@@ -15,7 +15,7 @@ from typing import Sequence
 from harness.config import DEFAULT_SCHEME, Config
 from harness.parse import ConfigError, parse_cpu_list, parse_duration
 from harness.core import Core
-from harness.parse import FLAVORS, WORKLOADS
+from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS
 from harness.userscheme import core_for
 from harness.faults import KINDS
 from harness.monitor import Monitor, emit
@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--writer-delay", default=None, metavar="MAX",
                    help="amplifier: random delay up to MAX between writer steps (default 5us with checks on)")
     s.add_argument("--no-checks", action="store_true", help="oracles off: pure throughput")
+    s.add_argument("--memory-model", default="native",
+                   help=f"{', '.join(MEMORY_MODELS)}: weak emulates the store-store and load-load reorderings of "
+                        "Arm/POWER that x86 hides (LKMM's, see README); needs the checks on")
     s.add_argument("--until-violation", action="store_true", help="stop at the first violation")
     s.add_argument("--oversubscribe", action="store_true", help="allow more workers than CPUs")
     s.add_argument("--interval", default="1s", help="status line period")
@@ -160,7 +163,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
                     stall_ms=round(parse_duration(args.stall_bound) * 1000), inject=args.inject,
                     scheme_file=args.scheme_file, read_delay_per_mille=read_rate, access_delay_per_mille=access_rate,
                     adversarial=args.adversarial, ops=args.ops, job_nodes=args.job_nodes, nodes=args.nodes,
-                    pages_per_node=args.pages_per_node,
+                    pages_per_node=args.pages_per_node, memory_model=args.memory_model,
                     writer_period_ns=round(parse_duration(args.writer_period) * 1e9),
                     writer_delay_max_ns=None if args.writer_delay is None else round(parse_duration(args.writer_delay) * 1e9),
                     **delays)

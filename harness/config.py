@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
-from harness.parse import FLAVORS, WORKLOADS, ConfigError, allowed_cpus, cpu_ranges as _ranges, seconds
+from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, ConfigError, allowed_cpus, cpu_ranges as _ranges, seconds
 
 if TYPE_CHECKING:
     from harness.core import Core
@@ -52,6 +52,7 @@ class Config:
     stutter_off_s: float | None = None  # None: 5 s / 0.5 s in torture runs, off otherwise
     inject: list[str] = field(default_factory=list)   # faults, KIND[@AT][:FOR] (harness/faults.py)
     scheme_file: str | None = None    # a C file defining harness_user_scheme (see harness.h)
+    memory_model: str = "native"      # "weak": store-store and load-load reordering emulated (torture only)
 
     def resolved(self, core: "Core | None" = None) -> "Config":
         """A copy with every default filled in from the machine, validated against `core` (default: the
@@ -71,6 +72,11 @@ class Config:
             raise ConfigError(f"unknown RCU flavor {c.rcu!r} (known: {', '.join(FLAVORS)})")
         if c.workload not in WORKLOADS:
             raise ConfigError(f"unknown workload {c.workload!r} (known: {', '.join(WORKLOADS)})")
+        if c.memory_model not in MEMORY_MODELS:
+            raise ConfigError(f"unknown memory model {c.memory_model!r} (known: {', '.join(MEMORY_MODELS)})")
+        if c.memory_model == "weak" and not c.checks:
+            raise ConfigError("--memory-model weak needs the checks on (it shows reorderings to the oracles): "
+                              "drop --no-checks")
         allowed = allowed_cpus()
         c.cpus = list(allowed if c.cpus is None else c.cpus)
         if not c.cpus:
@@ -176,6 +182,8 @@ class Config:
             parts.append(f"--job-nodes {self.job_nodes}")
         if not self.checks:
             parts.append("--no-checks")
+        if self.memory_model != "native":
+            parts.append(f"--memory-model {self.memory_model}")
         if self.oversubscribe:
             parts.append("--oversubscribe")
         if self.until_violation:

@@ -9,6 +9,7 @@ import re
 
 FLAVORS = ("qsbr", "mb", "membarrier")
 WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
+MEMORY_MODELS = ("native", "weak")   # weak: the primitives emulate LKMM's reorderings (csrc/weak.c)
 
 
 class ConfigError(ValueError):
