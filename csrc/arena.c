@@ -323,6 +323,7 @@ struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
         partial_unlink(ctx, idx);
     WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_ALLOCATED);
     h_spin_unlock(&a->slab_lock);
+    h_weak_sync(H_WF_FORGET);   /* the slab constructor's stores: the scheme's next loads see them */
     /* No reference may be held on a free object: a refcount here means a reader resurrected it. */
     uint32_t ref = READ_ONCE(cs->refcount);
     if (ref)
@@ -387,6 +388,7 @@ void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint
             h_weak_store(w, &cs->payload[i], h_payload(serial, mems, i), 8, 0);
         h_weak_store(w, &cs->refcount, 1, 4, 1);
         h_weak_store(w, &cs->seq, seq, 4, 1);
+        h_weak_fence(w, H_WF_FORGET);   /* serial and mems, stored directly: the scheme's next loads see them */
         return;
     }
     for (int i = 0; i < 4; i++)

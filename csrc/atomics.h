@@ -49,8 +49,9 @@ void h_weak_store(struct h_weak *w, volatile void *p, uint64_t v, int size, int 
 void h_weak_rmw(struct h_weak *w, const volatile void *p, int size, int full);   /* before an atomic RMW */
 void h_weak_fence(struct h_weak *w, int what);
 #define H_WF_DRAIN 1   /* every held store reaches memory (earlier stores before later ones) */
-#define H_WF_FLUSH 2   /* later loads read memory (earlier loads before later ones) */
+#define H_WF_FLUSH 2   /* later loads read memory as of now or later (earlier loads before later ones) */
 #define H_WF_FULL 3
+#define H_WF_FORGET 4  /* the engine's: later loads read memory after this point (it stored there itself) */
 
 #define H_WEAK_LOAD(p, acquire, native)                                                                    \
     ({ struct h_weak *w_ = H_WEAK();                                                                        \
@@ -112,11 +113,6 @@ void h_weak_fence(struct h_weak *w, int what);
 #define cmpxchg_weak(p, oldp, v)                                                                            \
     ({ H_CHECKPOINT(p, H_ACC_WRITE);                                                                        \
        H_WEAK_RMW(p, 1, 1, atomic_compare_exchange_weak_explicit(H_ATOMIC(p), (oldp), (v), memory_order_acq_rel, \
-                                                                 memory_order_relaxed)); })
-/* cmpxchg_relaxed: no ordering at all (the kernel's cmpxchg_relaxed); *oldp gets the value found. */
-#define cmpxchg_relaxed(p, oldp, v)                                                                         \
-    ({ H_CHECKPOINT(p, H_ACC_WRITE);                                                                        \
-       H_WEAK_RMW(p, 0, 0, atomic_compare_exchange_weak_explicit(H_ATOMIC(p), (oldp), (v), memory_order_relaxed, \
                                                                  memory_order_relaxed)); })
 #define atomic_add_return_relaxed(p, v)                                                                     \
     ({ H_CHECKPOINT(p, H_ACC_INC);                                                                          \

@@ -439,6 +439,22 @@ static inline int h_ref_inc_not_zero(uint32_t *ref)
     return 1;
 }
 
+/* The same with no ordering on success: refcount_inc_not_zero() before Linux 6.13 (a control dependency
+ * orders later stores, nothing orders later loads). Enough where nothing is revalidated after it; not
+ * before an identity recheck on a TYPESAFE_BY_RCU object (`--memory-model weak` shows why). */
+static inline int h_ref_inc_not_zero_relaxed(uint32_t *ref)
+{
+    uint32_t old = READ_ONCE(*ref);
+    do {
+        if (old == 0)
+            return 0;
+    } while (!H_WEAK_RMW(ref, 0, 0, atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1,
+                                                                           memory_order_relaxed,
+                                                                           memory_order_relaxed)));
+    H_CHECKPOINT(ref, H_ACC_INC);
+    return 1;
+}
+
 /* Drop a reference; 1 when it was the last (release: our reads happen before whoever frees it). */
 static inline int h_ref_put(uint32_t *ref)
 {
@@ -496,10 +512,10 @@ uint64_t h_attach_gen(const struct h_task *task);
             snap_.zl_tag = 0;                                                                               \
             snap_.zl_ok = 1;                                                                                \
         }                                                                                                   \
-        if ((checks) == H_CHECKS_WEAK) /* the oracle's clock is read before the op: no load moves above it */ \
-            h_weak_fence(h_weak_ctx(), H_WF_FULL);                                                          \
         if (checks)                                                                                         \
             g0_ = h_attach_gen(task);                                                                       \
+        if ((checks) == H_CHECKS_WEAK) /* after the oracle's clock: no load of the op moves above it */      \
+            h_weak_fence(h_weak_ctx(), H_WF_FULL);                                                          \
         if ((workload) == H_WORKLOAD_DEREF || READ_ONCE(*(ctx)->number_of_cpusets) > 1) {                  \
             read(ctx, task, &snap_, flavor, checks);                                                        \
         } else {                                                                                            \
@@ -532,7 +548,7 @@ uint64_t h_attach_gen(const struct h_task *task);
         for (uint64_t i = 0; i < n; i++)                                                                    \
             H_READER_OP(ctx, task, read, F, K, W);                                                      \
         if ((K) == H_CHECKS_WEAK) /* nothing held back past the chunk: the engine's code runs next */    \
-            h_weak_fence(h_weak_ctx(), H_WF_FULL);                                                      \
+            h_weak_fence(h_weak_ctx(), H_WF_DRAIN);                                                     \
         return n;                                                                                           \
     }
 

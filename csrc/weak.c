@@ -10,10 +10,13 @@
  *                A release store is an entry that may leave only as the oldest (everything before it first);
  *                smp_wmb, smp_mb and full atomics let everything out before they go on. A second store to a
  *                word still held replaces the held value (coherence: memory never sees them out of order).
- *   load-load    a plain load may return the value this process last saw in that word instead of memory:
- *                that load "executed" when the value was seen. Coherence holds because the cache keeps the
- *                newest value seen and own stores are read from the buffer. smp_rmb, smp_mb, acquire loads
- *                and acquire RMWs empty the cache (an epoch bump): nothing seen before them is returned after.
+ *   load-load    a plain load may return the value the cache holds for its word instead of memory's: that
+ *                load "executed" when the value was read from memory. A miss fills its whole 64-byte line;
+ *                smp_rmb, smp_mb, acquire loads and acquire RMWs empty the cache (an epoch bump), then refill
+ *                the lines used lately from memory: a later load may return a value read at the ordering
+ *                point, never one read before it. Fills only ever read memory now, so the cache never holds
+ *                a value older than one this process saw (coherence); own stores are read from the buffer
+ *                and drop the cached word when they reach memory.
  *   dependency   a load returning v, an offset into the arena's object pages, refills the 128-byte object at
  *                v from memory now: a load through v may return no older value than the one it would read
  *                right after the pointer load (LKMM's address dependency). An offset into the scheme's shared
@@ -86,6 +89,13 @@ static void mem_store(const struct h_weak_entry *s)
     }
 }
 
+static inline void forget_word(struct h_weak *w, uintptr_t p)
+{
+    struct h_weak_word *c = &w->cache[slot_of(p & ~(uintptr_t)7)];
+    if (c->word == (p & ~(uintptr_t)7))
+        c->epoch = 0;
+}
+
 static void drop(struct h_weak *w, int i)
 {
     memmove(&w->sb[i], &w->sb[i + 1], (size_t)(w->n - i - 1) * sizeof(w->sb[0]));
@@ -102,6 +112,7 @@ void h_weak_drain_one(struct h_weak *w)
         i = 0;
     w->reordered += i != 0;
     mem_store(&w->sb[i]);
+    forget_word(w, w->sb[i].addr);   /* a fill may have read the word before this store reached memory */
     drop(w, i);
 }
 
@@ -119,11 +130,32 @@ static inline int overlaps(const struct h_weak_entry *s, uintptr_t p, int size)
     return s->addr < p + (uintptr_t)size && p < s->addr + s->size;
 }
 
-static inline void forget_word(struct h_weak *w, uintptr_t p)
+/* Read [first, first + bytes) from memory now into the cache (8-byte aligned, inside one mapping). */
+static void fill(struct h_weak *w, uintptr_t first, unsigned bytes)
 {
-    struct h_weak_word *c = &w->cache[slot_of(p & ~(uintptr_t)7)];
-    if (c->word == (p & ~(uintptr_t)7))
-        c->epoch = 0;
+    for (uintptr_t word = first; word < first + bytes; word += 8) {
+        struct h_weak_word *c = &w->cache[slot_of(word)];
+        c->word = word;
+        c->val = atomic_load_explicit((_Atomic uint64_t *)word, memory_order_relaxed);
+        c->epoch = w->epoch;
+    }
+}
+
+static void fill_line(struct h_weak *w, uintptr_t word)
+{
+    uintptr_t line = word & ~(uintptr_t)(H_WEAK_LINE - 1);
+    fill(w, line, H_WEAK_LINE);
+    if (w->recent[(w->recent_pos - 1) % H_WEAK_RECENT] != line)
+        w->recent[w->recent_pos++ % H_WEAK_RECENT] = line;
+}
+
+/* An ordering point for loads: nothing read before it is returned after it; what is refilled now may be. */
+static void flush(struct h_weak *w)
+{
+    w->epoch++;
+    for (int i = 0; i < H_WEAK_RECENT; i++)
+        if (w->recent[i])
+            fill(w, w->recent[i], H_WEAK_LINE);
 }
 
 /* A load returned v: order the loads made through it after this one (see the head of the file). */
@@ -132,19 +164,13 @@ static void dependency(struct h_weak *w, uint64_t v)
     if (v >= w->size)
         return;
     uintptr_t first = (uintptr_t)v & ~(uintptr_t)7;
-    if (first >= w->objects_lo && first + H_WEAK_OBJECT <= w->objects_hi) {
-        for (uintptr_t off = first; off < first + H_WEAK_OBJECT; off += 8) {
-            struct h_weak_word *c = &w->cache[slot_of(w->base + off)];
-            c->word = w->base + off;
-            c->val = atomic_load_explicit((_Atomic uint64_t *)(w->base + off), memory_order_relaxed);
-            c->epoch = w->epoch;
-        }
-    } else if (v >= w->flush_lo && v < w->flush_hi) {
-        w->epoch++;
-    } else {
+    if (first >= w->objects_lo && first + H_WEAK_OBJECT <= w->objects_hi)
+        fill(w, w->base + first, H_WEAK_OBJECT);
+    else if (v >= w->flush_lo && v < w->flush_hi)
+        flush(w);
+    else
         for (uintptr_t off = first; off < first + H_WEAK_OBJECT && off < w->size; off += 8)
             forget_word(w, w->base + off);
-    }
 }
 
 uint64_t h_weak_load(struct h_weak *w, const volatile void *vp, int size, int acquire)
@@ -169,12 +195,12 @@ uint64_t h_weak_load(struct h_weak *w, const volatile void *vp, int size, int ac
         wv = c->val;   /* executed earlier: when this value was seen */
         w->stale++;
     } else {
-        wv = atomic_load_explicit((_Atomic uint64_t *)word, acquire ? memory_order_acquire : memory_order_relaxed);
         if (acquire)
-            w->epoch++;   /* nothing seen before the acquire is returned after it */
-        c->word = word;
-        c->val = wv;
-        c->epoch = w->epoch;
+            atomic_thread_fence(memory_order_acquire);   /* a compiler barrier on x86; the fill reads after it */
+        fill_line(w, word);
+        wv = c->val;
+        if (acquire)
+            flush(w);   /* nothing read before the acquire is returned after it */
     }
     v = size == 8 ? wv : (wv >> ((p & 7) * 8)) & ((1ULL << (size * 8)) - 1);
 out:
@@ -188,7 +214,6 @@ void h_weak_store(struct h_weak *w, volatile void *vp, uint64_t v, int size, int
     w->stores++;
     if (!(rnd(w) & 7))
         h_weak_drain_one(w);
-    forget_word(w, p);   /* later loads read the buffer, then memory: never an older value */
     for (int i = 0; i < w->n; i++)
         if (overlaps(&w->sb[i], p, size)) {
             if (w->sb[i].addr != p || w->sb[i].size != size) {
@@ -223,5 +248,7 @@ void h_weak_fence(struct h_weak *w, int what)
     if (what & H_WF_DRAIN)
         drain_all(w);
     if (what & H_WF_FLUSH)
+        flush(w);
+    if (what & H_WF_FORGET)
         w->epoch++;
 }

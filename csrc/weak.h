@@ -19,6 +19,8 @@
 #define H_WEAK_SB 8          /* store-buffer entries; a full buffer drains whole */
 #define H_WEAK_SLOTS 256     /* load-cache words, direct-mapped */
 #define H_WEAK_OBJECT 128    /* bytes read through an offset that a dependency orders (H_CPUSET_SIZE) */
+#define H_WEAK_LINE 64       /* a miss fills the whole line, as a cache would */
+#define H_WEAK_RECENT 4      /* lines refilled at an ordering point */
 
 struct h_weak_entry {
     uintptr_t addr;
@@ -39,6 +41,8 @@ struct h_weak {
     int n;                                   /* entries in sb[], oldest first */
     struct h_weak_entry sb[H_WEAK_SB];
     struct h_weak_word cache[H_WEAK_SLOTS];
+    uintptr_t recent[H_WEAK_RECENT];         /* lines filled lately, refilled at every ordering point */
+    unsigned recent_pos;
     uintptr_t base, size;                    /* the shared region loaded values may be offsets into... */
     uintptr_t objects_lo, objects_hi;        /* ...where 128-byte objects live (refilled on a dependency)... */
     uintptr_t flush_lo, flush_hi;            /* ...and where other objects live (a dependency empties all) */

@@ -386,7 +386,7 @@ static void writer_step(struct h_ectx *e)
         struct h_cpuset *victim = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
         destroy(e, victim, random_target(ctx, victim));
     }
-    h_weak_sync(H_WF_FULL);   /* nothing held back past a writer step */
+    h_weak_sync(H_WF_DRAIN | H_WF_FORGET);   /* nothing held back past a writer step, nothing cached over it */
     e->owner = 0;
     if (ctx->checks)
         h_torture_end_of_op(e, H_PH_WRITER);
