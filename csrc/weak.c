@@ -11,8 +11,8 @@
  *                smp_wmb, smp_mb and full atomics let everything out before they go on. A second store to a
  *                word still held replaces the held value (coherence: memory never sees them out of order).
  *   load-load    a plain load may return the value the cache holds for its word instead of memory's: that
- *                load "executed" when the value was read from memory. A miss fills its whole 64-byte line;
- *                smp_rmb, smp_mb, acquire loads and acquire RMWs empty the cache (an epoch bump), then refill
+ *                load "executed" when the value was read from memory. smp_rmb, smp_mb, acquire loads and
+ *                acquire RMWs empty the cache (an epoch bump), then refill
  *                the lines used lately from memory: a later load may return a value read at the ordering
  *                point, never one read before it. Fills only ever read memory now, so the cache never holds
  *                a value older than one this process saw (coherence); own stores are read from the buffer
@@ -110,7 +110,6 @@ void h_weak_drain_one(struct h_weak *w)
     int i = (int)(rnd(w) % (uint64_t)w->n);
     if (w->sb[i].release)
         i = 0;
-    w->reordered += i != 0;
     mem_store(&w->sb[i]);
     forget_word(w, w->sb[i].addr);   /* a fill may have read the word before this store reached memory */
     drop(w, i);
@@ -141,10 +140,12 @@ static void fill(struct h_weak *w, uintptr_t first, unsigned bytes)
     }
 }
 
-static void fill_line(struct h_weak *w, uintptr_t word)
+/* A miss reads its word, and remembers the line for the refills at ordering points. (Not the whole line
+ * now: a field read fresh would refresh its neighbours too, and hide their reordering with it.) */
+static void fill_word(struct h_weak *w, uintptr_t word)
 {
     uintptr_t line = word & ~(uintptr_t)(H_WEAK_LINE - 1);
-    fill(w, line, H_WEAK_LINE);
+    fill(w, word, 8);
     if (w->recent[(w->recent_pos - 1) % H_WEAK_RECENT] != line)
         w->recent[w->recent_pos++ % H_WEAK_RECENT] = line;
 }
@@ -177,7 +178,6 @@ uint64_t h_weak_load(struct h_weak *w, const volatile void *vp, int size, int ac
 {
     uintptr_t p = (uintptr_t)vp, word = p & ~(uintptr_t)7;
     uint64_t r = rnd(w), v;
-    w->loads++;
     if (!(r & 7))
         h_weak_drain_one(w);
     for (int i = w->n - 1; i >= 0; i--)
@@ -193,14 +193,13 @@ uint64_t h_weak_load(struct h_weak *w, const volatile void *vp, int size, int ac
     uint64_t wv;
     if (!acquire && c->epoch == w->epoch && c->word == word && (r & 0x100)) {
         wv = c->val;   /* executed earlier: when this value was seen */
-        w->stale++;
     } else {
-        if (acquire)
-            atomic_thread_fence(memory_order_acquire);   /* a compiler barrier on x86; the fill reads after it */
-        fill_line(w, word);
+        fill_word(w, word);
         wv = c->val;
-        if (acquire)
+        if (acquire) {
+            atomic_thread_fence(memory_order_acquire);
             flush(w);   /* nothing read before the acquire is returned after it */
+        }
     }
     v = size == 8 ? wv : (wv >> ((p & 7) * 8)) & ((1ULL << (size * 8)) - 1);
 out:
@@ -211,7 +210,6 @@ out:
 void h_weak_store(struct h_weak *w, volatile void *vp, uint64_t v, int size, int release)
 {
     uintptr_t p = (uintptr_t)vp;
-    w->stores++;
     if (!(rnd(w) & 7))
         h_weak_drain_one(w);
     for (int i = 0; i < w->n; i++)

@@ -19,7 +19,7 @@
 #define H_WEAK_SB 8          /* store-buffer entries; a full buffer drains whole */
 #define H_WEAK_SLOTS 256     /* load-cache words, direct-mapped */
 #define H_WEAK_OBJECT 128    /* bytes read through an offset that a dependency orders (H_CPUSET_SIZE) */
-#define H_WEAK_LINE 64       /* a miss fills the whole line, as a cache would */
+#define H_WEAK_LINE 64       /* the lines a process used lately are refilled whole at ordering points */
 #define H_WEAK_RECENT 4      /* lines refilled at an ordering point */
 
 struct h_weak_entry {
@@ -48,7 +48,6 @@ struct h_weak {
     uintptr_t flush_lo, flush_hi;            /* ...and where other objects live (a dependency empties all) */
     struct h_ctx *ctx;                       /* for the delays while draining; NULL: none */
     uint32_t delay_max_ns;
-    uint64_t loads, stale, stores, reordered;  /* what it did, for the litmus suite and the report */
 };
 
 void h_weak_setup(struct h_weak *w, uint64_t seed, const void *base, uint64_t size);
