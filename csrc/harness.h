@@ -27,7 +27,8 @@
  *   read     READER. Fill *snap, through h_cpuset_read(), with the serial and mems_allowed of a cpuset that
  *            was attached to `task` at some instant during the call; retry as often as you need. Return with
  *            every read-side section closed and every reference dropped. `flavor` (H_FLAVOR_QSBR/MB/
- *            MEMBARRIER) and `checks` (oracles on; H_CHECKS_WEAK: on, with weak memory) are compile-time constants: pass them to the primitives.
+ *            MEMBARRIER) and `checks` (oracles on; H_CHECKS_WEAK: on, and the weak-memory emulation too) are
+ *            compile-time constants: pass them to the primitives.
  *   attach   WRITER, cpuset mutex held. Make `cs` (initialised) task->cpuset; the old one is task->cpuset
  *            on entry. Nothing may free the old cpuset while a task still points at it.
  *   destroy  WRITER, cpuset mutex held. `cs` is attached to no task any more: free it by the scheme's rules
