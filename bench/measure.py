@@ -46,6 +46,7 @@ class Case:
     checks: bool = False          # True: every oracle on (torture), race amplifiers off
     nodes: int = 4                # simulated memory nodes
     job_nodes: int = 0            # nodes in the readers' job cpuset; 0: every other node (half)
+    memory_model: str = "native"  # "weak": the weak-memory emulation (checks on)
 
     @property
     def iteration_ops(self) -> int:
@@ -60,12 +61,17 @@ class Case:
 
     @property
     def group(self) -> str:
-        return f"{self.workload} r={self.readers} w={self.writer}{' oracles-on' if self.checks else ''}{self._nodes(' ')}"
+        return f"{self.workload} r={self.readers} w={self.writer}{' oracles-on' if self.checks else ''}{self._nodes(' ')}" \
+               f"{self._weak(' ')}"
 
     @property
     def id(self) -> str:
         return f"{self.workload}-r{self.readers}-{self.writer}-{self.label}{'-oracles' if self.checks else ''}" \
-               f"{self._nodes('-')}"
+               f"{self._nodes('-')}{self._weak('-')}"
+
+    def _weak(self, sep: str) -> str:
+        """'' in native mode, so the other benchmarks keep their names."""
+        return "" if self.memory_model == "native" else f"{sep}{self.memory_model}"
 
     def _nodes(self, sep: str) -> str:
         """'' at the defaults (4 nodes, half of them for the job), so the other benchmarks keep their names."""
@@ -78,7 +84,7 @@ class Case:
         return Config(scheme=self.scheme, rcu=self.rcu, workload=self.workload, readers=self.readers,
                       writers=writers, writer_period_ns=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
                       read_delay_per_mille=0, writer_delay_max_ns=0, seed=SEED, nodes=self.nodes,
-                      job_nodes=self.job_nodes,
+                      job_nodes=self.job_nodes, memory_model=self.memory_model,
                       oversubscribe=self.readers + writers > NCPUS)
 
 

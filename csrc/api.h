@@ -150,6 +150,7 @@ struct h_params {
     int job_nodes;                  /* readers' initial job cpuset: the last job_nodes nodes (0: every other node) */
     int stop_on_violation;
     unsigned writer_ops;            /* the writer's operations: bit i set = H_WRITER_OPS[i] enabled */
+    int memory_model;               /* 0 native; 1 weak: the primitives emulate LKMM's reorderings (weak.c) */
 };
 
 struct h_flight_event {
@@ -260,6 +261,12 @@ void h_shuffle_begin(void *arena);             /* workers may be on their old or
 void h_set_worker_cpu(void *arena, int worker, int cpu);
 void h_shuffle_end(void *arena);
 unsigned long long h_now_ns(void);
+
+/* Weak-memory litmus suite (weak_litmus.c): the shapes, and `trials` of one (weak: 1 emulated, 0 native)
+ * returning how many ended in its exists clause's outcome (-1: no such test). */
+int h_litmus_weak_count(void);
+const char *h_litmus_weak_name(int test);
+long long h_litmus_weak_run(int test, long long trials, unsigned long long seed, int weak);
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);
 void h_get_global_stats(void *arena, struct h_global_stats *out);

@@ -303,6 +303,7 @@ static void slab_construct(struct h_ctx *ctx, uint64_t idx)
 struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
 {
     struct h_arena *a = ctx->arena;
+    h_weak_sync(H_WF_DRAIN);
     h_spin_lock(&a->slab_lock);
     if (!a->slab_partial) {
         int64_t idx = page_alloc_any(ctx);
@@ -322,6 +323,7 @@ struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
         partial_unlink(ctx, idx);
     WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_ALLOCATED);
     h_spin_unlock(&a->slab_lock);
+    h_weak_sync(H_WF_FORGET);   /* the slab constructor's stores: the scheme's next loads see them */
     /* No reference may be held on a free object: a refcount here means a reader resurrected it. */
     uint32_t ref = READ_ONCE(cs->refcount);
     if (ref)
@@ -366,18 +368,33 @@ void h_zonelist_release(struct h_ctx *ctx, struct h_page *pg)
 
 void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems)
 {
+    struct h_weak *w = h_weak_ctx();
+    if (w)
+        h_weak_fence(w, H_WF_DRAIN);   /* before the engine reads the object back */
     if (ctx->arena->params.workload == H_WORKLOAD_ALLOC_SUBSET)   /* before the object is seen live */
         WRITE_ONCE(CS_PRIV(cs)->zonelist, zonelist_build(ctx, serial, mems));
     WRITE_ONCE(cs->serial, serial);
     WRITE_ONCE(cs->mems_allowed, mems);
-    for (int i = 0; i < 4; i++)
-        WRITE_ONCE(cs->payload[i], h_payload(serial, mems, i));
     WRITE_ONCE(CS_PRIV(cs)->retired_at, 0);
     WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_LIVE);
+    uint32_t seq = READ_ONCE(cs->seq) + 1;
     /* Fields before the refcount (release), refcount before the even sequence (release): a reader that
-     * takes a reference or sees the object live also sees it initialised. */
+     * takes a reference or sees the object live also sees it initialised. In weak mode the payload and
+     * those two release stores wait in this process's store buffer (nobody in it reads them back before
+     * the next drain; the scheme may read serial and mems, which go to memory now), so that a publish
+     * without release can reach readers before the initialisation does. */
+    if (w) {
+        for (int i = 0; i < 4; i++)
+            h_weak_store(w, &cs->payload[i], h_payload(serial, mems, i), 8, 0);
+        h_weak_store(w, &cs->refcount, 1, 4, 1);
+        h_weak_store(w, &cs->seq, seq, 4, 1);
+        h_weak_fence(w, H_WF_FORGET);   /* serial and mems, stored directly: the scheme's next loads see them */
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        WRITE_ONCE(cs->payload[i], h_payload(serial, mems, i));
     smp_store_release(&cs->refcount, 1);
-    smp_store_release(&cs->seq, READ_ONCE(cs->seq) + 1);
+    smp_store_release(&cs->seq, seq);
 }
 
 struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems)

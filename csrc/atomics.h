@@ -28,48 +28,106 @@
 
 #ifdef H_ENGINE
 #define H_CHECKPOINT(p, kind) ((void)0)
+#define H_WEAK() ((struct h_weak *)0)
 #else
 #define H_CHECKPOINT(p, kind) h_checkpoint((const void *)(p), (kind))
+#define H_WEAK() h_weak_ctx()
 #endif
 
+/*
+ * Weak-memory mode (`--memory-model weak`, weak.c): every primitive below goes through an emulation that
+ * allows what the Linux kernel memory model allows and x86 forbids: a WRITE_ONCE may reach memory after a
+ * later store (store buffer), a READ_ONCE may return an older value this process saw (load cache), unless a
+ * barrier, release/acquire, a full atomic or an address dependency orders them. h_weak_ctx() is NULL in
+ * native mode and, declared const like h_torture_ctx(), is asked once per reader chunk: a native chunk
+ * folds the weak branch away. The engine's own accesses (H_ENGINE) stay bare.
+ */
+struct h_weak;
+struct h_weak *h_weak_ctx(void) __attribute__((const));
+uint64_t h_weak_load(struct h_weak *w, const volatile void *p, int size, int acquire);
+void h_weak_store(struct h_weak *w, volatile void *p, uint64_t v, int size, int release);
+void h_weak_rmw(struct h_weak *w, const volatile void *p, int size, int full);   /* before an atomic RMW */
+void h_weak_fence(struct h_weak *w, int what);
+#define H_WF_DRAIN 1   /* every held store reaches memory (earlier stores before later ones) */
+#define H_WF_FLUSH 2   /* later loads read memory as of now or later (earlier loads before later ones) */
+#define H_WF_FULL 3
+#define H_WF_FORGET 4  /* the engine's: later loads read memory after this point (it stored there itself) */
+
+#define H_WEAK_LOAD(p, acquire, native)                                                                    \
+    ({ struct h_weak *w_ = H_WEAK();                                                                        \
+       w_ ? (__typeof__(*(p)))h_weak_load(w_, (p), sizeof(*(p)), (acquire)) : (native); })
+#define H_WEAK_STORE(p, v, release, native)                                                                 \
+    ({ struct h_weak *w_ = H_WEAK();                                                                        \
+       if (w_)                                                                                              \
+           h_weak_store(w_, (p), (uint64_t)(v), sizeof(*(p)), (release));                                   \
+       else                                                                                                 \
+           native; })
+/* An atomic read-modify-write: `full` (release or stronger) lets every held store out first, a relaxed one
+ * only a held store to the same word; `acquire` makes later loads read memory. */
+#define H_WEAK_RMW(p, full, acquire, op)                                                                    \
+    ({ struct h_weak *w_ = H_WEAK();                                                                        \
+       if (w_)                                                                                              \
+           h_weak_rmw(w_, (p), sizeof(*(p)), (full));                                                       \
+       __auto_type r_ = (op);                                                                               \
+       if (w_ && (acquire))                                                                                 \
+           h_weak_fence(w_, H_WF_FLUSH);                                                                    \
+       r_; })
+#define H_WEAK_FENCE(what, native)                                                                          \
+    ({ struct h_weak *w_ = H_WEAK();                                                                        \
+       if (w_)                                                                                              \
+           h_weak_fence(w_, (what));                                                                        \
+       else                                                                                                 \
+           native; })
+
 /* Single-copy-atomic access with no ordering: the compiler may not tear, fuse or invent it. */
-#define READ_ONCE(x) \
-    ({ H_CHECKPOINT(&(x), H_ACC_READ); atomic_load_explicit(H_ATOMIC(&(x)), memory_order_relaxed); })
-#define WRITE_ONCE(x, v) \
-    ({ H_CHECKPOINT(&(x), H_ACC_WRITE); atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_relaxed); })
+#define READ_ONCE(x)                                                                                        \
+    ({ H_CHECKPOINT(&(x), H_ACC_READ);                                                                      \
+       H_WEAK_LOAD(&(x), 0, atomic_load_explicit(H_ATOMIC(&(x)), memory_order_relaxed)); })
+#define WRITE_ONCE(x, v)                                                                                    \
+    ({ H_CHECKPOINT(&(x), H_ACC_WRITE);                                                                     \
+       H_WEAK_STORE(&(x), (v), 0, atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_relaxed)); })
 
 /* Acquire/release: later accesses cannot move before the load; earlier ones cannot move after the store. */
-#define smp_load_acquire(p) \
-    ({ H_CHECKPOINT(p, H_ACC_READ); atomic_load_explicit(H_ATOMIC(p), memory_order_acquire); })
-#define smp_store_release(p, v) \
-    ({ H_CHECKPOINT(p, H_ACC_WRITE); atomic_store_explicit(H_ATOMIC(p), (v), memory_order_release); })
+#define smp_load_acquire(p)                                                                                 \
+    ({ H_CHECKPOINT(p, H_ACC_READ); H_WEAK_LOAD(p, 1, atomic_load_explicit(H_ATOMIC(p), memory_order_acquire)); })
+#define smp_store_release(p, v)                                                                             \
+    ({ H_CHECKPOINT(p, H_ACC_WRITE);                                                                        \
+       H_WEAK_STORE(p, (v), 1, atomic_store_explicit(H_ATOMIC(p), (v), memory_order_release)); })
 
 /*
  * rcu_dereference: load a published offset. Memory order "consume" is what the kernel relies on (address
- * dependency); compilers promote it to acquire, which costs nothing extra on x86 and an ldar on arm64.
+ * dependency); compilers promote it to acquire, which costs nothing extra on x86 and an ldar on arm64. In
+ * weak mode it is what LKMM says: a plain load whose value orders the loads made through it.
  * rcu_assign_pointer: publish with release, so the object's initialisation is visible before the offset.
  */
-#define rcu_dereference(x) \
-    ({ H_CHECKPOINT(&(x), H_ACC_DEREF); atomic_load_explicit(H_ATOMIC(&(x)), memory_order_consume); })
-#define rcu_assign_pointer(x, v) \
-    ({ H_CHECKPOINT(&(x), H_ACC_WRITE); atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_release); })
+#define rcu_dereference(x)                                                                                  \
+    ({ H_CHECKPOINT(&(x), H_ACC_DEREF);                                                                     \
+       H_WEAK_LOAD(&(x), 0, atomic_load_explicit(H_ATOMIC(&(x)), memory_order_consume)); })
+#define rcu_assign_pointer(x, v)                                                                            \
+    ({ H_CHECKPOINT(&(x), H_ACC_WRITE);                                                                     \
+       H_WEAK_STORE(&(x), (v), 1, atomic_store_explicit(H_ATOMIC(&(x)), (v), memory_order_release)); })
 
-#define xchg(p, v) ({ H_CHECKPOINT(p, H_ACC_WRITE); atomic_exchange_explicit(H_ATOMIC(p), (v), memory_order_seq_cst); })
+#define xchg(p, v)                                                                                          \
+    ({ H_CHECKPOINT(p, H_ACC_WRITE);                                                                        \
+       H_WEAK_RMW(p, 1, 1, atomic_exchange_explicit(H_ATOMIC(p), (v), memory_order_seq_cst)); })
 #define cmpxchg_weak(p, oldp, v)                                                                            \
     ({ H_CHECKPOINT(p, H_ACC_WRITE);                                                                        \
-       atomic_compare_exchange_weak_explicit(H_ATOMIC(p), (oldp), (v), memory_order_acq_rel,               \
-                                             memory_order_relaxed); })
-#define atomic_add_return_relaxed(p, v) \
-    ({ H_CHECKPOINT(p, H_ACC_INC); atomic_fetch_add_explicit(H_ATOMIC(p), (v), memory_order_relaxed) + (v); })
-#define atomic_inc_relaxed(p) \
-    ({ H_CHECKPOINT(p, H_ACC_INC); (void)atomic_fetch_add_explicit(H_ATOMIC(p), 1, memory_order_relaxed); })
-#define atomic_sub_return_release(p, v) \
-    ({ H_CHECKPOINT(p, H_ACC_DEC); atomic_fetch_sub_explicit(H_ATOMIC(p), (v), memory_order_release) - (v); })
+       H_WEAK_RMW(p, 1, 1, atomic_compare_exchange_weak_explicit(H_ATOMIC(p), (oldp), (v), memory_order_acq_rel, \
+                                                                 memory_order_relaxed)); })
+#define atomic_add_return_relaxed(p, v)                                                                     \
+    ({ H_CHECKPOINT(p, H_ACC_INC);                                                                          \
+       H_WEAK_RMW(p, 0, 0, atomic_fetch_add_explicit(H_ATOMIC(p), (v), memory_order_relaxed)) + (v); })
+#define atomic_inc_relaxed(p)                                                                               \
+    ({ H_CHECKPOINT(p, H_ACC_INC);                                                                          \
+       (void)H_WEAK_RMW(p, 0, 0, atomic_fetch_add_explicit(H_ATOMIC(p), 1, memory_order_relaxed)); })
+#define atomic_sub_return_release(p, v)                                                                     \
+    ({ H_CHECKPOINT(p, H_ACC_DEC);                                                                          \
+       H_WEAK_RMW(p, 1, 0, atomic_fetch_sub_explicit(H_ATOMIC(p), (v), memory_order_release)) - (v); })
 
 /* Compiler-only barrier: what rcu_read_lock() costs in a non-preemptible kernel. */
 #define barrier() atomic_signal_fence(memory_order_seq_cst)
-#define smp_rmb() atomic_thread_fence(memory_order_acquire)
-#define smp_wmb() atomic_thread_fence(memory_order_release)
+#define smp_rmb() H_WEAK_FENCE(H_WF_FLUSH, atomic_thread_fence(memory_order_acquire))
+#define smp_wmb() H_WEAK_FENCE(H_WF_DRAIN, atomic_thread_fence(memory_order_release))
 
 /*
  * smp_mb: a full barrier, ordering earlier stores before later loads (store->load is the one ordering x86
@@ -78,10 +136,16 @@
  * shared/anchors); the kernel made the same choice. Elsewhere the C11 fence is the portable answer.
  */
 #if defined(__x86_64__)
-#define smp_mb() __asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
+#define h_native_mb() __asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
 #else
-#define smp_mb() atomic_thread_fence(memory_order_seq_cst)
+#define h_native_mb() atomic_thread_fence(memory_order_seq_cst)
 #endif
+/* weak mode: the emulation's fence, then the machine's (store->load is the machine's own reordering) */
+#define smp_mb()                                                                                            \
+    ({ struct h_weak *w_ = H_WEAK();                                                                        \
+       if (w_)                                                                                              \
+           h_weak_fence(w_, H_WF_FULL);                                                                     \
+       h_native_mb(); })
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()

@@ -294,4 +294,16 @@ void h_check_cpu(struct h_ctx *ctx);
 void h_fault_check(struct h_ctx *ctx);
 void h_litmus_reader(struct h_ctx *ctx);
 
+/* ---------------------------------------------------------------- weak.c */
+
+void h_weak_enable(struct h_ectx *e);
+/* The engine's ordering points in weak mode: before engine code reads back what the scheme may have stored
+ * (held stores out), and where a scheme's later loads must not be older than the engine's. */
+static inline void h_weak_sync(int what)
+{
+    struct h_weak *w = h_weak_ctx();
+    if (w)
+        h_weak_fence(w, what);
+}
+
 #endif

@@ -27,7 +27,8 @@
  *   read     READER. Fill *snap, through h_cpuset_read(), with the serial and mems_allowed of a cpuset that
  *            was attached to `task` at some instant during the call; retry as often as you need. Return with
  *            every read-side section closed and every reference dropped. `flavor` (H_FLAVOR_QSBR/MB/
- *            MEMBARRIER) and `checks` (oracles on) are compile-time constants: pass them to the primitives.
+ *            MEMBARRIER) and `checks` (oracles on; H_CHECKS_WEAK: on, and the weak-memory emulation too) are
+ *            compile-time constants: pass them to the primitives.
  *   attach   WRITER, cpuset mutex held. Make `cs` (initialised) task->cpuset; the old one is task->cpuset
  *            on entry. Nothing may free the old cpuset while a task still points at it.
  *   destroy  WRITER, cpuset mutex held. `cs` is attached to no task any more: free it by the scheme's rules
@@ -64,6 +65,9 @@
 #include "atomics.h"
 
 typedef uint64_t h_off;          /* offset from the arena base; 0 is "none" */
+
+/* `checks` as a reader loop sees it: 0 off, 1 on, H_CHECKS_WEAK on with the weak-memory emulation */
+#define H_CHECKS_WEAK 2
 
 #define H_CACHELINE 64
 #define H_ALIGNED __attribute__((aligned(H_CACHELINE)))
@@ -178,7 +182,7 @@ struct harness_scheme {
     enum h_slab_mode slab_mode;
     const char *expected;    /* busted: violation kinds it must trigger, comma-separated */
     size_t shared_size;
-    h_chunk_fn chunk[H_NFLAVORS][2][H_NWORKLOADS];
+    h_chunk_fn chunk[H_NFLAVORS][3][H_NWORKLOADS];   /* [flavor][checks: off, on, on + weak memory][workload] */
     void (*attach)(struct h_ctx *ctx, struct h_task *task, struct h_cpuset *cs);
     void (*destroy)(struct h_ctx *ctx, struct h_cpuset *cs);
     struct h_cpuset *(*create)(struct h_ctx *ctx, uint64_t serial, uint64_t mems);
@@ -253,8 +257,10 @@ static inline void h_checkpoint(const void *p, int kind)
 static inline void h_spin_lock(uint32_t *lock)
 {
     uint32_t unlocked = 0;
-    if (!likely(cmpxchg_weak(lock, &unlocked, 1)))
+    if (!likely(cmpxchg_weak(lock, &unlocked, 1))) {
         h_spin_wait(lock);
+        H_WEAK_FENCE(H_WF_FLUSH, (void)0);   /* the slow path's acquire, for the weak-memory emulation */
+    }
     H_TORTURE(h_torture_lock, 1);
 }
 
@@ -427,8 +433,25 @@ static inline int h_ref_inc_not_zero(uint32_t *ref)
     do {
         if (old == 0)
             return 0;
-    } while (!atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1, memory_order_acquire,
-                                                    memory_order_relaxed));
+    } while (!H_WEAK_RMW(ref, 1, 1, atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1,
+                                                                           memory_order_acquire,
+                                                                           memory_order_relaxed)));
+    H_CHECKPOINT(ref, H_ACC_INC);
+    return 1;
+}
+
+/* The same with no ordering on success: refcount_inc_not_zero() before Linux 6.13 (a control dependency
+ * orders later stores, nothing orders later loads). Enough where nothing is revalidated after it; not
+ * before an identity recheck on a TYPESAFE_BY_RCU object (`--memory-model weak` shows why). */
+static inline int h_ref_inc_not_zero_relaxed(uint32_t *ref)
+{
+    uint32_t old = READ_ONCE(*ref);
+    do {
+        if (old == 0)
+            return 0;
+    } while (!H_WEAK_RMW(ref, 0, 0, atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1,
+                                                                           memory_order_relaxed,
+                                                                           memory_order_relaxed)));
     H_CHECKPOINT(ref, H_ACC_INC);
     return 1;
 }
@@ -439,7 +462,7 @@ static inline int h_ref_put(uint32_t *ref)
     H_TORTURE(h_torture_delay);   /* amplifier: the last moments under the reference */
     if (atomic_sub_return_release(ref, 1) != 0)
         return 0;
-    atomic_thread_fence(memory_order_acquire);
+    H_WEAK_FENCE(H_WF_FLUSH, atomic_thread_fence(memory_order_acquire));
     return 1;
 }
 
@@ -493,6 +516,8 @@ uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task);   /* tortur
         }                                                                                                   \
         if (checks)                                                                                         \
             g0_ = h_read_begin(ctx, task);                                                                  \
+        if ((checks) == H_CHECKS_WEAK) /* after the oracle's clock: no load of the op moves above it */      \
+            h_weak_fence(h_weak_ctx(), H_WF_FULL);                                                          \
         if ((workload) == H_WORKLOAD_DEREF || READ_ONCE(*(ctx)->number_of_cpusets) > 1) {                  \
             read(ctx, task, &snap_, flavor, checks);                                                        \
         } else {                                                                                            \
@@ -519,18 +544,24 @@ uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task);   /* tortur
         /* a checks-off loop runs only where there is no torture context: every checkpoint folds away */ \
         if (!(K) && h_torture_ctx() != NULL)                                                            \
             __builtin_unreachable();                                                                    \
+        /* ...and only a weak-memory loop (K == H_CHECKS_WEAK) runs where the emulation is on */          \
+        if (((K) == H_CHECKS_WEAK) != (h_weak_ctx() != NULL))                                           \
+            __builtin_unreachable();                                                                    \
         for (uint64_t i = 0; i < n; i++)                                                                    \
             H_READER_OP(ctx, task, read, F, K, W);                                                      \
+        if ((K) == H_CHECKS_WEAK) /* nothing held back past the chunk: the engine's code runs next */    \
+            h_weak_fence(h_weak_ctx(), H_WF_DRAIN);                                                     \
         return n;                                                                                           \
     }
 
 #define H_DEFINE_CHUNKS_FK(sym, read, F, K)                                                                 \
     H_DEFINE_CHUNK(sym, read, F, K, 0) H_DEFINE_CHUNK(sym, read, F, K, 1) H_DEFINE_CHUNK(sym, read, F, K, 2)     \
     H_DEFINE_CHUNK(sym, read, F, K, 3)
-#define H_DEFINE_CHUNKS_F(sym, read, F) H_DEFINE_CHUNKS_FK(sym, read, F, 0) H_DEFINE_CHUNKS_FK(sym, read, F, 1)
+#define H_DEFINE_CHUNKS_F(sym, read, F)                                                                     \
+    H_DEFINE_CHUNKS_FK(sym, read, F, 0) H_DEFINE_CHUNKS_FK(sym, read, F, 1) H_DEFINE_CHUNKS_FK(sym, read, F, 2)
 #define H_CHUNKS_FK(sym, F, K)                                                                              \
     { sym##_chunk_##F##K##0, sym##_chunk_##F##K##1, sym##_chunk_##F##K##2, sym##_chunk_##F##K##3 }
-#define H_CHUNKS_F(sym, F) { H_CHUNKS_FK(sym, F, 0), H_CHUNKS_FK(sym, F, 1) }
+#define H_CHUNKS_F(sym, F) { H_CHUNKS_FK(sym, F, 0), H_CHUNKS_FK(sym, F, 1), H_CHUNKS_FK(sym, F, 2) }
 
 /*
  * HARNESS_SCHEME(sym, read_fn, .name = "...", .attach = ..., ...) defines `const struct harness_scheme sym`

@@ -354,6 +354,9 @@ void h_torture_rcu_lock(struct h_ctx *ctx, int flavor)
     }
     h_rcu_enter_slot(ctx, flavor);
     smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);   /* odd: inside */
+    /* weak memory: mb's smp_mb, and membarrier's (the emulated buffer is beyond the IPI's reach) */
+    if (flavor != H_FLAVOR_QSBR)
+        h_weak_sync(H_WF_FULL);
 }
 
 /* Leaving one: an unlock without a lock is reported and ignored. The count turns even before the slot is
@@ -370,6 +373,8 @@ void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor)
     maybe_delay(e);   /* amplifier: the section's last moment */
     if (--e->nesting > 0)
         return;
+    if (flavor != H_FLAVOR_QSBR)
+        h_weak_sync(H_WF_FULL);
     smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);   /* even: out */
     smp_wmb();        /* ...before the slot store that lets a grace period end */
     h_rcu_leave_slot(ctx, flavor);

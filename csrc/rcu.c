@@ -156,6 +156,7 @@ void h_synchronize_rcu(struct h_ctx *ctx)
 {
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
+    h_weak_sync(H_WF_FULL);   /* weak memory: a grace-period wait orders everything around it */
     if (e->in_gp) {   /* the scheme's .synchronize asks for the arena's own grace period */
         wait_for_readers(ctx, h_now_ns());
         return;
@@ -230,6 +231,7 @@ void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
 {
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
+    h_weak_sync(H_WF_DRAIN);   /* weak memory: the scheme's stores before the engine reads the object */
     if (e->in_call_rcu) {   /* the scheme's .call_rcu hands it to the arena's queue */
         enqueue(ctx, head);
         return;
@@ -275,7 +277,9 @@ void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs) { h_call_rcu(ctx,
 static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
 {
     uint64_t zonelist;
+    h_weak_sync(H_WF_DRAIN);
     int64_t page = h_slab_free(ctx, cs, from_callback, &zonelist);
+    h_weak_sync(H_WF_FORGET);   /* the odd sequence and the refcount, stored directly */
     if (zonelist)   /* alloc-subset on a TYPESAFE_BY_RCU slab: a recycled object's reader may read it */
         h_call_rcu(ctx, &h_page_desc(ctx, zonelist - 1)->rcu, H_CB_FREE_ZONELIST);
     if (page >= 0) {
@@ -293,6 +297,7 @@ void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs) { free_cpuset(ctx, cs
 void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
 {
     struct h_arena *a = ctx->arena;
+    h_weak_sync(H_WF_DRAIN);
     if (!xchg(&head->queued, 0)) {
         uint64_t serial = head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0;
         h_violation(ctx, H_V_CALLBACK_ON_LIVE, h_offset(ctx, head), serial, head->kind);

@@ -155,7 +155,7 @@ static void run_reader(struct h_ectx *e)
     struct h_arena *a = ctx->arena;
     const struct h_params *p = &a->params;
     struct h_worker_stats *s = &e->self->stats;
-    h_chunk_fn chunk = ctx->ops->chunk[p->flavor][p->checks ? 1 : 0][p->workload];
+    h_chunk_fn chunk = ctx->ops->chunk[p->flavor][p->checks ? (p->memory_model ? H_CHECKS_WEAK : 1) : 0][p->workload];
     const int qsbr = (ctx->ops->flags & H_SCHEME_RCU_READER) && p->flavor == H_FLAVOR_QSBR;
     const uint64_t target = READ_ONCE(a->reader_ops), run_start = READ_ONCE(a->run_start_ns);
     uint64_t base_ops = s->counters[H_C_OPS], ops = 0, best_ps = s->counters[H_C_BEST_WINDOW_PS];
@@ -263,6 +263,7 @@ static void attach(struct h_ectx *e, struct h_task *task, struct h_cpuset *cs)
     h_log_attach(task, CS_PRIV(cs)->serial, CS_PRIV(cs)->mems);
     h_heartbeat(e, H_PH_ATTACH);
     ctx->ops->attach(ctx, task, cs);
+    h_weak_sync(H_WF_DRAIN);   /* the engine reads task->cpuset back */
     h_event(ctx, H_EV_ATTACH, (uint64_t)(task_rec(task) - ctx->arena->tasks), CS_PRIV(cs)->serial);
     e->self->stats.counters[H_C_WRITER_ATTACHES]++;
 }
@@ -316,6 +317,7 @@ static void destroy(struct h_ectx *e, struct h_cpuset *cs, struct h_cpuset *heir
     h_writer_delay(ctx);   /* amplifier: between unpublishing and freeing */
     h_heartbeat(e, H_PH_DESTROY);
     ctx->ops->destroy(ctx, cs);
+    h_weak_sync(H_WF_DRAIN);
 }
 
 /*
@@ -385,6 +387,7 @@ static void writer_step(struct h_ectx *e)
         h_log_attach(t, CS_PRIV(root)->serial, CS_PRIV(root)->mems);
         h_heartbeat(e, H_PH_ATTACH);
         ctx->ops->attach(ctx, t, root);
+        h_weak_sync(H_WF_DRAIN);
         e->self->stats.counters[H_C_WRITER_ATTACHES]++;
     } else if (a->params.adversarial && r < 20 && a->params.nreaders && adversarial_step(e)) {
         /* done */
@@ -417,6 +420,7 @@ static void writer_step(struct h_ectx *e)
         }
         }
     }
+    h_weak_sync(H_WF_DRAIN | H_WF_FORGET);   /* nothing held back past a writer step, nothing cached over it */
     e->owner = 0;
     if (ctx->checks)
         h_torture_end_of_op(e, H_PH_WRITER);
@@ -501,6 +505,7 @@ int h_worker_main(void *arena, int worker)
     struct h_ectx e;
     h_ctx_init(&e, arena, worker);
     h_torture_enable(&e);
+    h_weak_enable(&e);
     struct h_worker_stats *s = &e.self->stats;
     uint32_t seen = smp_load_acquire(&a->cmd_gen);
     WRITE_ONCE(s->state, 1);

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
-from harness.params import DEFAULT_SCHEME, MEMORY_MODELS, PARAMS, mode_defaults
-from harness.parse import FLAVORS, WORKLOADS, WRITER_OPS, ConfigError, allowed_cpus, cpu_ranges as _ranges
+from harness.params import DEFAULT_SCHEME, PARAMS, mode_defaults
+from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError, allowed_cpus, cpu_ranges as _ranges
 
 if TYPE_CHECKING:
     from harness.core import Core
@@ -54,6 +54,7 @@ class Config:
     stutter_off_s: float | None = None  # None: 5 s / 0.5 s in torture runs, off otherwise
     inject: list[str] = field(default_factory=list)   # faults, KIND[@AT][:FOR] (harness/faults.py)
     scheme_file: str | None = None    # a C file defining harness_user_scheme (see harness.h)
+    memory_model: str = "native"      # "weak": store-store and load-load reordering emulated (torture only)
 
     def resolved(self, core: "Core | None" = None) -> "Config":
         """A copy with every default filled in from the machine, validated against `core` (default: the
@@ -71,10 +72,13 @@ class Config:
             raise ConfigError(f"unknown scheme {c.scheme!r} (known: {names})")
         if c.rcu not in FLAVORS:
             raise ConfigError(f"unknown RCU flavor {c.rcu!r} (known: {', '.join(FLAVORS)})")
-        if c.memory_model not in MEMORY_MODELS:
-            raise ConfigError(f"unknown memory model {c.memory_model!r} (known: {', '.join(MEMORY_MODELS)})")
         if c.workload not in WORKLOADS:
             raise ConfigError(f"unknown workload {c.workload!r} (known: {', '.join(WORKLOADS)})")
+        if c.memory_model not in MEMORY_MODELS:
+            raise ConfigError(f"unknown memory model {c.memory_model!r} (known: {', '.join(MEMORY_MODELS)})")
+        if c.memory_model == "weak" and not c.checks:
+            raise ConfigError("--memory-model weak needs the checks on (it shows reorderings to the oracles): "
+                              "drop --no-checks")
         allowed = allowed_cpus()
         c.cpus = list(allowed if c.cpus is None else c.cpus)
         if not c.cpus:

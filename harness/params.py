@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from harness.faults import KINDS as FAULT_KINDS
-from harness.parse import FLAVORS, WORKLOADS, WRITER_OPS, ConfigError, cpu_ranges, parse_cpu_list, parse_duration, seconds
+from harness.parse import (FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError, cpu_ranges, parse_cpu_list,
+                           parse_duration, seconds)
 
 DEFAULT_SCHEME = "rcu-typesafe"
-MEMORY_MODELS = ("native",)
 
 
 def _int(text: str) -> int:
@@ -117,7 +117,9 @@ PARAMS: tuple[Param, ...] = (
     Param("--scheme", ("scheme",), f"scheme name (default: the --scheme-file's scheme if one is given, else "
           f"{DEFAULT_SCHEME})", lambda t: (t,), str, always=True),
     Param("--rcu", ("rcu",), f"RCU flavor: {', '.join(FLAVORS)}", _choice("--rcu", FLAVORS), str, "qsbr", always=True),
-    Param("--memory-model", ("memory_model",), "native: the machine's own ordering", _choice(
+    Param("--memory-model", ("memory_model",), "native: the machine's own ordering; weak: the primitives "
+          "emulate the store-store and load-load reorderings of Arm/POWER that x86 hides (LKMM's; needs the checks "
+          "on)", _choice(
           "--memory-model", MEMORY_MODELS), str, "native"),
     Param("--workload", ("workload",), ", ".join(WORKLOADS), _choice("--workload", WORKLOADS), str, "alloc",
           always=True),

@@ -10,6 +10,7 @@ import re
 FLAVORS = ("qsbr", "mb", "membarrier")
 WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
 WRITER_OPS = ("create", "attach", "rebind", "destroy")   # bit i of struct h_params.writer_ops (csrc/worker.c)
+MEMORY_MODELS = ("native", "weak")   # weak: the primitives emulate LKMM's reorderings (csrc/weak.c)
 
 
 class ConfigError(ValueError):

@@ -18,7 +18,7 @@ import psutil
 from harness.config import Config
 from harness.parse import ConfigError
 from harness.core import Core
-from harness.parse import FLAVORS, WORKLOADS, WRITER_OPS
+from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS
 from harness.userscheme import core_for
 from harness.faults import FaultPlan
 
@@ -126,6 +126,7 @@ class Session:
         derived = {"nworkers": c.readers + c.writers, "nreaders": c.readers, "nnodes": c.nodes,
                    "scheme": self.scheme.index, "flavor": FLAVORS.index(c.rcu),
                    "workload": WORKLOADS.index(c.workload), "stop_on_violation": int(c.until_violation),
+                   "memory_model": MEMORY_MODELS.index(c.memory_model),
                    "stutter_on_ms": round(c.stutter_on_s * 1000), "stutter_off_ms": round(c.stutter_off_s * 1000),
                    "writer_ops": sum(1 << WRITER_OPS.index(op) for op in c.writer_ops)}
         p = self.core.ffi.new("struct h_params *")

@@ -139,7 +139,8 @@ def test_reproduce_line_is_exact_and_complete(tmp_path, monkeypatch):
                readers=1, shuffle_s=0.25, stutter_on_s=0.1, stutter_off_s=0.05, inject=["reader-stall@0.5s:0.125s"],
                writer_delay_max_ns=1500, read_delay_per_mille=7, read_delay_max_ns=3000, access_delay_per_mille=0,
                adversarial=False, job_nodes=3, stall_ms=250, until_violation=True, oversubscribe=True, seed=2**64 - 1,
-               rcu="mb", workload="deref", scheme_file=str(scheme.name)).resolved(core_for(str(scheme)))
+               rcu="mb", workload="deref", writer_ops=["destroy", "attach"],
+               scheme_file=str(scheme.name)).resolved(core_for(str(scheme)))
     cmd = c.command()
     assert "--duration 1080000 " in cmd and "--writer-period 10us" in cmd and "--writer-delay 1500ns" in cmd
     assert shlex.quote(str(scheme)) in cmd

@@ -43,6 +43,12 @@ MUTANTS: dict[str, tuple[str, dict[str, object]]] = {
     "slowpath_double_unlock.c": ("rcu-unbalanced", {}),
     "hardcoded_qsbr_flavor.c": ("gp-too-short", {"rcu": "mb"}),
     "batched_call_rcu.c": ("callback-on-live", {}),
+    # ordering bugs x86 hides: caught in weak mode (and missed in native mode, test_weak_mode.py)
+    "weak_publish_write_once.c": ("torn-read", {"memory_model": "weak"}),
+    "weak_seqcount_reader_no_rmb.c": ("torn-read", {"memory_model": "weak"}),
+    "weak_seqcount_writer_no_wmb.c": ("torn-read", {"memory_model": "weak"}),
+    "weak_typesafe_plain_seq.c": ("torn-read", {"memory_model": "weak"}),
+    "weak_inc_not_zero_relaxed.c": ("identity", {"memory_model": "weak"}),
 }
 
 # Every kind the engine reports (report["violations_by_kind"] always has all of them).
