@@ -267,6 +267,10 @@ unsigned long long h_now_ns(void);
 int h_litmus_weak_count(void);
 const char *h_litmus_weak_name(int test);
 long long h_litmus_weak_run(int test, long long trials, unsigned long long seed, int weak);
+/* The same by real processes, litmus thread i pinned to cpus[i % ncpus]; stops once `enough` were seen (0:
+ * never). -1: no such test; -2: a process could not be made or stopped answering. */
+long long h_litmus_weak_run_procs(int test, long long trials, unsigned long long seed, int weak, const int *cpus,
+                                  int ncpus, long long enough);
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);
 void h_get_global_stats(void *arena, struct h_global_stats *out);

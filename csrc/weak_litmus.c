@@ -9,11 +9,24 @@
  * reach memory between steps. So the outcome is made by the emulation, not by the machine's timing: a
  * verdict does not depend on how many CPUs there are or how busy they are, and a seed replays it.
  *
+ * h_litmus_weak_run_procs runs the same programs by real processes, one per litmus thread, pinned to the
+ * CPUs given and meeting in shared memory once per trial: the emulation against real concurrency and real
+ * caches (and, with it off, what x86 itself does), where the one-process runs give a verdict per seed.
+ *
  * Every thread starts with a full ordering point after the trial's initial state; after its last
  * primitive its held stores keep reaching memory one at a time while the others run, and all of them are
  * in memory before the outcome is read (joined). Native mode (weak = 0) runs the same programs with the emulation
  * off: an interleaving of x86 accesses in one process, which is sequentially consistent.
  */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "harness.h"
 #include "weak.h"
 
@@ -114,10 +127,10 @@ static struct lit_thread threads[LIT_MAX_THREADS];
 int h_litmus_weak_count(void) { return NTESTS; }
 const char *h_litmus_weak_name(int test) { return test >= 0 && test < NTESTS ? tests[test].name : "?"; }
 
-/* One primitive of thread t. */
-static void exec(struct lit_thread *t, const struct lit_op *o)
+/* One primitive of thread t on the trial's memory m. */
+static void exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o)
 {
-    uint64_t *x = o->loc == OBJ ? &mem.obj[0] : &mem.loc[o->loc][0];
+    uint64_t *x = o->loc == OBJ ? &m->obj[0] : &m->loc[o->loc][0];
     uint64_t v = o->arg == LIT_OBJ ? OBJ_OFF : (uint64_t)o->arg;
     switch (o->op) {
     case OP_W: WRITE_ONCE(*x, v); break;
@@ -127,22 +140,36 @@ static void exec(struct lit_thread *t, const struct lit_op *o)
     case OP_R: t->r[o->arg] = READ_ONCE(*x); break;
     case OP_RACQ: t->r[o->arg] = smp_load_acquire(x); break;
     case OP_DEREF: t->r[o->arg] = rcu_dereference(*x); break;
-    case OP_RDEP: t->r[o->arg] = READ_ONCE(*(uint64_t *)((char *)&mem + t->r[o->loc])); break;
+    case OP_RDEP: t->r[o->arg] = READ_ONCE(*(uint64_t *)((char *)m + t->r[o->loc])); break;
     case OP_WMB: smp_wmb(); break;
     case OP_RMB: smp_rmb(); break;
     case OP_MB: smp_mb(); break;
     }
 }
 
-static int matches(const struct lit_test *lt)
+static int matches(const struct lit_test *lt, uint64_t r[][LIT_REGS])
 {
     for (int i = 0; i < lt->nthreads; i++)
         for (int k = 0; k < LIT_REGS; k++) {
             int want = lt->cond[i][k];
-            if (want >= 0 && threads[i].r[k] != (want == LIT_OBJ ? OBJ_OFF : (uint64_t)want))
+            if (want >= 0 && r[i][k] != (want == LIT_OBJ ? OBJ_OFF : (uint64_t)want))
                 return 0;
         }
     return 1;
+}
+
+/* The initial state of a trial: every location 0, P pointing at another object (Z). */
+static void initial_state(struct lit_mem *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->loc[P][0] = (uint64_t)offsetof(struct lit_mem, loc[Z]);
+}
+
+static void setup_thread(struct lit_thread *t, struct lit_mem *m, uint64_t seed, int i)
+{
+    h_weak_setup(&t->w, seed * 31 + (uint64_t)i, m, sizeof(*m));
+    t->w.objects_lo = OBJ_OFF;
+    t->w.objects_hi = OBJ_OFF + sizeof(m->obj);
 }
 
 static inline uint64_t next(uint64_t *s)
@@ -164,14 +191,10 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
     const struct lit_test *lt = &tests[test];
     uint64_t rng = (seed + 1) * 0x9E3779B97F4A7C15ULL | 1;
     long long seen = 0;
-    for (int i = 0; i < lt->nthreads; i++) {
-        h_weak_setup(&threads[i].w, seed * 31 + (uint64_t)i, &mem, sizeof(mem));
-        threads[i].w.objects_lo = OBJ_OFF;
-        threads[i].w.objects_hi = OBJ_OFF + sizeof(mem.obj);
-    }
+    for (int i = 0; i < lt->nthreads; i++)
+        setup_thread(&threads[i], &mem, seed, i);
     for (long long n = 0; n < trials; n++) {
-        memset(&mem, 0, sizeof(mem));
-        mem.loc[P][0] = (uint64_t)offsetof(struct lit_mem, loc[Z]);   /* P starts at another object (Z) */
+        initial_state(&mem);
         int left = 0;
         for (int i = 0; i < lt->nthreads; i++) {
             threads[i].pc = 0;
@@ -190,7 +213,7 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
                 continue;
             }
             h_weak_use(weak ? &t->w : NULL);
-            exec(t, &lt->prog[i][t->pc++]);
+            exec(&mem, t, &lt->prog[i][t->pc++]);
             if (lt->prog[i][t->pc].op < 0)
                 left &= ~(1 << i);
             if (weak && (r >> 32 & 3) == 0) {   /* a held store of some thread reaches memory */
@@ -200,8 +223,155 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
         }
         for (int i = 0; i < lt->nthreads && weak; i++)   /* joined: every store is in the final state */
             h_weak_fence(&threads[i].w, H_WF_DRAIN);
-        seen += matches(lt);
+        uint64_t r[LIT_MAX_THREADS][LIT_REGS];
+        for (int i = 0; i < lt->nthreads; i++)
+            memcpy(r[i], threads[i].r, sizeof(r[i]));
+        seen += matches(lt, r);
     }
     h_weak_use(NULL);
+    return seen;
+}
+
+/* ---------------------------------------------------------------- the same, by real processes */
+
+#define LIT_PROC_TIMEOUT_NS 10000000000ULL   /* a trial that takes 10 s means a litmus process died */
+/* Random gaps, in empty loop iterations: at the start (the release reaches each process at its own time),
+ * between primitives, and between held stores reaching memory (so others can look at a half-drained
+ * buffer). Wide enough that the threads' programs overlap in a useful share of the trials. */
+#define LIT_START_SKEW 2048
+#define LIT_STEP_SKEW 128
+#define LIT_DRAIN_SKEW 512
+
+struct lit_shared {
+    struct lit_mem mem;
+    uint64_t go H_ALIGNED;     /* thread 0 releases trial n by storing n + 1 */
+    uint64_t done H_ALIGNED;   /* threads that finished a trial, over all trials */
+    uint64_t stop;             /* enough seen, or a thread stopped answering: every thread exits */
+    long long seen;            /* thread 0's count, read by the caller after every process is gone */
+    uint64_t r[LIT_MAX_THREADS][LIT_REGS];
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The harness's own synchronisation, outside the emulation (bare builtins, not the scheme primitives).
+ * Waiters may share a CPU with whom they wait for: spin a while, then yield. 0 on a timeout or a stop. */
+static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least)
+{
+    uint64_t deadline = 0;
+    for (unsigned spins = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least; spins++) {
+        if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE) && __atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least)
+            return 0;
+        if (spins < 256) {
+            cpu_relax();
+            continue;
+        }
+        sched_yield();
+        if (!deadline)
+            deadline = now_ns() + LIT_PROC_TIMEOUT_NS;
+        else if (now_ns() > deadline)
+            return 0;
+    }
+    return 1;
+}
+
+static void skew(uint64_t *rng, uint64_t max)
+{
+    for (volatile uint64_t n = next(rng) % max; n; n--)
+        ;
+}
+
+/*
+ * Litmus thread i, in a process of its own pinned to `cpu`: each trial, run its program through the
+ * primitives, let its held stores reach memory one by one with gaps for the others to look, report.
+ * Thread 0 also runs the trials: it sets the initial state, releases the others, waits for all of them
+ * and counts the outcome, so there is no further process competing for the CPUs.
+ */
+static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const struct lit_test *lt, int i,
+                                                  long long trials, uint64_t seed, int weak, int cpu,
+                                                  long long enough)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+    struct lit_thread t;
+    setup_thread(&t, &s->mem, seed, i);
+    uint64_t rng = (seed + 7) * 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1) | 1;
+    uint64_t nthreads = (uint64_t)lt->nthreads;
+    for (long long n = 0; n < trials; n++) {
+        if (i == 0) {
+            initial_state(&s->mem);
+            __atomic_store_n(&s->go, (uint64_t)n + 1, __ATOMIC_RELEASE);
+        } else if (!wait_for(s, &s->go, (uint64_t)n + 1)) {
+            break;
+        }
+        t.r[0] = t.r[1] = 0;
+        h_weak_use(weak ? &t.w : NULL);
+        if (weak)
+            h_weak_fence(&t.w, H_WF_FULL);   /* after the initial state */
+        skew(&rng, LIT_START_SKEW);          /* the sides meet at varying points */
+        for (int pc = 0; lt->prog[i][pc].op >= 0; pc++) {
+            exec(&s->mem, &t, &lt->prog[i][pc]);
+            skew(&rng, LIT_STEP_SKEW);
+        }
+        while (weak && t.w.n) {
+            skew(&rng, LIT_DRAIN_SKEW);
+            h_weak_drain_one(&t.w);
+        }
+        if (weak)
+            h_weak_fence(&t.w, H_WF_DRAIN);  /* joined: every store is in the final state */
+        h_weak_use(NULL);
+        memcpy(s->r[i], t.r, sizeof(t.r));
+        __atomic_fetch_add(&s->done, 1, __ATOMIC_ACQ_REL);
+        if (i == 0) {
+            if (!wait_for(s, &s->done, ((uint64_t)n + 1) * nthreads)) {
+                s->seen = -2;
+                break;
+            }
+            s->seen += matches(lt, s->r);
+            if (enough && s->seen >= enough)
+                break;
+        }
+    }
+    if (i == 0)   /* the others wait for a release that will not come */
+        __atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+    _exit(0);
+}
+
+/*
+ * `trials` of test `test` by real processes, thread i pinned to cpus[i % ncpus]; returns how many ended in
+ * the exists clause's outcome, stopping early once `enough` were seen (0: never). -1: no such test or no
+ * CPU; -2: the shared memory or a process could not be made, or a process stopped answering.
+ */
+long long h_litmus_weak_run_procs(int test, long long trials, unsigned long long seed, int weak, const int *cpus,
+                                  int ncpus, long long enough)
+{
+    if (test < 0 || test >= NTESTS || ncpus < 1)
+        return -1;
+    const struct lit_test *lt = &tests[test];
+    struct lit_shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (s == MAP_FAILED)
+        return -2;
+    memset(s, 0, sizeof(*s));
+    pid_t pids[LIT_MAX_THREADS] = { 0 };
+    int failed = 0;
+    for (int i = 0; i < lt->nthreads && !failed; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0)
+            lit_process(s, lt, i, trials, seed, weak, cpus[i % ncpus], enough);
+        failed = pids[i] < 0;
+    }
+    if (failed)
+        __atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < lt->nthreads; i++)
+        if (pids[i] > 0)
+            waitpid(pids[i], NULL, 0);
+    long long seen = failed ? -2 : s->seen;
+    munmap(s, sizeof(*s));
     return seen;
 }
