@@ -24,6 +24,7 @@ from harness.story import story_lines
 from harness.report_text import ReportError, load_runs, render, render_scaling
 from harness.result import Result
 from harness.session import Session, WorkerFailed
+from harness.campaign import cli as campaign_cli
 
 WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="render a saved JSON report as text, and optionally as plots")
     r.add_argument("path", metavar="RUN.json", help="a soak --json report, a list of them, or {\"runs\": [...]}")
     r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
+    campaign_cli.add_parsers(sub)
     return p
 
 
@@ -258,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "cache":
             return cmd_cache(args)
+        if args.command in ("campaign", "bisect-step"):
+            return campaign_cli.main(args)
         return cmd_soak(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
