@@ -207,6 +207,14 @@ def test_bad_campaign_file_one_line_exit_2(tmp_path, capsys, text, words):
     assert not (tmp_path / "out").exists()
 
 
+def test_unreachable_scheduler_one_line_exit_2_nothing_written(tmp_path, capsys):
+    path = campaign_file(tmp_path, BUILTIN.format(replicas=1))
+    assert main(["campaign", "run", path, "--out", str(tmp_path / "out"), "--scheduler", "no-such-address"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot reach the Dask scheduler no-such-address" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_resume_after_interrupt_skips_finished_runs(tmp_path, capsys):
     out = str(tmp_path / "out")
     text = "replicas = 3\n[matrix]\nscheme = 'rcu-typesafe'\nduration = '0.5s'\n"

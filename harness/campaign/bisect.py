@@ -26,8 +26,9 @@ def _from_campaign(directory: str, scenario: str | None) -> tuple[str, int, int,
     failing = [s for s, rows in groups.items() if any(r["verdict"] == "FAILURE" for r in rows)]
     if scenario is None:
         if len(failing) != 1:
+            names = ", ".join(failing[:3]) + (f", ... ({len(failing) - 3} more)" if len(failing) > 3 else "")
             raise ConfigError(f"{directory}: {len(failing)} scenarios failed; name one with --scenario "
-                              f"({', '.join(failing) or 'none failed: a known-bad campaign is needed'})")
+                              f"({names or 'none failed: a known-bad campaign is needed'})")
         scenario = failing[0]
     if scenario not in groups:
         raise ConfigError(f"{directory}: no scenario {scenario!r} (known: {', '.join(groups)})")

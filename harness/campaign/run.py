@@ -47,18 +47,23 @@ def _on_term(signum: int, frame: object) -> None:
 def run_campaign(file: str | None, out: str | None, resume_dir: str | None, scheduler: str | None) -> int:
     if bool(file) == bool(resume_dir):
         raise ConfigError("campaign run: give a campaign FILE, or --resume DIR (not both)")
+    if not scheduler:
+        from harness.campaign.local import LocalRunner
+        return _run(file, out, resume_dir, None, LocalRunner)
+    from harness.campaign.dask_runner import DaskRunner, connect
+    client = connect(scheduler)   # before anything is planned or written
+    try:
+        return _run(file, out, resume_dir, scheduler, lambda budget: DaskRunner(client, budget))
+    finally:
+        client.close()
+
+
+def _run(file: str | None, out: str | None, resume_dir: str | None, scheduler: str | None, make_runner) -> int:
     store, jobs, budget = resume(resume_dir) if resume_dir else plan(file, out)  # type: ignore[arg-type]
+    runner = make_runner(budget)
     again = f"python -m harness campaign run --resume {store.dir}" + (f" --scheduler {scheduler}" if scheduler else "")
     emit(f"campaign {store.dir}: {len(jobs)} runs to go" + (f" on {scheduler}" if scheduler else
                                                               f" on {len(os.sched_getaffinity(0))} CPUs"))
-    client = None
-    if scheduler:
-        from harness.campaign.dask_runner import DaskRunner, connect
-        client = connect(scheduler)
-        runner = DaskRunner(client, budget)
-    else:
-        from harness.campaign.local import LocalRunner
-        runner = LocalRunner(budget)   # type: ignore[assignment]
     progress = Progress(len(jobs))
     verdicts: list[str] = []
 
@@ -80,8 +85,6 @@ def run_campaign(file: str | None, out: str | None, resume_dir: str | None, sche
     finally:
         signal.signal(signal.SIGTERM, old)
         progress.close()
-        if client is not None:
-            client.close()
     for line in summary_lines(store):
         emit(line)
     left = len(store.pending())
