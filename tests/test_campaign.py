@@ -244,6 +244,9 @@ def test_cpu_hour_budget_stops_and_resume_continues(tmp_path, capsys):
     assert f"budget reached: 2 runs left; continue with: python -m harness campaign run --resume {out}" \
         in capsys.readouterr().out
     assert len(index(out)) == 1
+    # the same file into the same directory adds replicas 3-5 (results accumulate); the budget runs one of them
+    assert main(["campaign", "run", campaign_file(tmp_path, text), "--out", out]) == 0
+    assert sorted(r["replica"] for r in index(out)) == [0, 3]
 
 
 def test_cpu_locks_are_disjoint():

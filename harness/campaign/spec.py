@@ -30,7 +30,7 @@ else:   # pragma: no cover - Python 3.10
 from harness.parse import FLAVORS, WORKLOADS, ConfigError, parse_duration
 
 TOP_KEYS = ("matrix", "replicas", "budget", "cpu_hours", "name")
-MEMORY_MODELS = ("native",)          # the harness runs on the machine's own memory model only, for now
+MEMORY_MODELS = ("native",)   # while the soak has no --memory-model: the machine's own only (else the soak's)
 OWNED = ("cpus", "json_path", "quiet", "interval", "seed", "help")   # the campaign sets these itself
 ID_ORDER = ("scheme", "scheme_file", "rcu", "workload", "readers", "writers", "duration")
 
@@ -68,7 +68,7 @@ class Scenario:
         opts = soak_options()
         args: list[str] = []
         for key, value in self.settings:
-            if key == "memory_model":
+            if key == "memory_model" and key not in opts:   # "native": the soak has no such option yet
                 continue
             action = opts[key]
             flag = action.option_strings[0]
@@ -128,7 +128,7 @@ def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: 
         raise ConfigError(f"{where}: unknown rcu flavor {v['rcu']!r} (known: {', '.join(FLAVORS)})")
     if v.get("workload", "alloc") not in WORKLOADS:
         raise ConfigError(f"{where}: unknown workload {v['workload']!r} (known: {', '.join(WORKLOADS)})")
-    if v.get("memory_model", "native") not in MEMORY_MODELS:
+    if "memory_model" not in opts and v.get("memory_model", "native") not in MEMORY_MODELS:
         raise ConfigError(f"{where}: unknown memory_model {v['memory_model']!r} (known: {', '.join(MEMORY_MODELS)})")
     for key in ("readers", "writers"):
         if isinstance(v[key], bool) or not isinstance(v[key], int) or v[key] < (1 if key == "readers" else 0):
@@ -137,6 +137,8 @@ def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: 
         raise ConfigError(f"{where}: duration must be positive, not {v['duration']!r}")
     for key, value in v.items():
         action = opts.get(key)
+        if action is not None and action.choices is not None and value not in action.choices:
+            raise ConfigError(f"{where}: {key} = {value!r}: expected one of {', '.join(map(str, action.choices))}")
         if action is not None and (action.nargs == 0 or isinstance(action, argparse.BooleanOptionalAction)) \
                 and not isinstance(value, bool):
             raise ConfigError(f"{where}: {key} = {value!r}: expected true or false")
@@ -160,7 +162,8 @@ def scenario_id(values: dict) -> str:
             elif key == "readers":
                 value = f"{value}r{values['writers']}w"
             parts.append(str(value))
-    parts += [f"{k}={values[k]}" for k in sorted(values) if k not in ID_ORDER and k != "memory_model"]
+    parts += [f"{k}={values[k]}" for k in sorted(values)
+              if k not in ID_ORDER and (k, values[k]) != ("memory_model", "native")]
     return re.sub(r"[^A-Za-z0-9_.=:+-]", "-", "_".join(parts))
 
 
