@@ -20,7 +20,8 @@ from harness.parse import ConfigError
 
 def plan(file: str, out: str | None) -> tuple[Store, list[dict], Budget]:
     camp = load(file)
-    out = out or f"campaign-{os.path.splitext(os.path.basename(file))[0]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    label = camp.name or os.path.splitext(os.path.basename(file))[0]
+    out = out or f"campaign-{label}-{time.strftime('%Y%m%d-%H%M%S')}"
     if os.path.exists(out) and not os.path.isdir(out):
         raise ConfigError(f"--out {out}: exists and is not a directory")
     store = Store(out)

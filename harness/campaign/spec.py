@@ -88,7 +88,7 @@ class Campaign:
     replicas: int = 1
     budget_s: float | None = None
     cpu_hours: float | None = None
-    name: str = "campaign"
+    name: str = ""                     # names the default results directory (else the file's name)
     text: str = field(default="", repr=False)
 
 
@@ -192,7 +192,7 @@ def parse(text: str, base: str = ".", source: str = "campaign file") -> Campaign
             values = _check(dict(zip((k for k, _ in axes), combo)), where, opts, schemes, base)
             sid = scenario_id(values)
             scenarios.setdefault(sid, Scenario(sid, tuple((k, values[k]) for k in sorted(values))))
-    camp = Campaign(list(scenarios.values()), replicas, text=text, name=str(data.get("name", "campaign")))
+    camp = Campaign(list(scenarios.values()), replicas, text=text, name=str(data.get("name", "")))
     shortest = min(scenarios.values(), key=lambda s: s.duration)
     if "budget" in data:
         camp.budget_s = parse_duration(str(data["budget"]))

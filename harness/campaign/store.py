@@ -24,7 +24,6 @@ create table if not exists runs (scenario text, replica integer, verdict text, v
     attempts integer, error text, json_path text, primary key (scenario, replica));
 create table if not exists campaigns (started text, source text, text text);
 """
-FINISHED = ("SUCCESS", "FAILURE", "ERROR")
 
 
 def _mean(xs: Iterable[float | None]) -> float | None:
