@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +21,11 @@ SOAK_EXIT = {0: "SUCCESS", 1: "FAILURE", 2: "ERROR", 130: "INTERRUPTED"}
 
 
 def soak_command(args: list[str], cpus: list[int], json_path: str) -> list[str]:
-    return [sys.executable, "-m", "harness", "soak", *args, "--cpus", cpu_ranges(cpus), "--json", json_path,
+    """The soak's command line; under setpriv (util-linux) where there is one, so a soak whose runner dies (a
+    Dask worker lost mid-run) gets SIGTERM and stops, instead of running on, unrecorded, on CPUs that the rerun
+    elsewhere on this host may then take."""
+    guard = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+    return [*guard, sys.executable, "-m", "harness", "soak", *args, "--cpus", cpu_ranges(cpus), "--json", json_path,
             "--quiet"]
 
 
