@@ -1,6 +1,6 @@
 """Campaigns on real runs: a correct and a busted scheme run locally and through a real Dask LocalCluster,
 summary, compare (a real regression flagged, noise not), bisect-step (good / bad / skip), bad campaign files,
-and resume after an interrupt. Scenarios are short (0.5 s, stopping at the first violation)."""
+and resume after an interrupt. Scenarios are short (0.3-0.5 s, stopping at the first violation)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ from harness.parse import ConfigError, allowed_cpus
 
 HERE = Path(__file__).resolve().parent
 GOOD = (HERE.parent / "examples" / "good_scheme.c").read_text()
-PLANTED = GOOD.replace("if (READ_ONCE(cs->seq) == seq) {", "if (1) {   /* planted: the sequence recheck is gone */")
+# a regression every run shows (qs-in-reader on the 16th read), so the tests never depend on a race's odds
+REGRESSED = (HERE / "mutants" / "quiescent_in_reader.c").read_text()
 BROKEN = GOOD.replace("#include \"harness.h\"", "#include \"harness.h\"\nthis does not compile;")
-assert PLANTED != GOOD and BROKEN != GOOD
+assert BROKEN != GOOD
 
 BUILTIN = """replicas = {replicas}
 [matrix]
@@ -78,10 +79,10 @@ def scheme_campaign(root: Path, name: str, source: str, replicas: int) -> tuple[
 
 @pytest.fixture(scope="module")
 def schemes(tmp_path_factory, build_cache):
-    """OLD: the correct scheme, 4 runs; NEW: the planted bug, 3 runs; SAME: the correct scheme again, 2 runs."""
+    """OLD: the correct scheme, 4 runs; NEW: a regressed one, 3 runs; SAME: the correct scheme again, 2 runs."""
     root = tmp_path_factory.mktemp("schemes")
     return {name: scheme_campaign(root, name, src, n)
-            for name, src, n in (("old", GOOD, 4), ("new", PLANTED, 3), ("same", GOOD, 2))}
+            for name, src, n in (("old", GOOD, 4), ("new", REGRESSED, 3), ("same", GOOD, 2))}
 
 
 def test_local_campaign_summary(tmp_path, capsys):
@@ -161,7 +162,7 @@ def test_compare_does_not_flag_noise(schemes, capsys):
 
 def test_bisect_step_good_bad_skip(schemes, capsys):
     """Against the known-bad NEW campaign (3/3 failures), with its scheme file rewritten as a bisection's
-    checkout would: the correct scheme is good, the planted bug bad, a file that does not compile skipped."""
+    checkout would: the correct scheme is good, the regressed one bad, a file that does not compile skipped."""
     new, _ = schemes["new"]
     path = Path(new).parent / "scheme.c"
     try:
@@ -169,14 +170,14 @@ def test_bisect_step_good_bad_skip(schemes, capsys):
         assert main(["bisect-step", new, "--confidence", "0.9"]) == 0
         need = runs_for_good(0.9, rate_ci(3, 3)[0])
         assert f"good: {need} clean runs" in capsys.readouterr().out
-        path.write_text(PLANTED)
+        path.write_text(REGRESSED)
         assert main(["bisect-step", new, "--confidence", "0.9"]) == 1
         assert "bad: a failure on run" in capsys.readouterr().out
         path.write_text(BROKEN)
         assert main(["bisect-step", new, "--confidence", "0.9"]) == 125
         assert "skip: the soak could not run here (exit 2)" in capsys.readouterr().out
     finally:
-        path.write_text(PLANTED)
+        path.write_text(REGRESSED)
 
 
 def test_bisect_step_from_one_run_json(schemes, capsys):
