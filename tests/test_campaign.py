@@ -200,6 +200,7 @@ def test_bisect_step_from_one_run_json(schemes, capsys):
     ("[matrix]\nscheme = 'rcu-typesafe'\nrcu = 'srcu'\n", "unknown rcu flavor 'srcu'"),
     ("[matrix]\nscheme = 'rcu-typesafe'\nmemory_model = 'weak'\n", "unknown memory_model 'weak'"),
     ("[matrix\n", "not valid TOML"),
+    ("[matrix]\nscheme = 'rcu-typesafe'\nnodes = 'many'\n", "nodes: not an integer: 'many'"),
 ])
 def test_bad_campaign_file_one_line_exit_2(tmp_path, capsys, text, words):
     assert main(["campaign", "run", campaign_file(tmp_path, text), "--out", str(tmp_path / "out")]) == 2

@@ -119,7 +119,9 @@ def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: 
         v["scheme_file"] = os.path.normpath(os.path.join(base, str(v["scheme_file"])))
         if not os.path.isfile(v["scheme_file"]):
             raise ConfigError(f"{where}: scheme_file {v['scheme_file']} does not exist")
-    known = schemes.setdefault(v.get("scheme_file", ""), _scheme_names(v.get("scheme_file")))
+    if v.get("scheme_file", "") not in schemes:
+        schemes[v.get("scheme_file", "")] = _scheme_names(v.get("scheme_file"))
+    known = schemes[v.get("scheme_file", "")]
     if "scheme" in v and v["scheme"] not in known:
         raise ConfigError(f"{where}: unknown scheme {v['scheme']!r} (known: {', '.join(sorted(known))})")
     if "scheme" not in v and "scheme_file" not in v:
@@ -137,6 +139,11 @@ def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: 
         raise ConfigError(f"{where}: duration must be positive, not {v['duration']!r}")
     for key, value in v.items():
         action = opts.get(key)
+        if action is not None and action.type is not None and not isinstance(value, bool):
+            try:
+                action.type(str(value))   # the soak's own parsing of the option (an integer, ...)
+            except ConfigError as e:
+                raise ConfigError(f"{where}: {key}: {e}") from None
         if action is not None and action.choices is not None and value not in action.choices:
             raise ConfigError(f"{where}: {key} = {value!r}: expected one of {', '.join(map(str, action.choices))}")
         if action is not None and (action.nargs == 0 or isinstance(action, argparse.BooleanOptionalAction)) \
