@@ -254,14 +254,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command in ("campaign", "bisect-step"):
+            return campaign_cli.main(args)
         if args.command == "list":
             return cmd_list(core_for(args.scheme_file))
         if args.command == "report":
             return cmd_report(args)
         if args.command == "cache":
             return cmd_cache(args)
-        if args.command in ("campaign", "bisect-step"):
-            return campaign_cli.main(args)
         return cmd_soak(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
