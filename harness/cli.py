@@ -25,6 +25,7 @@ from harness.report_text import ReportError, end_lines, load_runs, render
 from harness.result import Result
 from harness.session import Session, WorkerFailed
 from harness.trace import write_trace
+from harness.campaign import cli as campaign_cli
 
 WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--plot", metavar="DIR", default=None, help="also write PNG plots here (needs the plot extra)")
     r.add_argument("--trace", metavar="OUT.json", default=None,
                    help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
+    campaign_cli.add_parsers(sub)
     return p
 
 
@@ -230,6 +232,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command in ("campaign", "bisect-step"):
+            return campaign_cli.main(args)
         if args.command == "list":
             return cmd_list(core_for(args.scheme_file))
         if args.command == "report":

@@ -1,0 +1,95 @@
+"""Runs jobs on a Dask distributed cluster. Every worker advertises its CPUs as a resource
+(`dask worker tcp://HOST:8786 --nthreads N --resources CPU=N`), a job asks for resources={"CPU": R+W}, so a
+worker never runs more than its CPUs hold; on the worker, execute() takes free CPUs of the host (cpus.py)
+and runs the soak subprocess. Results stream back as they finish. A worker lost mid-run has its jobs rerun
+elsewhere by Dask; the index counts every attempt (the scheduler's `suspicious` count of the task + 1)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Callable
+
+from harness.campaign.budget import Budget
+from harness.campaign.execute import execute
+from harness.campaign.local import Job, OnResult, failed_result
+from harness.parse import ConfigError
+
+
+def connect(scheduler: str):
+    """A Client for tcp://HOST:PORT (or any Dask address), or for a scheduler file (dask scheduler
+    --scheduler-file F)."""
+    try:
+        from distributed import Client
+    except ModuleNotFoundError:
+        raise ConfigError("--scheduler needs Dask: pip install 'cpuset-rcu-harness[campaign]'") from None
+    try:
+        if os.path.isfile(scheduler):
+            return Client(scheduler_file=scheduler, timeout="20s")
+        return Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ConfigError(f"cannot reach the Dask scheduler {scheduler}: {e}") from None
+
+
+def _attempts(dask_scheduler, keys: list[str]) -> dict[str, int]:   # runs on the scheduler
+    return {k: dask_scheduler.tasks[k].suspicious + 1 for k in keys if k in dask_scheduler.tasks}
+
+
+class DaskRunner:
+    def __init__(self, client, budget: Budget | None = None):
+        self.client = client
+        self.budget = budget or Budget()
+
+    def _check_resources(self, jobs: list[Job]) -> None:
+        workers = self.client.scheduler_info()["workers"].values()
+        cpus = [w.get("resources", {}).get("CPU", 0) for w in workers]
+        most = max(cpus, default=0)
+        self.capacity = sum(cpus)   # CPUs over all workers: how many jobs can run at once
+        big = [j for j in jobs if j["cpus"] > most]
+        if big:
+            raise ConfigError(f"scenario {big[0]['scenario']} needs {big[0]['cpus']} CPUs, but no Dask worker "
+                              f"advertises that many (largest: CPU={most}; start workers with --resources CPU=N)")
+
+    def run(self, jobs: list[Job], on_result: OnResult, on_tick: Callable[[int], None], tick_s: float) -> str:
+        from distributed import wait
+        self._check_resources(jobs)
+        token = uuid.uuid4().hex[:8]
+        futures = {}
+        for job in jobs:
+            if not self.budget.allows(job):   # the CPU-hour budget; the wall budget is checked below
+                continue
+            self.budget.charge(job)
+            key = f"harness-campaign-{token}-{job['scenario']}#{job['replica']}"
+            futures[self.client.submit(execute, job, key=key, pure=False, resources={"CPU": job["cpus"]})] = job
+        status = "done" if len(futures) == len(jobs) else "budget"
+        pending = set(futures)
+        try:
+            while pending:
+                busy = {k for keys in self.client.processing().values() for k in keys}   # incl. queued there
+                on_tick(min(sum(1 for f in pending if f.key in busy),
+                            self.capacity // min(futures[f]["cpus"] or 1 for f in pending)))
+                try:
+                    done, pending = wait(pending, timeout=tick_s, return_when="FIRST_COMPLETED")
+                except TimeoutError:   # nothing finished this tick
+                    done = set()
+                if done:
+                    tries = self.client.run_on_scheduler(_attempts, keys=[f.key for f in done])
+                for fut in done:
+                    try:
+                        res = fut.result()
+                    except Exception as e:   # e.g. KilledWorker: the task took down worker after worker
+                        res = failed_result(futures[fut], e)
+                    res["attempts"] = tries.get(fut.key, 1)
+                    fut.release()
+                    if res["verdict"] != "INTERRUPTED" and on_result(res) and status == "done":
+                        status = "stopped"
+                        self.client.cancel(list(pending))
+                        pending = set()
+                if pending and self.budget.expired():
+                    status = "budget"
+                    self.client.cancel(list(pending))
+                    pending = set()
+        except KeyboardInterrupt:
+            self.client.cancel(list(pending))   # soaks already running on workers finish there, unrecorded
+            status = "interrupted"
+        return status

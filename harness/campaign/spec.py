@@ -1,0 +1,224 @@
+"""A campaign file (TOML) -> a list of scenarios, every one validated before anything runs.
+
+    replicas = 3              # runs per scenario (default 1)
+    budget = "8h"             # optional wall-clock budget; cpu_hours = 16 for a CPU-hour budget
+    [matrix]                  # or several [[matrix]] tables: their scenarios are concatenated
+    scheme = ["rcu-typesafe", "busted-gp"]
+    rcu = ["qsbr", "mb"]      # a list is an axis of the matrix, a scalar a constant
+    workload = "alloc"
+    readers = 1               # default 1 (a campaign never lets the soak fill the machine)
+    writers = 1
+    duration = "2s"
+    read_delay = "20:50us"    # any other `python -m harness soak` option, by its long name
+
+Bad input raises ConfigError with one line (the command line exits 2)."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:   # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from harness.parse import FLAVORS, WORKLOADS, ConfigError, parse_duration
+
+TOP_KEYS = ("matrix", "replicas", "budget", "cpu_hours", "name")
+MEMORY_MODELS = ("native",)   # while the soak has no --memory-model: the machine's own only (else the soak's)
+OWNED = ("cpus", "json_path", "quiet", "interval", "seed", "help")   # the campaign sets these itself
+ID_ORDER = ("scheme", "scheme_file", "rcu", "workload", "readers", "writers", "duration")
+
+
+def soak_options() -> dict[str, argparse.Action]:
+    """The soak subcommand's options by dest name (read from the parser itself, so a new soak flag is a new
+    campaign key with no change here)."""
+    from harness.cli import build_parser
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: a for a in sub.choices["soak"]._actions if a.option_strings and a.dest not in OWNED}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One cell of the matrix: the soak options it sets (dest -> value), in a stable order."""
+
+    id: str
+    settings: tuple[tuple[str, object], ...]
+
+    @property
+    def values(self) -> dict[str, object]:
+        return dict(self.settings)
+
+    @property
+    def cpus(self) -> int:
+        v = self.values
+        return int(v["readers"]) + int(v["writers"])  # type: ignore[arg-type]
+
+    @property
+    def duration(self) -> float:
+        return parse_duration(str(self.values.get("duration", "10s")))
+
+    def soak_args(self) -> list[str]:
+        """The `python -m harness soak` arguments, less --cpus/--json/--quiet (the runner adds them)."""
+        opts = soak_options()
+        args: list[str] = []
+        for key, value in self.settings:
+            if key == "memory_model" and key not in opts:   # "native": the soak has no such option yet
+                continue
+            action = opts[key]
+            flag = action.option_strings[0]
+            if isinstance(action, argparse.BooleanOptionalAction):
+                args.append(flag if value else f"--no-{flag[2:]}")
+            elif action.nargs == 0:
+                if value:
+                    args.append(flag)
+            else:
+                args += [flag, str(value)]
+        return args
+
+
+@dataclass
+class Campaign:
+    scenarios: list[Scenario]
+    replicas: int = 1
+    budget_s: float | None = None
+    cpu_hours: float | None = None
+    name: str = ""                     # names the default results directory (else the file's name)
+    text: str = field(default="", repr=False)
+
+
+def _axes(matrix: dict, where: str, opts: dict[str, argparse.Action]) -> list[tuple[str, list]]:
+    if not isinstance(matrix, dict) or not matrix:
+        raise ConfigError(f"{where} is empty: name at least a scheme, e.g. scheme = [\"rcu-typesafe\"]")
+    axes = []
+    for raw, value in matrix.items():
+        key = raw.replace("-", "_")
+        if key not in opts and key != "memory_model":
+            owned = f" (the campaign sets --{key.replace('_', '-')} itself)" if key in OWNED else ""
+            raise ConfigError(f"{where}: unknown key {raw!r}{owned}; known: memory_model, "
+                              + ", ".join(sorted(opts)))
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            raise ConfigError(f"{where}: {raw} is an empty list, so the matrix is empty")
+        for v in values:
+            if not isinstance(v, (str, int, float, bool)):
+                raise ConfigError(f"{where}: {raw} = {v!r}: expected a string, number or boolean")
+        axes.append((key, values))
+    return axes
+
+
+def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: dict[str, set[str]],
+           base: str) -> dict:
+    v = {"readers": 1, "writers": 1, **values}
+    if "scheme_file" in v:
+        v["scheme_file"] = os.path.normpath(os.path.join(base, str(v["scheme_file"])))
+        if not os.path.isfile(v["scheme_file"]):
+            raise ConfigError(f"{where}: scheme_file {v['scheme_file']} does not exist")
+    if v.get("scheme_file", "") not in schemes:
+        schemes[v.get("scheme_file", "")] = _scheme_names(v.get("scheme_file"))
+    known = schemes[v.get("scheme_file", "")]
+    if "scheme" in v and v["scheme"] not in known:
+        raise ConfigError(f"{where}: unknown scheme {v['scheme']!r} (known: {', '.join(sorted(known))})")
+    if "scheme" not in v and "scheme_file" not in v:
+        raise ConfigError(f"{where}: no scheme: name scheme = [...] or scheme_file = [...]")
+    if v.get("rcu", "qsbr") not in FLAVORS:
+        raise ConfigError(f"{where}: unknown rcu flavor {v['rcu']!r} (known: {', '.join(FLAVORS)})")
+    if v.get("workload", "alloc") not in WORKLOADS:
+        raise ConfigError(f"{where}: unknown workload {v['workload']!r} (known: {', '.join(WORKLOADS)})")
+    if "memory_model" not in opts and v.get("memory_model", "native") not in MEMORY_MODELS:
+        raise ConfigError(f"{where}: unknown memory_model {v['memory_model']!r} (known: {', '.join(MEMORY_MODELS)})")
+    for key in ("readers", "writers"):
+        if isinstance(v[key], bool) or not isinstance(v[key], int) or v[key] < (1 if key == "readers" else 0):
+            raise ConfigError(f"{where}: {key} = {v[key]!r}: expected an integer >= {1 if key == 'readers' else 0}")
+    if not parse_duration(str(v.get("duration", "10s"))) > 0:
+        raise ConfigError(f"{where}: duration must be positive, not {v['duration']!r}")
+    for key, value in v.items():
+        action = opts.get(key)
+        if action is not None and action.type is not None and not isinstance(value, bool):
+            try:
+                action.type(str(value))   # the soak's own parsing of the option (an integer, ...)
+            except ConfigError as e:
+                raise ConfigError(f"{where}: {key}: {e}") from None
+        if action is not None and action.choices is not None and value not in action.choices:
+            raise ConfigError(f"{where}: {key} = {value!r}: expected one of {', '.join(map(str, action.choices))}")
+        if action is not None and (action.nargs == 0 or isinstance(action, argparse.BooleanOptionalAction)) \
+                and not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} = {value!r}: expected true or false")
+    return v
+
+
+def _scheme_names(scheme_file: str | None) -> set[str]:
+    from harness.userscheme import core_for   # compiles a scheme file once (cached), loads the C core
+    return {s.name for s in core_for(scheme_file).schemes}
+
+
+def scenario_id(values: dict) -> str:
+    """A readable id, stable across campaigns (compare matches on it): the main axes in a fixed order, then
+    any other option as key=value."""
+    parts = []
+    for key in ID_ORDER:
+        if key in values and key != "writers":
+            value = values[key]
+            if key == "scheme_file":
+                value = os.path.splitext(os.path.basename(str(value)))[0]
+            elif key == "readers":
+                value = f"{value}r{values['writers']}w"
+            parts.append(str(value))
+    parts += [f"{k}={values[k]}" for k in sorted(values)
+              if k not in ID_ORDER and (k, values[k]) != ("memory_model", "native")]
+    return re.sub(r"[^A-Za-z0-9_.=:+-]", "-", "_".join(parts))
+
+
+def parse(text: str, base: str = ".", source: str = "campaign file") -> Campaign:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML: {e}") from None
+    unknown = [k for k in data if k not in TOP_KEYS]
+    if unknown:
+        raise ConfigError(f"{source}: unknown key {unknown[0]!r} (known: {', '.join(TOP_KEYS)})")
+    replicas = data.get("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        raise ConfigError(f"{source}: replicas = {replicas!r}: expected an integer >= 1")
+    matrices = data.get("matrix")
+    if matrices is None:
+        raise ConfigError(f"{source}: no [matrix] table, so no scenario to run")
+    matrices = matrices if isinstance(matrices, list) else [matrices]
+    opts = soak_options()
+    schemes: dict[str, set[str]] = {}
+    scenarios: dict[str, Scenario] = {}
+    for i, matrix in enumerate(matrices):
+        where = f"{source} [matrix]" if len(matrices) == 1 else f"{source} [[matrix]] #{i + 1}"
+        axes = _axes(matrix, where, opts)
+        for combo in itertools.product(*(values for _, values in axes)):
+            values = _check(dict(zip((k for k, _ in axes), combo)), where, opts, schemes, base)
+            sid = scenario_id(values)
+            scenarios.setdefault(sid, Scenario(sid, tuple((k, values[k]) for k in sorted(values))))
+    camp = Campaign(list(scenarios.values()), replicas, text=text, name=str(data.get("name", "")))
+    shortest = min(scenarios.values(), key=lambda s: s.duration)
+    if "budget" in data:
+        camp.budget_s = parse_duration(str(data["budget"]))
+        if camp.budget_s < shortest.duration:
+            raise ConfigError(f"{source}: budget {data['budget']} cannot fit one scenario (the shortest, "
+                              f"{shortest.id}, runs {shortest.duration:g} s)")
+    if "cpu_hours" in data:
+        camp.cpu_hours = float(data["cpu_hours"])
+        least = min(s.duration * s.cpus for s in scenarios.values())
+        if camp.cpu_hours * 3600 < least:
+            raise ConfigError(f"{source}: cpu_hours = {data['cpu_hours']} cannot fit one scenario (the "
+                              f"smallest needs {least:g} CPU-seconds)")
+    return camp
+
+
+def load(path: str) -> Campaign:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise ConfigError(f"cannot read campaign file {path}: {e.strerror}") from None
+    return parse(text, os.path.dirname(os.path.abspath(path)), path)

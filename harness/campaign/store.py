@@ -1,0 +1,113 @@
+"""A campaign directory: DIR/runs/<scenario>/<replica>.json (each run's full soak report, and .log its
+output) and DIR/index.sqlite, one row per finished run and one per planned run, so a campaign resumes,
+accumulates replicas across invocations, and answers ad-hoc questions:
+
+    sqlite3 DIR/index.sqlite "select scenario, command from runs where verdict = 'FAILURE'"
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from typing import Iterable
+
+from harness.parse import ConfigError
+
+SCHEMA = """
+create table if not exists planned (scenario text, replica integer, args text, cpus integer, duration real,
+                                    primary key (scenario, replica));
+create table if not exists runs (scenario text, replica integer, verdict text, violations integer,
+    first_kind text, ns_per_op real, ops_per_s real, near_misses integer, run_time_s real, worst_stall_s real,
+    gp_max_ns integer, seed integer, scheme text, rcu text, workload text, commit_ text, scheme_file_sha256 text,
+    command text, host text, cpus text, started text, seconds real, cpu_s real, exit_code integer,
+    attempts integer, error text, json_path text, primary key (scenario, replica));
+create table if not exists campaigns (started text, source text, text text);
+"""
+
+
+def _mean(xs: Iterable[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def row_from(result: dict, json_path: str | None) -> dict:
+    """The index row for an execute() result (see execute.py): the report's numbers, or the error."""
+    rep = json.loads(result["report"]) if result.get("report") else {}
+    cfg = rep.get("config", {})
+    stalls = [s["duration_s"] for s in rep.get("stalls", [])] + \
+             [s.get("stalled_s", 0.0) for s in rep.get("progress_stalls", [])]
+    first = rep.get("first_violation") or {}
+    lines = [ln for ln in result.get("log", "").splitlines() if ln.strip()]
+    return {
+        "scenario": result["scenario"], "replica": result["replica"], "verdict": result["verdict"],
+        "violations": rep.get("violations"), "first_kind": first.get("kind"),
+        "ns_per_op": _mean(w.get("ns_per_op") for w in rep.get("workers", []) if w.get("role") == "reader"),
+        "ops_per_s": rep.get("ops_per_s"), "near_misses": rep.get("near_misses"),
+        "run_time_s": rep.get("run_time_s"), "worst_stall_s": max(stalls) if stalls else 0.0 if rep else None,
+        "gp_max_ns": (rep.get("gp") or {}).get("max_ns"), "seed": cfg.get("seed"), "scheme": cfg.get("scheme"),
+        "rcu": cfg.get("rcu"), "workload": cfg.get("workload"), "commit_": rep.get("harness_commit"),
+        "scheme_file_sha256": rep.get("scheme_file_sha256"), "command": rep.get("command"),
+        "host": result.get("host"), "cpus": ",".join(map(str, result.get("cpus_used", []))),
+        "started": result.get("started"), "seconds": result.get("seconds"), "cpu_s": result.get("cpu_s"),
+        "exit_code": result.get("exit_code"), "attempts": result.get("attempts", 1),
+        "error": None if result["verdict"] != "ERROR" else (lines[-1] if lines else f"exit {result['exit_code']}"),
+        "json_path": json_path,
+    }
+
+
+class Store:
+    def __init__(self, directory: str, create: bool = True):
+        self.dir = directory
+        index = os.path.join(directory, "index.sqlite")
+        if not create and not os.path.isfile(index):
+            raise ConfigError(f"{directory} is not a campaign directory (no index.sqlite)")
+        os.makedirs(directory, exist_ok=True)
+        self.db = sqlite3.connect(index)
+        self.db.row_factory = sqlite3.Row
+        self.db.executescript(SCHEMA)
+
+    def plan(self, source: str, text: str, jobs: list[dict]) -> None:
+        with self.db:
+            self.db.execute("insert into campaigns values (datetime('now'), ?, ?)", (source, text))
+            self.db.executemany("insert into planned values (?, ?, ?, ?, ?)",
+                                [(j["scenario"], j["replica"], json.dumps(j["args"]), j["cpus"], j["duration"])
+                                 for j in jobs])
+
+    def next_replica(self, scenario: str) -> int:
+        row = self.db.execute("select max(replica) from planned where scenario = ?", (scenario,)).fetchone()
+        return 0 if row[0] is None else row[0] + 1
+
+    def pending(self) -> list[dict]:
+        """Planned runs with no finished result, in plan order."""
+        rows = self.db.execute("select p.* from planned p left join runs r using (scenario, replica) "
+                               "where r.scenario is null order by p.rowid").fetchall()
+        return [{"scenario": r["scenario"], "replica": r["replica"], "args": json.loads(r["args"]),
+                 "cpus": r["cpus"], "duration": r["duration"]} for r in rows]
+
+    def planned_args(self, scenario: str) -> list[str] | None:
+        row = self.db.execute("select args from planned where scenario = ? limit 1", (scenario,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def save(self, result: dict) -> dict:
+        """Write a finished run's report, log and index row (at once, so an interrupt loses nothing)."""
+        rel = None
+        base = os.path.join(self.dir, "runs", result["scenario"])
+        os.makedirs(base, exist_ok=True)
+        if result.get("report"):
+            rel = os.path.join("runs", result["scenario"], f"{result['replica']}.json")
+            with open(os.path.join(self.dir, rel), "w") as f:
+                f.write(result["report"])
+        with open(os.path.join(base, f"{result['replica']}.log"), "w") as f:
+            f.write(result.get("log", ""))
+        row = row_from(result, rel)
+        with self.db:
+            self.db.execute(f"insert or replace into runs ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                            [row[k] for k in row])
+        return row
+
+    def runs(self) -> list[sqlite3.Row]:
+        return self.db.execute("select * from runs order by started, scenario, replica").fetchall()
+
+    def scenarios(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select scenario from planned group by scenario order by min(rowid)")]
