@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from harness.campaign.cpus import host_cpus
-from harness.campaign.stats import fisher_p, mannwhitney_p, rate_ci, runs_for_good
+from harness.campaign.stats import fisher_p, mannwhitney_p, runs_for_good
+from harness.rates import wilson
 from harness.cli import main
 from harness.parse import ConfigError, allowed_cpus
 
@@ -100,7 +101,7 @@ def test_local_campaign_summary(tmp_path, capsys):
     table = capsys.readouterr().out.splitlines()
     busted = next(ln for ln in table if ln.startswith("busted-gp"))
     correct = next(ln for ln in table if ln.startswith("rcu-typesafe"))
-    lo, hi = rate_ci(2, 2)
+    lo, hi = wilson(2, 2)
     assert f"100.0% [{lo:.1%}, {hi:.1%}]" in busted and "0.0% [0.0%, " in correct
     assert any(ln.startswith("!!! busted-gp") and "--scheme busted-gp" in ln for ln in table)
     assert not any(ln.startswith("!!! rcu-typesafe") for ln in table)
@@ -168,7 +169,7 @@ def test_bisect_step_good_bad_skip(schemes, capsys):
     try:
         path.write_text(GOOD)
         assert main(["bisect-step", new, "--confidence", "0.9"]) == 0
-        need = runs_for_good(0.9, rate_ci(3, 3)[0])
+        need = runs_for_good(0.9, wilson(3, 3)[0])
         assert f"good: {need} clean runs" in capsys.readouterr().out
         path.write_text(REGRESSED)
         assert main(["bisect-step", new, "--confidence", "0.9"]) == 1
@@ -185,7 +186,7 @@ def test_bisect_step_from_one_run_json(schemes, capsys):
     run = next(os.path.join(new, r["json_path"]) for r in index(new))
     assert main(["bisect-step", run, "--confidence", "0.5"]) == 1
     out = capsys.readouterr().out
-    assert f"known-bad failure rate 1/1 (95% Wilson lower bound {rate_ci(1, 1)[0]:.3g}" in out
+    assert f"known-bad failure rate 1/1 (95% Wilson lower bound {wilson(1, 1)[0]:.3g}" in out
 
 
 @pytest.mark.parametrize("text, words", [
@@ -275,7 +276,7 @@ def test_cpu_locks_are_disjoint():
 
 def test_statistics():
     assert runs_for_good(0.95, 0.1) == 29                      # ln(0.05)/ln(0.9) = 28.4
-    assert 0.27 < rate_ci(0, 10)[1] < 0.31                     # about the rule of three's 3/n
+    assert 0.27 < wilson(0, 10)[1] < 0.31                     # about the rule of three's 3/n
     assert fisher_p(1, 10, 3, 10) > 0.05                       # a raw difference is not a regression
     assert mannwhitney_p([100.0 + i for i in range(8)], [200.0 + i for i in range(8)]) < 0.01
     assert mannwhitney_p([1.0], []) is None

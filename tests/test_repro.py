@@ -29,6 +29,10 @@ def soak_json(tmp_path, name, *args):
 
 
 def test_wilson_interval_matches_known_values():
+    from scipy import stats
+    for k, n in ((0, 1), (1, 1), (0, 10), (3, 7), (5, 10), (1, 300), (299, 300)):
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert wilson(k, n) == pytest.approx((ci.low, ci.high), abs=1e-9), (k, n)
     assert wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
     assert wilson(0, 10)[0] == 0.0 and wilson(0, 10)[1] == pytest.approx(0.2775, abs=1e-4)
     assert wilson(3, 3)[0] == pytest.approx(0.4385, abs=1e-4) and wilson(3, 3)[1] == 1.0

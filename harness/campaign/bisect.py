@@ -10,7 +10,8 @@ import os
 import shlex
 
 from harness.campaign.local import LocalRunner
-from harness.campaign.stats import rate_ci, runs_for_good
+from harness.campaign.stats import runs_for_good
+from harness.rates import wilson
 from harness.campaign.store import Store
 from harness.campaign.summary import group
 from harness.monitor import emit
@@ -63,7 +64,7 @@ def bisect_step(target: str, confidence: float, scenario: str | None = None, min
     name, k, n, args = _from_campaign(target, scenario) if os.path.isdir(target) else _from_run(target)
     if not k:
         raise ConfigError(f"{target}: {name} never failed ({n} runs): bisect-step needs a known-bad run or campaign")
-    low = rate_ci(k, n)[0]
+    low = wilson(k, n)[0]
     p = max(low, min_rate)
     need = runs_for_good(confidence, p)
     emit(f"bisect-step: {name}: known-bad failure rate {k}/{n} (95% Wilson lower bound {low:.3g}, floor {min_rate})"

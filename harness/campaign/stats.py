@@ -1,6 +1,6 @@
-"""The statistics a campaign's numbers need, all from scipy: a failure rate as an interval (Wilson), two
-failure rates compared with Fisher's exact test, two sets of timings with Mann-Whitney U, and how many clean
-runs make a bisection step "good"."""
+"""The statistics a campaign's numbers need beyond a failure rate's interval (harness.rates.wilson): two
+failure rates compared with Fisher's exact test and two sets of timings with Mann-Whitney U (scipy), and how
+many clean runs make a bisection step "good"."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ import math
 from scipy import stats
 
 ALPHA = 0.05
-
-
-def rate_ci(failures: int, runs: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval of a failure rate (with 0 failures in n runs the upper bound is about 3/n)."""
-    ci = stats.binomtest(failures, runs).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 def fisher_p(fail_a: int, runs_a: int, fail_b: int, runs_b: int) -> float:

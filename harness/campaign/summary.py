@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from harness.campaign.stats import rate_ci
+from harness.rates import wilson
 from harness.campaign.store import Store
 from harness.report_text import fmt_ns
 
@@ -27,7 +27,7 @@ def scenario_line(name: str, rows: list) -> tuple[str, ...]:
     k = sum(r["verdict"] == "FAILURE" for r in judged)
     n = len(judged)
     if n:
-        lo, hi = rate_ci(k, n)
+        lo, hi = wilson(k, n)
         rate = f"{k / n:6.1%} [{lo:.1%}, {hi:.1%}]"
     else:
         rate = "-"
