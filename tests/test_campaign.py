@@ -198,8 +198,8 @@ def test_bisect_step_from_one_run_json(schemes, capsys):
     ("[matrix]\nscheme = []\n", "empty list"),
     ("budget = '100ms'\n[matrix]\nscheme = 'rcu-typesafe'\nduration = '1s'\n", "cannot fit one scenario"),
     ("[matrix]\nscheme = 'rcu-typesafe'\ncpus = '0'\n", "sets --cpus itself"),
-    ("[matrix]\nscheme = 'rcu-typesafe'\nrcu = 'srcu'\n", "unknown rcu flavor 'srcu'"),
-    ("[matrix]\nscheme = 'rcu-typesafe'\nmemory_model = 'weak'\n", "unknown memory_model 'weak'"),
+    ("[matrix]\nscheme = 'rcu-typesafe'\nrcu = 'srcu'\n", "rcu: unknown --rcu 'srcu'"),
+    ("[matrix]\nscheme = 'rcu-typesafe'\nmemory_model = 'strong'\n", "memory_model: unknown --memory-model 'strong'"),
     ("[matrix\n", "not valid TOML"),
     ("[matrix]\nscheme = 'rcu-typesafe'\nnodes = 'many'\n", "nodes: not an integer: 'many'"),
 ])
@@ -280,3 +280,14 @@ def test_statistics():
     assert fisher_p(1, 10, 3, 10) > 0.05                       # a raw difference is not a regression
     assert mannwhitney_p([100.0 + i for i in range(8)], [200.0 + i for i in range(8)]) < 0.01
     assert mannwhitney_p([1.0], []) is None
+
+
+def test_every_soak_flag_is_a_campaign_key():
+    """Keys come from the soak's parameter table: the memory model and the writer's operations are matrix
+    axes like any other, and reach the soak as its own flags."""
+    from harness.campaign.spec import parse
+    c = parse("[matrix]\nscheme = 'rcu-typesafe'\nmemory_model = ['native', 'weak']\nwriter_ops = 'attach,destroy'\n"
+              "adversarial = false\n")
+    args = sorted(" ".join(s.soak_args()) for s in c.scenarios)
+    assert len(args) == 2 and all("--writer-ops attach,destroy" in a and "--no-adversarial" in a for a in args)
+    assert "--memory-model weak" in args[1] and "--memory-model native" in args[0]

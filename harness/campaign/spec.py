@@ -15,7 +15,6 @@ Bad input raises ConfigError with one line (the command line exits 2)."""
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import re
@@ -27,20 +26,18 @@ if sys.version_info >= (3, 11):
 else:   # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from harness.parse import FLAVORS, WORKLOADS, ConfigError, parse_duration
+from harness.params import PARAMS, Param, values_from_text
+from harness.parse import ConfigError, parse_duration
 
 TOP_KEYS = ("matrix", "replicas", "budget", "cpu_hours", "name")
-MEMORY_MODELS = ("native",)   # while the soak has no --memory-model: the machine's own only (else the soak's)
-OWNED = ("cpus", "json_path", "quiet", "interval", "seed", "help")   # the campaign sets these itself
+OWNED = ("cpus", "seed")   # the campaign sets these itself
 ID_ORDER = ("scheme", "scheme_file", "rcu", "workload", "readers", "writers", "duration")
 
 
-def soak_options() -> dict[str, argparse.Action]:
-    """The soak subcommand's options by dest name (read from the parser itself, so a new soak flag is a new
-    campaign key with no change here)."""
-    from harness.cli import build_parser
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return {a.dest: a for a in sub.choices["soak"]._actions if a.option_strings and a.dest not in OWNED}
+def soak_options() -> dict[str, Param]:
+    """The soak's parameters by key (memory_model for --memory-model), from the one parameter table
+    (harness/params.py), so a new soak flag is a new campaign key with no change here."""
+    return {key: p for p in PARAMS if (key := p.name.replace("-", "_")) not in OWNED}
 
 
 @dataclass(frozen=True)
@@ -68,17 +65,8 @@ class Scenario:
         opts = soak_options()
         args: list[str] = []
         for key, value in self.settings:
-            if key == "memory_model" and key not in opts:   # "native": the soak has no such option yet
-                continue
-            action = opts[key]
-            flag = action.option_strings[0]
-            if isinstance(action, argparse.BooleanOptionalAction):
-                args.append(flag if value else f"--no-{flag[2:]}")
-            elif action.nargs == 0:
-                if value:
-                    args.append(flag)
-            else:
-                args += [flag, str(value)]
+            param = opts[key]
+            args += [param.flag if value else f"--no-{param.name}"] if param.switch else [param.flag, str(value)]
         return args
 
 
@@ -92,16 +80,15 @@ class Campaign:
     text: str = field(default="", repr=False)
 
 
-def _axes(matrix: dict, where: str, opts: dict[str, argparse.Action]) -> list[tuple[str, list]]:
+def _axes(matrix: dict, where: str, opts: dict[str, Param]) -> list[tuple[str, list]]:
     if not isinstance(matrix, dict) or not matrix:
         raise ConfigError(f"{where} is empty: name at least a scheme, e.g. scheme = [\"rcu-typesafe\"]")
     axes = []
     for raw, value in matrix.items():
         key = raw.replace("-", "_")
-        if key not in opts and key != "memory_model":
+        if key not in opts:
             owned = f" (the campaign sets --{key.replace('_', '-')} itself)" if key in OWNED else ""
-            raise ConfigError(f"{where}: unknown key {raw!r}{owned}; known: memory_model, "
-                              + ", ".join(sorted(opts)))
+            raise ConfigError(f"{where}: unknown key {raw!r}{owned}; known: " + ", ".join(sorted(opts)))
         values = value if isinstance(value, list) else [value]
         if not values:
             raise ConfigError(f"{where}: {raw} is an empty list, so the matrix is empty")
@@ -112,7 +99,7 @@ def _axes(matrix: dict, where: str, opts: dict[str, argparse.Action]) -> list[tu
     return axes
 
 
-def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: dict[str, set[str]],
+def _check(values: dict, where: str, opts: dict[str, Param], schemes: dict[str, set[str]],
            base: str) -> dict:
     v = {"readers": 1, "writers": 1, **values}
     if "scheme_file" in v:
@@ -126,29 +113,21 @@ def _check(values: dict, where: str, opts: dict[str, argparse.Action], schemes: 
         raise ConfigError(f"{where}: unknown scheme {v['scheme']!r} (known: {', '.join(sorted(known))})")
     if "scheme" not in v and "scheme_file" not in v:
         raise ConfigError(f"{where}: no scheme: name scheme = [...] or scheme_file = [...]")
-    if v.get("rcu", "qsbr") not in FLAVORS:
-        raise ConfigError(f"{where}: unknown rcu flavor {v['rcu']!r} (known: {', '.join(FLAVORS)})")
-    if v.get("workload", "alloc") not in WORKLOADS:
-        raise ConfigError(f"{where}: unknown workload {v['workload']!r} (known: {', '.join(WORKLOADS)})")
-    if "memory_model" not in opts and v.get("memory_model", "native") not in MEMORY_MODELS:
-        raise ConfigError(f"{where}: unknown memory_model {v['memory_model']!r} (known: {', '.join(MEMORY_MODELS)})")
     for key in ("readers", "writers"):
         if isinstance(v[key], bool) or not isinstance(v[key], int) or v[key] < (1 if key == "readers" else 0):
             raise ConfigError(f"{where}: {key} = {v[key]!r}: expected an integer >= {1 if key == 'readers' else 0}")
     if not parse_duration(str(v.get("duration", "10s"))) > 0:
         raise ConfigError(f"{where}: duration must be positive, not {v['duration']!r}")
-    for key, value in v.items():
-        action = opts.get(key)
-        if action is not None and action.type is not None and not isinstance(value, bool):
+    for key, value in v.items():   # each value through the soak flag's own parser
+        param = opts[key]
+        if param.switch != isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} = {value!r}: expected " + ("true or false" if param.switch else
+                                                                           f"a value for {param.flag}"))
+        if not param.switch:
             try:
-                action.type(str(value))   # the soak's own parsing of the option (an integer, ...)
+                values_from_text(param, str(value))
             except ConfigError as e:
                 raise ConfigError(f"{where}: {key}: {e}") from None
-        if action is not None and action.choices is not None and value not in action.choices:
-            raise ConfigError(f"{where}: {key} = {value!r}: expected one of {', '.join(map(str, action.choices))}")
-        if action is not None and (action.nargs == 0 or isinstance(action, argparse.BooleanOptionalAction)) \
-                and not isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} = {value!r}: expected true or false")
     return v
 
 
