@@ -31,6 +31,39 @@ class WorkerFailed(RuntimeError):
     """A worker could not start (pinning, mapping, registration): the run cannot be trusted."""
 
 
+STARVED_CPU_SHARE = 0.1   # runnable, with less than this share of the wait on a CPU: starved, not hung
+STARVED_WAIT_MAX = 10     # hang bounds a starved process may take in all before it counts as hung anyway
+
+
+class StarvationWatch:
+    """Tells a hung process from a starved one. A hung one spins (it has CPU time) or sleeps for good (not
+    runnable); a starved one is runnable and gets almost no CPU, because others hold the machine's CPUs."""
+
+    def __init__(self, pids: dict) -> None:
+        self.pids = pids
+        self.cpu0 = {k: self._cpu(pid) for k, pid in pids.items()}
+        self.noted: set = set()
+
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            t = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            return None
+        return t.user + t.system
+
+    def cpu_used(self, key: object) -> float:
+        now, then = self._cpu(self.pids[key]), self.cpu0.get(key)
+        return 0.0 if now is None or then is None else now - then
+
+    def starved(self, key: object, waited_s: float) -> bool:
+        try:
+            runnable = psutil.Process(self.pids[key]).status() == psutil.STATUS_RUNNING
+        except psutil.Error:
+            return False
+        return runnable and self.cpu_used(key) < STARVED_CPU_SHARE * waited_s
+
+
 @dataclass
 class WorkerEvent:
     t_s: float
@@ -389,28 +422,54 @@ class Session:
     def _wait_done(self) -> None:
         """After a stop every live worker finishes its chunk within milliseconds. One that has not within
         the hang bound is hung: reported as a `hang` violation (role, CPU, what it was doing, whether inside
-        a read-side section), then killed, so the run always ends."""
+        a read-side section), then killed, so the run always ends. One that was runnable all along but hardly
+        got a CPU (an overloaded machine) is starved, not hung: it is given more time, up to a limit."""
         lib = self.core.lib
-        deadline = time.monotonic() + self.hang_bound_s
-        while time.monotonic() < deadline:
-            self.check_workers()
-            live = self.nworkers - len(self.dead)
-            if lib.h_wait_count(self.arena, 1, live, 50) >= live:
-                return
-        for w, p in enumerate(self.procs):
-            if w in self.dead or p.exitcode is not None:
-                continue
+        start = time.monotonic()
+        watch = StarvationWatch({w: p.pid for w, p in enumerate(self.procs) if w not in self.dead})
+        deadline = start + self.hang_bound_s
+        while True:
+            while time.monotonic() < deadline:
+                self.check_workers()
+                live = self.nworkers - len(self.dead)
+                if lib.h_wait_count(self.arena, 1, live, 50) >= live:
+                    return
+            where = lambda w: self._where(self._state(w, self._worker_stats(w)))  # noqa: E731
+            if not self._waited_for_starved(watch, self._unfinished(), start, where):
+                break
+            deadline = time.monotonic() + self.hang_bound_s
+        for w in self._unfinished():
             ws = self._worker_stats(w)
-            if ws.state != 2:   # it did finish its round
-                continue
             st = self._state(w, ws)
-            self.hangs.append({**st, "after_stop_s": self.hang_bound_s})
+            waited = time.monotonic() - start
+            self.hangs.append({**st, "after_stop_s": round(waited, 3)})
             lib.h_report_violation(self.arena, lib.H_V_HANG, w, 0, ws.phase)
-            self.kill_worker(w, f"!!! hang: {self._where(st)} did not stop within {self.hang_bound_s:g} s: killed")
+            self.kill_worker(w, f"!!! hang: {self._where(st)} did not stop within {waited:.3g} s: killed")
         for p in self.procs:
             p.join(1.0)
         self.check_workers()
         self._release_dead_readers(force=True)
+
+    def _unfinished(self) -> list[int]:
+        """Live workers still in their round (state 2: running)."""
+        return [w for w, p in enumerate(self.procs)
+                if w not in self.dead and p.exitcode is None and self._worker_stats(w).state == 2]
+
+    def _waited_for_starved(self, watch: "StarvationWatch", late: list, start: float,
+                            name: Callable[[object], str]) -> bool:
+        """True when some of `late` were starved of CPU since `start` and the wait may go on: noted once each."""
+        waited = time.monotonic() - start
+        starved = [w for w in late if watch.starved(w, waited)]
+        if not starved or waited >= STARVED_WAIT_MAX * self.hang_bound_s:
+            return False
+        for w in starved:
+            if w not in watch.noted:
+                watch.noted.add(w)
+                self.note(w if isinstance(w, int) else -1,
+                          f"{name(w)} was runnable but had {watch.cpu_used(w) * 1000:.0f} ms of CPU in {waited:.2f} s "
+                          f"since the stop (an overloaded machine): waiting up to "
+                          f"{STARVED_WAIT_MAX * self.hang_bound_s:g} s before calling it hung")
+        return True
 
     @property
     def child_pids(self) -> list[int]:
@@ -424,11 +483,17 @@ class Session:
         if r is None or r.exitcode is not None:
             return
         beat = lib.h_reclaimer_heartbeat(self.arena)
-        deadline = time.monotonic() + self.hang_bound_s
-        while time.monotonic() < deadline:
-            if lib.h_reclaimer_phase(self.arena) == lib.H_PH_IDLE or lib.h_reclaimer_heartbeat(self.arena) != beat:
-                return
-            time.sleep(0.01)   # polling a phase word; nothing waits on this sleep's length
+        start = time.monotonic()
+        watch = StarvationWatch({"reclaimer": r.pid})
+        deadline = start + self.hang_bound_s
+        while True:
+            while time.monotonic() < deadline:
+                if lib.h_reclaimer_phase(self.arena) == lib.H_PH_IDLE or lib.h_reclaimer_heartbeat(self.arena) != beat:
+                    return
+                time.sleep(0.01)   # polling a phase word; nothing waits on this sleep's length
+            if not self._waited_for_starved(watch, ["reclaimer"], start, lambda _: "the reclaimer"):
+                break
+            deadline = time.monotonic() + self.hang_bound_s
         phase = self.core.phase_name(lib.h_reclaimer_phase(self.arena))
         self.hangs.append({"worker": "reclaimer", "role": "reclaimer", "cpu": None, "phase": phase,
                            "in_read_section": False, "after_stop_s": self.hang_bound_s})

@@ -3,10 +3,13 @@ hung workers (and a hung reclaimer) end the run as FAILURE within the hang bound
 reported as they happen, and a scheme cannot reach the engine's state."""
 
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 import harness
 from harness.session import Session
@@ -205,6 +208,38 @@ def test_writer_does_only_the_operations_asked_for():
     assert attach["attaches"] > 100 and attach["rebinds"] == attach["destroys"] == 0 and attach["creates"] <= 2
     rebind = writer(["rebind"])
     assert rebind["rebinds"] > 100 and rebind["rebinds"] == rebind["destroys"]
+
+
+def _can_raise_priority() -> bool:
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0))   # a no-op that needs no right
+        return os.geteuid() == 0
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _can_raise_priority(), reason="starving a worker needs a nice -20 competitor (root)")
+def test_a_starved_worker_is_waited_for_not_called_hung():
+    """A reader that is runnable but gets no CPU after the stop (a nice -20 spinner pinned to its CPU, the
+    reader at nice 19: an overloaded machine) is not a hang: the run waits for it, says so, and ends clean.
+    Without that, a correct scheme on a busy machine was reported hung (seen in campaigns under load)."""
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    config = harness.Config(scheme="rcu-deferred", workload="deref", readers=1, writers=0, cpus=[cpu], seed=15)
+    with Session(config) as s:
+        os.setpriority(os.PRIO_PROCESS, s.child_pids[0], 19)
+        hog = subprocess.Popen([sys.executable, "-c", f"import os, sys, time; os.sched_setaffinity(0, {{{cpu}}}); "
+                                "os.nice(-20); print('spinning', flush=True); t = time.monotonic()\n"
+                                "while time.monotonic() - t < 3.5: pass"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert hog.stdout.readline() == "spinning\n"   # the competitor holds the CPU before the stop
+            s.run(duration=0.3)
+        finally:
+            hog.kill()
+            hog.wait()
+        result = Result.collect(s)
+    rep = result.report
+    assert rep["hangs"] == [] and rep["violations"] == 0, rep["hangs"]
+    assert any("was runnable but had" in e["what"] for e in rep["events"]), rep["events"]
 
 
 DOUBLE_ENQUEUE = RECLAIMER_HANG.replace(
