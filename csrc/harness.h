@@ -196,16 +196,19 @@ static inline void *h_ptr(const struct h_ctx *ctx, h_off off) { return ctx->base
 static inline h_off h_offset(const struct h_ctx *ctx, const void *p) { return (h_off)((const char *)p - ctx->base); }
 static inline void *h_scheme_shared(const struct h_ctx *ctx) { return ctx->shared; }
 
-static inline uint64_t h_random(struct h_ctx *ctx)
+/* xorshift64*: one generator for every random choice (workers, the weak-memory emulation, litmus runs) */
+static inline uint64_t h_xorshift(uint64_t *state)
 {
-    /* xorshift64*: per-worker state, no shared line touched */
-    uint64_t x = ctx->rng;
+    uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    ctx->rng = x;
+    *state = x;
     return x * 0x2545F4914F6CDD1DULL;
 }
+
+/* per-worker state, no shared line touched */
+static inline uint64_t h_random(struct h_ctx *ctx) { return h_xorshift(&ctx->rng); }
 
 static inline uint64_t h_payload(uint64_t serial, uint64_t mems, int i)
 {
@@ -425,35 +428,31 @@ static inline void h_read_delay(struct h_ctx *ctx, const int checks)
 /* Count a retry (a revalidation that failed): a near miss in the report. */
 static inline void h_near_miss(struct h_ctx *ctx) { ctx->retries++; }
 
+/* inc_not_zero with the given order on success (`ordered`: what the weak-memory emulation must honour) */
+#define H_REF_INC_NOT_ZERO(ref, ordered, success_order)                                                   \
+    ({ uint32_t old_ = READ_ONCE(*(ref));                                                                   \
+       int taken_ = 1;                                                                                      \
+       do {                                                                                                 \
+           if (old_ == 0) {                                                                                 \
+               taken_ = 0;                                                                                  \
+               break;                                                                                       \
+           }                                                                                                \
+       } while (!H_WEAK_RMW(ref, ordered, ordered, atomic_compare_exchange_weak_explicit(                   \
+                    H_ATOMIC(ref), &old_, old_ + 1, success_order, memory_order_relaxed)));                 \
+       if (taken_)                                                                                          \
+           H_CHECKPOINT(ref, H_ACC_INC);                                                                    \
+       taken_; })
+
 /* Take a reference unless the count is zero, with acquire ordering: the identity recheck that follows
  * must not be satisfied early. Holding the reference protects the cpuset until h_ref_put. */
-static inline int h_ref_inc_not_zero(uint32_t *ref)
-{
-    uint32_t old = READ_ONCE(*ref);
-    do {
-        if (old == 0)
-            return 0;
-    } while (!H_WEAK_RMW(ref, 1, 1, atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1,
-                                                                           memory_order_acquire,
-                                                                           memory_order_relaxed)));
-    H_CHECKPOINT(ref, H_ACC_INC);
-    return 1;
-}
+static inline int h_ref_inc_not_zero(uint32_t *ref) { return H_REF_INC_NOT_ZERO(ref, 1, memory_order_acquire); }
 
 /* The same with no ordering on success: refcount_inc_not_zero() before Linux 6.13 (a control dependency
  * orders later stores, nothing orders later loads). Enough where nothing is revalidated after it; not
  * before an identity recheck on a TYPESAFE_BY_RCU object (`--memory-model weak` shows why). */
 static inline int h_ref_inc_not_zero_relaxed(uint32_t *ref)
 {
-    uint32_t old = READ_ONCE(*ref);
-    do {
-        if (old == 0)
-            return 0;
-    } while (!H_WEAK_RMW(ref, 0, 0, atomic_compare_exchange_weak_explicit(H_ATOMIC(ref), &old, old + 1,
-                                                                           memory_order_relaxed,
-                                                                           memory_order_relaxed)));
-    H_CHECKPOINT(ref, H_ACC_INC);
-    return 1;
+    return H_REF_INC_NOT_ZERO(ref, 0, memory_order_relaxed);
 }
 
 /* Drop a reference; 1 when it was the last (release: our reads happen before whoever frees it). */

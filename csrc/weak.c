@@ -39,15 +39,7 @@ static struct h_weak weak_self;
 struct h_weak *h_weak_ctx(void) { return weak_ctx; }
 void h_weak_use(struct h_weak *w) { weak_ctx = w; }
 
-static inline uint64_t rnd(struct h_weak *w)
-{
-    uint64_t x = w->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    w->rng = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
+static inline uint64_t rnd(struct h_weak *w) { return h_xorshift(&w->rng); }
 
 void h_weak_setup(struct h_weak *w, uint64_t seed, const void *base, uint64_t size)
 {

@@ -172,14 +172,6 @@ static void setup_thread(struct lit_thread *t, struct lit_mem *m, uint64_t seed,
     t->w.objects_hi = OBJ_OFF + sizeof(m->obj);
 }
 
-static inline uint64_t next(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545F4914F6CDD1DULL;
-}
-
 /*
  * Run `trials` of test `test` and return how many ended in the outcome of its exists clause (-1: no such
  * test). weak: 1 with the emulation, 0 native.
@@ -204,7 +196,7 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
                 h_weak_fence(&threads[i].w, H_WF_FULL);   /* every thread starts after the initial state */
         }
         while (left) {
-            uint64_t r = next(&rng);
+            uint64_t r = h_xorshift(&rng);
             int i = (int)(r % (uint64_t)lt->nthreads);
             struct lit_thread *t = &threads[i];
             if (!(left >> i & 1)) {   /* done: its held stores still reach memory one by one */
@@ -281,7 +273,7 @@ static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least)
 
 static void skew(uint64_t *rng, uint64_t max)
 {
-    for (volatile uint64_t n = next(rng) % max; n; n--)
+    for (volatile uint64_t n = h_xorshift(rng) % max; n; n--)
         ;
 }
 
