@@ -5,7 +5,6 @@ and resume after an interrupt. Scenarios are short (0.3-0.5 s, stopping at the f
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess

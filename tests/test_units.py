@@ -1,6 +1,5 @@
 """Units of the engine, each driven through the real arena and worker processes."""
 
-import threading
 
 import numpy as np
 
