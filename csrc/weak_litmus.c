@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -243,13 +242,6 @@ struct lit_shared {
     uint64_t r[LIT_MAX_THREADS][LIT_REGS];
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The harness's own synchronisation, outside the emulation (bare builtins, not the scheme primitives).
  * Waiters may share a CPU with whom they wait for: spin a while, then yield. 0 on a timeout or a stop. */
 static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least)
@@ -264,8 +256,8 @@ static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least)
         }
         sched_yield();
         if (!deadline)
-            deadline = now_ns() + LIT_PROC_TIMEOUT_NS;
-        else if (now_ns() > deadline)
+            deadline = h_now_ns() + LIT_PROC_TIMEOUT_NS;
+        else if (h_now_ns() > deadline)
             return 0;
     }
     return 1;

@@ -142,8 +142,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def cmd_soak(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    if args.json_path:   # checked before the run, so a finished run is never lost to a bad path
-        writable_file(args.json_path, "--json")
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")
@@ -202,8 +200,6 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """One file: each run in full (a file of several runs: then a scaling table). Several files: one table,
     a column per run, against the first."""
-    if args.trace:
-        writable_file(args.trace, "--trace")
     runs = [r for path in args.paths for r in load_runs(path)]
     if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
         raise ReportError(f"--plot {args.plot}: exists and is not a directory")
@@ -232,6 +228,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        for flag, dest in (("--json", "json_path"), ("--trace", "trace")):   # output files: checked before any
+            if getattr(args, dest, None):                                    # work, so none is lost to a bad path
+                writable_file(getattr(args, dest), flag)
         if args.command in ("campaign", "bisect-step"):
             return campaign_cli.main(args)
         if args.command == "list":
@@ -242,13 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_cache(args)
         if args.command == "repro":
             from harness.repro import repro
-            if args.json_path:
-                writable_file(args.json_path, "--json")
             return 1 if repro(args.path, args.runs, emit, args.json_path)["failures"] else 0
         if args.command == "shrink":
             from harness.shrink import shrink
-            if args.json_path:
-                writable_file(args.json_path, "--json")
             shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
             return 0
         return cmd_soak(args)

@@ -173,9 +173,6 @@ PARAMS: tuple[Param, ...] = (
           "cached, run like a built-in", lambda t: (t,), str),
 )
 
-BY_FLAG = {p.name: p for p in PARAMS}
-FIELDS = [f for p in PARAMS for f in p.fields]
-
 
 def mode_defaults(checks: bool, ncpus: int) -> dict[str, Any]:
     """What the None ("from the mode") fields become: torture runs (checks on) turn every race amplifier on,

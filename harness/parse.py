@@ -66,7 +66,7 @@ def cpu_ranges(cpus: list[int]) -> str:
     return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
 
 
-def writable_file(path: str, flag: str) -> str:
+def writable_file(path: str, flag: str) -> None:
     """An output file the command can create or replace, checked before any work: its directory exists and is
     writable, and the path is not a directory."""
     parent = os.path.dirname(os.path.abspath(path))
@@ -74,4 +74,3 @@ def writable_file(path: str, flag: str) -> str:
         raise ConfigError(f"{flag} {path}: is a directory")
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
         raise ConfigError(f"{flag} {path}: directory {parent} does not exist or is not writable")
-    return path

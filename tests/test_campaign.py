@@ -201,6 +201,8 @@ def test_bisect_step_from_one_run_json(schemes, capsys):
     ("[matrix]\nscheme = 'rcu-typesafe'\nmemory_model = 'strong'\n", "memory_model: unknown --memory-model 'strong'"),
     ("[matrix\n", "not valid TOML"),
     ("[matrix]\nscheme = 'rcu-typesafe'\nnodes = 'many'\n", "nodes: not an integer: 'many'"),
+    ("[matrix]\nscheme = 'rcu-typesafe'\nuntil_violation = 'yes'\n", "expected true or false"),
+    ("[matrix]\nscheme = 'rcu-typesafe'\nnodes = true\n", "expected a value for --nodes"),
 ])
 def test_bad_campaign_file_one_line_exit_2(tmp_path, capsys, text, words):
     assert main(["campaign", "run", campaign_file(tmp_path, text), "--out", str(tmp_path / "out")]) == 2

@@ -52,7 +52,8 @@ def test_soak_exit_1_on_violation(tmp_path):
     ["--stall-bound", "soon"], ["--inject", "reader-stall@0.5:2s", "--inject", "worker-crash@1"],
     ["--inject", "arena-exhaust@0.5:2s", "--inject", "arena-exhaust@1:1s"], ["--access-delay", "x"],
     ["--access-delay", "2000"], ["--read-delay", "5:soon"], ["--seed", "-5"], ["--seed", str(2**64)],
-    ["--json", "/nonexistent-dir/r.json"], ["--stall-bound", "0"],
+    ["--json", "/nonexistent-dir/r.json"], ["--stall-bound", "0"], ["--writer-ops", "attach,bogus"],
+    ["--writer-ops", ""], ["--memory-model", "strong"], ["--memory-model", "weak", "--no-checks"],
 ])
 def test_bad_input_one_line_exit_2(args):
     before = set(os.listdir("/dev/shm"))
@@ -61,6 +62,16 @@ def test_bad_input_one_line_exit_2(args):
     assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("error: "), p.stderr
     assert "Traceback" not in p.stderr
     assert set(os.listdir("/dev/shm")) == before
+
+
+def test_config_refuses_what_the_flags_cannot_say():
+    """Config from Python gets the checks the flags' parsers give the command line."""
+    from harness.config import Config
+    from harness.parse import ConfigError
+    for bad, says in (({"writer_ops": []}, "writer operations"), ({"writer_ops": ["fork"]}, "writer operations"),
+                      ({"memory_model": "strong"}, "unknown memory model")):
+        with pytest.raises(ConfigError, match=says):
+            Config(**bad).resolved()
 
 
 def _soak_in_background(*extra):

@@ -66,7 +66,7 @@ class Scenario:
         args: list[str] = []
         for key, value in self.settings:
             param = opts[key]
-            args += [param.flag if value else f"--no-{param.name}"] if param.switch else [param.flag, str(value)]
+            args += param.text((value,)) if param.switch else [param.flag, str(value)]
         return args
 
 
