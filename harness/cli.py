@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -47,6 +48,9 @@ class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:   # one line, exit 2
+        flag = re.fullmatch(r"argument (--[\w-]+)(?:/[\w-]+)*: expected one argument", message)
+        if flag:   # argparse takes a value that starts with '-' (-1s) for a flag: say how to give it
+            message += f" (a value that starts with '-' is written {flag.group(1)}=VALUE)"
         raise ConfigError(message)
 
 

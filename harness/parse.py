@@ -22,8 +22,20 @@ def allowed_cpus() -> list[int]:
     return sorted(os.sched_getaffinity(0))
 
 
+def check_allowed(cpus: "range | list[int]") -> None:
+    """A CPU this process may not run on is bad input. Stops at the first: a range longer than the allowed set
+    is refused within len(allowed) + 1 steps, however long it is."""
+    allowed = allowed_cpus()
+    known = set(allowed)
+    outside = next((cpu for cpu in cpus if cpu not in known), None)
+    if outside is not None:
+        raise ConfigError(f"CPU {outside} does not exist or is not allowed here (allowed: {cpu_ranges(allowed)})")
+
+
 def parse_cpu_list(text: str) -> list[int]:
-    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax)."""
+    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax). Every CPU must be one this process
+    may run on, checked before a range is expanded, so '0-99999999' is one line, not a list of a hundred
+    million numbers."""
     cpus: list[int] = []
     for part in text.split(","):
         m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
@@ -32,6 +44,7 @@ def parse_cpu_list(text: str) -> list[int]:
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if hi < lo:
             raise ConfigError(f"malformed CPU list {text!r}: range {lo}-{hi} runs backwards")
+        check_allowed(range(lo, hi + 1))
         cpus.extend(range(lo, hi + 1))
     if len(set(cpus)) != len(cpus):
         raise ConfigError(f"CPU list {text!r} names a CPU twice")
