@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import signal
 import sys
@@ -16,7 +15,8 @@ from typing import Sequence
 
 from harness.config import Config
 from harness.params import PARAMS, Param, values_from_text
-from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_file
+from harness.output import save
+from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
 from harness.core import Core
 from harness.userscheme import core_for
 from harness.monitor import Monitor, emit
@@ -174,11 +174,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
         monitor.show_events(s)      # what the run's end brought (hangs, deaths), before the verdict
         result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
     rep = result.report
-    if args.json_path:
-        with open(args.json_path, "w") as f:
-            json.dump(rep, f, indent=1)
     for line in end_lines(rep, 0 if args.quiet else monitor.events_shown):
         emit(line)
+    if args.json_path:   # after the verdict: a path that fails loses neither it nor the report (save falls back)
+        save(args.json_path, json.dumps(rep, indent=1), "report")
     if interrupted:
         return 130
     return 1 if rep["verdict"] == "FAILURE" else 0
@@ -205,8 +204,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     """One file: each run in full (a file of several runs: then a scaling table). Several files: one table,
     a column per run, against the first."""
     runs = [r for path in args.paths for r in load_runs(path)]
-    if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
-        raise ReportError(f"--plot {args.plot}: exists and is not a directory")
     if args.plot:
         try:
             from harness.plots import write_plots
@@ -224,17 +221,19 @@ def cmd_report(args: argparse.Namespace) -> int:
         for path in write_plots(runs, args.plot):
             emit(f"wrote {path}")
     if args.trace:
-        emit(f"wrote {args.trace}: {write_trace(runs, args.trace)} trace events, {len(runs)} run(s); open it in "
-             "https://ui.perfetto.dev")
+        events, where = write_trace(runs, args.trace)
+        if where:
+            emit(f"wrote {where}: {events} trace events, {len(runs)} run(s); open it in https://ui.perfetto.dev")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        for flag, dest in (("--json", "json_path"), ("--trace", "trace")):   # output files: checked before any
-            if getattr(args, dest, None):                                    # work, so none is lost to a bad path
-                writable_file(getattr(args, dest), flag)
+        for flag, dest, check in (("--json", "json_path", writable_file), ("--trace", "trace", writable_file),
+                                  ("--plot", "plot", writable_dir), ("--out", "out", writable_dir)):
+            if getattr(args, dest, None) is not None:   # output paths: checked before any work, so none is lost
+                check(getattr(args, dest), flag)
         if args.command in ("campaign", "bisect-step"):
             return campaign_cli.main(args)
         if args.command == "list":

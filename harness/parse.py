@@ -80,10 +80,35 @@ def cpu_ranges(cpus: list[int]) -> str:
 
 
 def writable_file(path: str, flag: str) -> None:
-    """An output file the command can create or replace, checked before any work: its directory exists and is
-    writable, and the path is not a directory."""
-    parent = os.path.dirname(os.path.abspath(path))
+    """An output file the command can create or replace, checked before any work: a non-empty path, not a
+    directory nor a device (/dev/full), writable if it exists, in a directory that exists and is writable.
+    What only the write can tell (/proc, a full disk) harness.output.save handles."""
+    if not path:
+        raise ConfigError(f"{flag}: the path is empty")
     if os.path.isdir(path):
         raise ConfigError(f"{flag} {path}: is a directory")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ConfigError(f"{flag} {path}: is not a regular file")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ConfigError(f"{flag} {path}: is not writable")
+    parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
         raise ConfigError(f"{flag} {path}: directory {parent} does not exist or is not writable")
+
+
+def writable_dir(path: str, flag: str) -> None:
+    """An output directory the command can use or create: a non-empty path, a directory if it exists, else
+    one whose nearest existing parent is a writable directory."""
+    if not path:
+        raise ConfigError(f"{flag}: the path is empty")
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise ConfigError(f"{flag} {path}: exists and is not a directory")
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"{flag} {path}: directory is not writable")
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise ConfigError(f"{flag} {path}: cannot be created in {parent} (not a writable directory)")

@@ -62,10 +62,13 @@ class Store:
         index = os.path.join(directory, "index.sqlite")
         if not create and not os.path.isfile(index):
             raise ConfigError(f"{directory} is not a campaign directory (no index.sqlite)")
-        os.makedirs(directory, exist_ok=True)
-        self.db = sqlite3.connect(index)
-        self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            self.db = sqlite3.connect(index)
+            self.db.row_factory = sqlite3.Row
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(f"campaign directory {directory}: {getattr(e, 'strerror', None) or e}") from None
 
     def plan(self, source: str, text: str, jobs: list[dict]) -> None:
         with self.db:
