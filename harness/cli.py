@@ -186,6 +186,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
 def cmd_cache(args: argparse.Namespace) -> int:
     from harness.userscheme import MAX_BUILDS, cache_dir, cache_entries, clear_cache   # no C core, no compiler
     out = cache_dir()
+    try:
+        writable_dir(str(out), "build cache")   # what a soak with a scheme file would refuse, refused here too
+    except ConfigError as e:
+        raise ConfigError(f"{e} (set HARNESS_CACHE_DIR to a usable directory)") from None
     if args.clear:
         emit(f"cache {out}: removed {clear_cache(out)} entries")
         return 0
@@ -228,8 +232,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(words)
         for flag, dest, check in (("--json", "json_path", writable_file), ("--trace", "trace", writable_file),
                                   ("--plot", "plot", writable_dir), ("--out", "out", writable_dir)):
             if getattr(args, dest, None) is not None:   # output paths: checked before any work, so none is lost
@@ -252,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_soak(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return campaign_cli.BISECT_ABORT if words[:1] == ["bisect-step"] else 2
     except KeyboardInterrupt:
         return 130
 

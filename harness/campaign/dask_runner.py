@@ -40,7 +40,8 @@ class DaskRunner:
         self.client = client
         self.budget = budget or Budget()
 
-    def _check_resources(self, jobs: list[Job]) -> None:
+    def check(self, jobs: list[Job]) -> None:
+        """ConfigError for a job no worker can run: called before anything is planned or written."""
         workers = self.client.scheduler_info()["workers"].values()
         cpus = [w.get("resources", {}).get("CPU", 0) for w in workers]
         most = max(cpus, default=0)
@@ -52,7 +53,7 @@ class DaskRunner:
 
     def run(self, jobs: list[Job], on_result: OnResult, on_tick: Callable[[int], None], tick_s: float) -> str:
         from distributed import wait
-        self._check_resources(jobs)
+        self.check(jobs)
         token = uuid.uuid4().hex[:8]
         futures = {}
         for job in jobs:
@@ -81,7 +82,7 @@ class DaskRunner:
                         res = failed_result(futures[fut], e)
                     res["attempts"] = tries.get(fut.key, 1)
                     fut.release()
-                    if res["verdict"] != "INTERRUPTED" and on_result(res) and status == "done":
+                    if on_result(res) and status == "done":   # INTERRUPTED too: stopped from outside
                         status = "stopped"
                         self.client.cancel(list(pending))
                         pending = set()

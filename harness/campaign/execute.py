@@ -17,7 +17,11 @@ from typing import Callable
 from harness.campaign.cpus import host_cpus
 from harness.parse import cpu_ranges
 
-SOAK_EXIT = {0: "SUCCESS", 1: "FAILURE", 2: "ERROR", 130: "INTERRUPTED"}
+SOAK_EXIT = {0: "SUCCESS", 1: "FAILURE", 2: "ERROR", 130: "INTERRUPTED", 143: "INTERRUPTED"}
+
+
+def work_prefix(job: dict) -> str:
+    return f"{job['scenario']}#{job['replica']}-"
 
 
 def soak_command(args: list[str], cpus: list[int], json_path: str) -> list[str]:
@@ -34,7 +38,10 @@ def execute(job: dict, started: Callable[[subprocess.Popen], None] | None = None
     or ERROR when there is none), report (its JSON text or None), log (stdout and stderr), started, seconds
     (wall, start-up included), cpu_s (user+sys of the whole soak process tree), cpus_used, host.
     `started(proc)` lets the caller stop the subprocess (Ctrl-C)."""
-    with host_cpus(int(job["cpus"])) as cpus, tempfile.TemporaryDirectory(prefix="harness-campaign-") as tmp:
+    # job["workdir"] (the local runner's, inside the campaign directory): where --resume finds the report of a
+    # soak that finished while the campaign was SIGKILLed; elsewhere (a Dask worker's host) the temp directory
+    with host_cpus(int(job["cpus"])) as cpus, tempfile.TemporaryDirectory(prefix=work_prefix(job),
+                                                                          dir=job.get("workdir")) as tmp:
         path = os.path.join(tmp, "run.json")
         log = os.path.join(tmp, "log")
         begin = datetime.datetime.now(datetime.timezone.utc)
@@ -54,7 +61,7 @@ def execute(job: dict, started: Callable[[subprocess.Popen], None] | None = None
         with open(log, errors="replace") as f:
             text = f.read()
     code = proc.returncode
-    verdict = SOAK_EXIT.get(code, "ERROR") if report or code in (2, 130) else "ERROR"
+    verdict = SOAK_EXIT.get(code, "ERROR") if report or code in (2, 130, 143) else "ERROR"
     return {**job, "exit_code": code, "verdict": verdict, "report": report, "log": text,
             "started": begin.isoformat(timespec="milliseconds"), "seconds": seconds,
             "cpu_s": usage.ru_utime + usage.ru_stime, "cpus_used": cpus, "host": socket.gethostname()}
