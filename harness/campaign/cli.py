@@ -13,11 +13,10 @@ BISECT_ABORT = 128
 
 
 def _float(text: str) -> float:
-    from harness.parse import ConfigError
     try:
         return float(text)
     except ValueError:
-        raise ConfigError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
