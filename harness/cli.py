@@ -236,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(words)
         for flag, dest, check in (("--json", "json_path", writable_file), ("--trace", "trace", writable_file),
-                                  ("--plot", "plot", writable_dir), ("--out", "out", writable_dir)):
+                                  ("--plot", "plot", writable_dir)):   # a campaign's --out: campaign/run.py
             if getattr(args, dest, None) is not None:   # output paths: checked before any work, so none is lost
                 check(getattr(args, dest), flag)
         if args.command in ("campaign", "bisect-step"):

@@ -397,3 +397,49 @@ def test_bisect_step_aborts_when_a_soak_is_stopped_from_outside(tmp_path, monkey
     monkeypatch.setattr(bisect, "LocalRunner", Interrupted)
     assert main(["bisect-step", str(path), "--confidence", "0.9"]) == 130
     assert "a soak was stopped from outside (exit 130/143): aborting the bisection" in capsys.readouterr().out
+
+
+CLUSTER_OF_TWO = CLUSTER.replace("n_workers=1, threads_per_worker=n", "n_workers=2, threads_per_worker=1")
+
+
+def test_lost_dask_worker_is_an_event_and_its_run_counts_two_attempts(tmp_path, capsys):
+    """SIGKILL the Dask worker whose soak is running: the campaign prints the loss as an event, the run is rerun
+    (on the other worker, or the nanny's new one) and counts 2 attempts, and the lost attempt's work directory
+    (its soak stopped by SIGTERM through setpriv --pdeathsig) is removed: nothing is left in the cluster's temp
+    directory."""
+    import psutil
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    cluster = subprocess.Popen([sys.executable, "-c", CLUSTER_OF_TWO], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TMPDIR": str(temp)})
+    killed: list[int] = []
+
+    def kill_the_worker_of_the_first_soak() -> None:
+        while True:   # the soak is up once its log has its start line
+            logs = list(temp.glob("harness-campaign-*/log"))
+            if logs and "reproduce:" in logs[0].read_text():
+                break
+            time.sleep(0.02)   # a poll interval; the soak's start line is the synchronization
+        soak = next(p for p in psutil.Process(cluster.pid).children(recursive=True)
+                    if "soak" in p.cmdline() and "harness" in p.cmdline())
+        killed.append(soak.parent().pid)
+        soak.parent().kill()
+
+    try:
+        address = cluster.stdout.readline().strip()
+        killer = threading.Thread(target=kill_the_worker_of_the_first_soak, daemon=True)
+        killer.start()
+        text = "[matrix]\nscheme = 'rcu-typesafe'\nduration = '2s'\n"
+        rc = main(["campaign", "run", campaign_file(tmp_path, text), "--out", str(tmp_path / "out"),
+                   "--scheduler", address])
+        killer.join(60)
+    finally:
+        cluster.stdin.close()
+        cluster.wait(timeout=60)
+    out = capsys.readouterr().out
+    assert rc == 0 and killed, out
+    assert any(ln.startswith("event: Dask worker tcp://") and " lost" in ln for ln in out.splitlines()), out
+    rows = index(tmp_path / "out")
+    assert [(r["verdict"], r["attempts"]) for r in rows] == [("SUCCESS", 2)]
+    left = [p.name for p in temp.glob("harness-*") if not p.name.startswith("harness-cpu-locks-")]
+    assert not left, left   # neither the lost attempt's work directory nor a report its soak could not write

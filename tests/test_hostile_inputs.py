@@ -272,7 +272,8 @@ REPORT = [
     case("trace-dev-full", "report {d}/good.json --trace /dev/full", 2, "--trace /dev/full: is not a regular file"),
     case("trace-empty", ["report", "{d}/good.json", "--trace", ""], 2, "--trace: the path is empty"),
     case("trace-a-directory", "report {d}/good.json --trace {d}/a-dir", 2, "--trace {d}/a-dir: is a directory"),
-    case("plot-a-file", "report {d}/good.json --plot {d}/a-file", 2, "--plot {d}/a-file: exists and is not a directory"),
+    case("plot-a-file", "report {d}/good.json --plot {d}/a-file", 2,
+         "--plot {d}/a-file: exists and is not a directory"),
     case("plot-under-a-file", "report {d}/good.json --plot {d}/a-file/plots", 2,
          "--plot {d}/a-file/plots: cannot be created in {d}/a-file"),
     case("plot-empty", ["report", "{d}/good.json", "--plot", ""], 2, "--plot: the path is empty"),
@@ -300,7 +301,8 @@ REPRO = [
     case("shrink-json-dev-full", "shrink {d}/good.json --json /dev/full", 2, "--json /dev/full: is not a regular"),
 ]
 CAMPAIGN = [
-    case("campaign-file-missing", "campaign run {d}/nope.toml --out {d}/o", 2, "cannot read campaign file {d}/nope.toml"),
+    case("campaign-file-missing", "campaign run {d}/nope.toml --out {d}/o", 2,
+         "cannot read campaign file {d}/nope.toml"),
     case("campaign-file-a-directory", "campaign run {d}/a-dir --out {d}/o", 2, "cannot read campaign file {d}/a-dir"),
     case("campaign-file-binary", "campaign run {d}/binary.toml --out {d}/o", 2, "is not UTF-8 text (byte 0)"),
     case("campaign-huge-replicas", "campaign run {d}/huge-replicas.toml --out {d}/o", 2,
@@ -346,7 +348,8 @@ BISECT = [
     case("bisect-never-failed-campaign", "bisect-step {d}/camp-a", 128, "0 scenarios failed"),
     case("bisect-never-failed-run", "bisect-step {d}/good.json", 128, "never failed (1 runs)"),
     case("bisect-wrong-type", "bisect-step {d}/ops-a-string.json", 128, "$.ops: 'many' is not of type"),
-    case("bisect-confidence-2", "bisect-step {d}/good.json --confidence 2", 128, "--confidence must be between 0 and 1"),
+    case("bisect-confidence-2", "bisect-step {d}/good.json --confidence 2", 128,
+         "--confidence must be between 0 and 1"),
     case("bisect-confidence-malformed", "bisect-step {d}/good.json --confidence sure", 128, "not a number: 'sure'"),
     case("bisect-min-rate-zero", "bisect-step {d}/good.json --min-rate 0", 128, "--min-rate must be in (0, 1]"),
     case("bisect-scenario-unknown", "bisect-step {d}/camp-a --scenario nope", 128, "no scenario 'nope'"),
@@ -407,3 +410,20 @@ def test_cache_on_an_unusable_directory_exits_2(tmp_path, monkeypatch, capsys):
         assert err == f"error: build cache {not_a_dir}: exists and is not a directory (set HARNESS_CACHE_DIR to a " \
                       "usable directory)\n"
     assert not_a_dir.read_text() == ""
+
+
+def test_arena_past_the_address_space_limit_is_one_line():
+    """Under RLIMIT_AS (ulimit -v) the arena counts twice: a forked worker maps it beside the orchestrator's
+    inherited mapping. 1.5 GiB of address space cannot hold twice an arena of 4 x 200000 pages (831 MiB)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+    p = subprocess.run([sys.executable, "-m", "harness", "soak", "--pages-per-node", "200000", "--duration", "0.2"],
+                       capture_output=True, text=True, timeout=60, preexec_fn=limit)
+    assert p.returncode == 2 and p.stdout == "", p.stderr
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith("error: 4 nodes x 200000 pages need an arena of 831 MiB "
+                                                             "mapped twice but only "), p.stderr
+    assert p.stderr.endswith(" MiB is available (RLIMIT_AS): use fewer --nodes or --pages-per-node\n")

@@ -80,6 +80,8 @@ def _run(file: str | None, out: str | None, resume_dir: str | None, scheduler: s
     emit(f"campaign {store.dir}: {len(jobs)} runs to go" + (f" on {scheduler}" if scheduler else
                                                               f" on {len(os.sched_getaffinity(0))} CPUs"))
     progress = Progress(len(jobs))
+    if scheduler:
+        runner.note = progress.note
     verdicts: list[str] = []
 
     def on_result(res: dict) -> bool:
