@@ -443,3 +443,21 @@ def test_lost_dask_worker_is_an_event_and_its_run_counts_two_attempts(tmp_path, 
     assert [(r["verdict"], r["attempts"]) for r in rows] == [("SUCCESS", 2)]
     left = [p.name for p in temp.glob("harness-*") if not p.name.startswith("harness-cpu-locks-")]
     assert not left, left   # neither the lost attempt's work directory nor a report its soak could not write
+
+
+@pytest.mark.parametrize("code, report, verdict", [
+    (0, '{"verdict": "SUCCESS"}', "SUCCESS"),
+    (1, '{"verdict": "FAILURE"}', "FAILURE"),
+    (130, '{"verdict": "FAILURE"}', "FAILURE"),        # a violation found, then stopped from outside: kept
+    (143, '{"verdict": "FAILURE"}', "FAILURE"),
+    (130, '{"verdict": "INTERRUPTED"}', "INTERRUPTED"),
+    (143, None, "INTERRUPTED"),                        # stopped before it could write a report
+    (130, None, "INTERRUPTED"),
+    (2, None, "ERROR"),
+    (1, None, "ERROR"),                                # a FAILURE exit with no report to show for it
+    (0, '{"verdict": "SUCC', "ERROR"),                 # a report cut short
+    (-9, None, "ERROR"),
+])
+def test_a_runs_verdict_is_its_reports_then_its_exit_status(code, report, verdict):
+    from harness.campaign.execute import run_verdict
+    assert run_verdict(code, report) == verdict

@@ -19,7 +19,22 @@ from typing import Callable
 from harness.campaign.cpus import host_cpus
 from harness.parse import cpu_ranges
 
-SOAK_EXIT = {0: "SUCCESS", 1: "FAILURE", 2: "ERROR", 130: "INTERRUPTED", 143: "INTERRUPTED"}
+SOAK_EXIT = {2: "ERROR", 130: "INTERRUPTED", 143: "INTERRUPTED"}   # the verdict of a soak that wrote no report
+
+
+def report_verdict(text: str | None) -> str | None:
+    """The verdict a soak's report records (None: no report, or not a whole one)."""
+    try:
+        verdict = json.loads(text).get("verdict") if text else None
+    except (ValueError, AttributeError):
+        return None
+    return verdict if verdict in ("SUCCESS", "FAILURE", "INTERRUPTED") else None
+
+
+def run_verdict(code: int, report: str | None) -> str:
+    """The report's verdict when there is one (a soak stopped from outside after a violation is a FAILURE,
+    whatever its exit status), else what the exit status says, else ERROR."""
+    return report_verdict(report) or SOAK_EXIT.get(code, "ERROR")
 
 
 def work_prefix(job: dict) -> str:
@@ -56,10 +71,7 @@ def earlier_attempts(job: dict, where: str) -> tuple[int, dict | None]:
         if kept is None and os.path.isfile(path):
             with open(path) as f:
                 text = f.read()
-            try:
-                verdict = json.loads(text).get("verdict")
-            except (ValueError, AttributeError):
-                verdict = None
+            verdict = report_verdict(text)
             if verdict in ("SUCCESS", "FAILURE"):
                 kept = {**job, "exit_code": int(verdict == "FAILURE"), "verdict": verdict, "report": text,
                         "log": "the report of an attempt whose Dask worker was lost after the soak's verdict\n",
@@ -110,7 +122,7 @@ def execute(job: dict, started: Callable[[subprocess.Popen], None] | None = None
         with open(log, errors="replace") as f:
             text = f.read()
     code = proc.returncode
-    verdict = SOAK_EXIT.get(code, "ERROR") if report or code in (2, 130, 143) else "ERROR"
+    verdict = run_verdict(code, report)
     return {**job, "exit_code": code, "verdict": verdict, "report": report, "log": text, "earlier_attempts": earlier,
             "started": begin.isoformat(timespec="milliseconds"), "seconds": seconds,
             "cpu_s": usage.ru_utime + usage.ru_stime, "cpus_used": cpus, "host": socket.gethostname()}
