@@ -360,14 +360,14 @@ BISECT = [
 @pytest.mark.parametrize("argv, code, says, lines", SOAK + REPORT + REPRO + CAMPAIGN + BISECT)
 def test_hostile_input(files, scheme_cache, capsys, argv, code, says, lines):
     d = str(files)
-    before = set(os.listdir(files))
+    before, here = set(os.listdir(files)), set(os.listdir("."))   # a default output directory goes in "."
     assert main([w.replace("{d}", d) for w in argv]) == code
     out, err = capsys.readouterr()
     first = err.splitlines()[0] if err else ""
     assert first.startswith("error: ") and says.replace("{d}", d) in first, err
     assert len(err.splitlines()) == lines if lines else len(err.splitlines()) > 1, err
     assert "Traceback" not in err + out
-    assert set(os.listdir(files)) == before, "nothing written by a refused command"
+    assert set(os.listdir(files)) == before and set(os.listdir(".")) == here, "nothing written by a refused command"
 
 
 CONFIGS = [

@@ -26,7 +26,7 @@ def plan(file: str, out: str | None, runner) -> tuple[Store, list[dict], Budget]
     only then written to the index: a refused campaign leaves nothing planned."""
     camp = load(file)
     label = camp.name or os.path.splitext(os.path.basename(file))[0]
-    out = out or f"campaign-{label}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = f"campaign-{label}-{time.strftime('%Y%m%d-%H%M%S')}" if out is None else out
     writable_dir(out, "--out")
     runner.check([{"scenario": sc.id, "cpus": sc.cpus} for sc in camp.scenarios])
     store = Store(out)
