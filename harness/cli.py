@@ -1,7 +1,8 @@
 """Command line: `python -m harness list | soak | report | repro | shrink | cache`. Exit status: 0 no violation
 (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
 failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
-nothing left behind), 130 interrupted."""
+nothing left behind; bisect-step: 128), 130 interrupted. An output file that cannot be written changes none of
+these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
 
 from __future__ import annotations
 
