@@ -235,6 +235,7 @@ const char *h_phase_name(int phase);
 
 /* ---- orchestrator side ---- */
 int h_arena_create(const struct h_params *p, char *err, int errlen);  /* returns a memfd, or -1 */
+unsigned long long h_arena_bytes(const struct h_params *p);          /* the memory h_arena_create would take */
 void *h_arena_map(int fd, char *err, int errlen);                     /* maps the arena anywhere */
 void h_arena_unmap(void *arena);
 int h_post_command(void *arena, int cmd, unsigned long long reader_ops);

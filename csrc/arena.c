@@ -496,6 +496,13 @@ static size_t arena_layout(const struct h_params *p, h_off *desc, h_off *data, u
     return *data + *npages * H_PAGE_SIZE;
 }
 
+unsigned long long h_arena_bytes(const struct h_params *p)
+{
+    h_off desc, data;
+    uint64_t npages;
+    return arena_layout(p, &desc, &data, &npages);
+}
+
 void *h_arena_map(int fd, char *err, int errlen)
 {
     struct h_arena hdr;

@@ -1,13 +1,14 @@
 """Command line: `python -m harness list | soak | report | repro | shrink | cache`. Exit status: 0 no violation
 (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
 failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
-nothing left behind), 130 interrupted."""
+nothing left behind; bisect-step: 128), 130 interrupted. An output file that cannot be written changes none of
+these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import re
 import signal
 import sys
 import time
@@ -15,7 +16,8 @@ from typing import Sequence
 
 from harness.config import Config
 from harness.params import PARAMS, Param, values_from_text
-from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_file
+from harness.output import save
+from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
 from harness.core import Core
 from harness.userscheme import core_for
 from harness.monitor import Monitor, emit
@@ -47,6 +49,9 @@ class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:   # one line, exit 2
+        flag = re.fullmatch(r"argument (--[\w-]+)(?:/[\w-]+)*: expected one argument", message)
+        if flag:   # argparse takes a value that starts with '-' (-1s) for a flag: say how to give it
+            message += f" (a value that starts with '-' is written {flag.group(1)}=VALUE)"
         raise ConfigError(message)
 
 
@@ -170,11 +175,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
         monitor.show_events(s)      # what the run's end brought (hangs, deaths), before the verdict
         result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
     rep = result.report
-    if args.json_path:
-        with open(args.json_path, "w") as f:
-            json.dump(rep, f, indent=1)
     for line in end_lines(rep, 0 if args.quiet else monitor.events_shown):
         emit(line)
+    if args.json_path:   # after the verdict: a path that fails loses neither it nor the report (save falls back)
+        save(args.json_path, json.dumps(rep, indent=1), "report")
     if interrupted:
         return 130
     return 1 if rep["verdict"] == "FAILURE" else 0
@@ -183,6 +187,10 @@ def cmd_soak(args: argparse.Namespace) -> int:
 def cmd_cache(args: argparse.Namespace) -> int:
     from harness.userscheme import MAX_BUILDS, cache_dir, cache_entries, clear_cache   # no C core, no compiler
     out = cache_dir()
+    try:
+        writable_dir(str(out), "build cache")   # what a soak with a scheme file would refuse, refused here too
+    except ConfigError as e:
+        raise ConfigError(f"{e} (set HARNESS_CACHE_DIR to a usable directory)") from None
     if args.clear:
         emit(f"cache {out}: removed {clear_cache(out)} entries")
         return 0
@@ -201,8 +209,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     """One file: each run in full (a file of several runs: then a scaling table). Several files: one table,
     a column per run, against the first."""
     runs = [r for path in args.paths for r in load_runs(path)]
-    if args.plot and os.path.exists(args.plot) and not os.path.isdir(args.plot):
-        raise ReportError(f"--plot {args.plot}: exists and is not a directory")
     if args.plot:
         try:
             from harness.plots import write_plots
@@ -220,17 +226,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         for path in write_plots(runs, args.plot):
             emit(f"wrote {path}")
     if args.trace:
-        emit(f"wrote {args.trace}: {write_trace(runs, args.trace)} trace events, {len(runs)} run(s); open it in "
-             "https://ui.perfetto.dev")
+        events, where = write_trace(runs, args.trace)
+        if where:
+            emit(f"wrote {where}: {events} trace events, {len(runs)} run(s); open it in https://ui.perfetto.dev")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
-        for flag, dest in (("--json", "json_path"), ("--trace", "trace")):   # output files: checked before any
-            if getattr(args, dest, None):                                    # work, so none is lost to a bad path
-                writable_file(getattr(args, dest), flag)
+        args = build_parser().parse_args(words)
+        for flag, dest, check in (("--json", "json_path", writable_file), ("--trace", "trace", writable_file),
+                                  ("--plot", "plot", writable_dir)):   # a campaign's --out: campaign/run.py
+            if getattr(args, dest, None) is not None:   # output paths: checked before any work, so none is lost
+                check(getattr(args, dest), flag)
         if args.command in ("campaign", "bisect-step"):
             return campaign_cli.main(args)
         if args.command == "list":
@@ -249,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_soak(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return campaign_cli.BISECT_ABORT if words[:1] == ["bisect-step"] else 2
     except KeyboardInterrupt:
         return 130
 

@@ -18,6 +18,40 @@ from harness.parse import (FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, Config
 DEFAULT_SCHEME = "rcu-typesafe"
 
 
+MAX_WORKERS = 256          # H_MAX_WORKERS (csrc/api.h)
+MAX_NODES = 64             # H_MAX_NODES
+U32, U64, INT = 2**32 - 1, 2**64 - 1, 2**31 - 1
+
+
+def _ns_bound(ns: int) -> str:
+    return f"{ns / 1e9:.3g} s"
+
+
+# The range of every integer Config field, from the C type it lands in (struct h_params, h_post_command) or
+# the engine's own limits: (lowest, highest, how the bounds read).
+RANGES: dict[str, tuple[int, int, str]] = {
+    "readers": (1, MAX_WORKERS, f"1 .. {MAX_WORKERS}"),
+    "writers": (0, MAX_WORKERS - 1, f"0 .. {MAX_WORKERS - 1}"),
+    "ops": (0, U64, "0 .. 2**64-1"),
+    "seed": (0, U64, "0 .. 2**64-1"),
+    "nodes": (1, MAX_NODES, f"1 .. {MAX_NODES}"),
+    "pages_per_node": (16, INT, "16 .. 2**31-1"),
+    "job_nodes": (0, MAX_NODES, f"0 .. {MAX_NODES}"),
+    "read_delay_per_mille": (0, 1000, "0 .. 1000 per mille"),
+    "access_delay_per_mille": (0, 1000, "0 .. 1000 per mille"),
+    **{name: (0, U32, f"0 .. {_ns_bound(U32)}") for name in
+       ("read_delay_max_ns", "access_delay_max_ns", "writer_delay_max_ns", "writer_period_ns")},
+    "stall_ms": (1, U32, f"1 ms .. {_ns_bound(U32 * 10**6)}"),
+}
+
+
+def check_range(field: str, value: int, said: str) -> None:
+    """`said` is how the user gave it (a flag and its text, or a Config field and its value)."""
+    lo, hi, bounds = RANGES[field]
+    if not lo <= value <= hi:
+        raise ConfigError(f"{said} is out of range: must be {bounds}")
+
+
 def _int(text: str) -> int:
     try:
         return int(text.strip())
@@ -186,5 +220,10 @@ def mode_defaults(checks: bool, ncpus: int) -> dict[str, Any]:
 
 
 def values_from_text(param: Param, text: str) -> dict[str, Any]:
-    """One flag's text -> the Config fields it sets (a field given None keeps its default)."""
-    return {f: v for f, v in zip(param.fields, param.parse(text)) if v is not None}
+    """One flag's text -> the Config fields it sets (a field given None keeps its default); an integer out of
+    its field's range is refused here, before anything runs."""
+    values = {f: v for f, v in zip(param.fields, param.parse(text)) if v is not None}
+    for name, value in values.items():
+        if name in RANGES:
+            check_range(name, value, f"{param.flag} {text}")
+    return values

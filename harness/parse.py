@@ -22,8 +22,20 @@ def allowed_cpus() -> list[int]:
     return sorted(os.sched_getaffinity(0))
 
 
+def check_allowed(cpus: "range | list[int]") -> None:
+    """A CPU this process may not run on is bad input. Stops at the first: a range longer than the allowed set
+    is refused within len(allowed) + 1 steps, however long it is."""
+    allowed = allowed_cpus()
+    known = set(allowed)
+    outside = next((cpu for cpu in cpus if cpu not in known), None)
+    if outside is not None:
+        raise ConfigError(f"CPU {outside} does not exist or is not allowed here (allowed: {cpu_ranges(allowed)})")
+
+
 def parse_cpu_list(text: str) -> list[int]:
-    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax)."""
+    """'0,2-3' -> [0, 2, 3] (the taskset / stress-ng --taskset syntax). Every CPU must be one this process
+    may run on, checked before a range is expanded, so '0-99999999' is one line, not a list of a hundred
+    million numbers."""
     cpus: list[int] = []
     for part in text.split(","):
         m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
@@ -32,6 +44,7 @@ def parse_cpu_list(text: str) -> list[int]:
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if hi < lo:
             raise ConfigError(f"malformed CPU list {text!r}: range {lo}-{hi} runs backwards")
+        check_allowed(range(lo, hi + 1))
         cpus.extend(range(lo, hi + 1))
     if len(set(cpus)) != len(cpus):
         raise ConfigError(f"CPU list {text!r} names a CPU twice")
@@ -67,10 +80,35 @@ def cpu_ranges(cpus: list[int]) -> str:
 
 
 def writable_file(path: str, flag: str) -> None:
-    """An output file the command can create or replace, checked before any work: its directory exists and is
-    writable, and the path is not a directory."""
-    parent = os.path.dirname(os.path.abspath(path))
+    """An output file the command can create or replace, checked before any work: a non-empty path, not a
+    directory nor a device (/dev/full), writable if it exists, in a directory that exists and is writable.
+    What only the write can tell (/proc, a full disk) harness.output.save handles."""
+    if not path:
+        raise ConfigError(f"{flag}: the path is empty")
     if os.path.isdir(path):
         raise ConfigError(f"{flag} {path}: is a directory")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ConfigError(f"{flag} {path}: is not a regular file")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ConfigError(f"{flag} {path}: is not writable")
+    parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
         raise ConfigError(f"{flag} {path}: directory {parent} does not exist or is not writable")
+
+
+def writable_dir(path: str, flag: str) -> None:
+    """An output directory the command can use or create: a non-empty path, a directory if it exists, else
+    one whose nearest existing parent is a writable directory."""
+    if not path:
+        raise ConfigError(f"{flag}: the path is empty")
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise ConfigError(f"{flag} {path}: exists and is not a directory")
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"{flag} {path}: directory is not writable")
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise ConfigError(f"{flag} {path}: cannot be created in {parent} (not a writable directory)")

@@ -3,6 +3,7 @@ extra; drawn with the Agg backend, so no display is needed."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections import defaultdict
 
@@ -12,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import EngFormatter, FuncFormatter  # noqa: E402
 
+from harness.output import output_dir, save  # noqa: E402
 from harness.report_text import fmt_ns, run_label, title  # noqa: E402
 
 LEGEND_MAX = 16   # workers named in a legend; beyond that the lines speak for themselves
@@ -19,9 +21,10 @@ LEGEND_MAX = 16   # workers named in a legend; beyond that the lines speak for t
 
 def _save(fig: plt.Figure, path: str) -> str:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=110)
     plt.close(fig)
-    return path
+    return save(path, png.getvalue(), "plot")
 
 
 def no_samples(ax: plt.Axes) -> None:
@@ -128,7 +131,7 @@ def scaling_figure(runs: list[dict]) -> plt.Figure:
 def write_plots(runs: list[dict], outdir: str) -> list[str]:
     """Every plot the runs allow, as PNGs in outdir; returns the paths written. With several runs each
     run's files get a `runN-` prefix and a scaling plot is added."""
-    os.makedirs(outdir, exist_ok=True)
+    outdir = output_dir(outdir, "plot")
     written = []
     for i, r in enumerate(runs):
         prefix = os.path.join(outdir, f"run{i}-" if len(runs) > 1 else "")
@@ -147,7 +150,7 @@ def write_plots(runs: list[dict], outdir: str) -> list[str]:
             written.append(_save(pipe_count_figure(r), prefix + "pipe_count.png"))
     if len(runs) > 1:
         written.append(_save(scaling_figure(runs), os.path.join(outdir, "scaling.png")))
-    return written
+    return [path for path in written if path]
 
 
 def _cpus(worker: dict) -> str:

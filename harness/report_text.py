@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 
+from harness.report_schema import SCHEMA_FILE, schema_error
 from harness.story import object_story
 
-REQUIRED = ("verdict", "violations", "violations_by_kind", "ops", "ops_per_s", "gp", "workers", "config", "command")
-SHAPES = {"violations_by_kind": dict, "gp": dict, "workers": list, "config": dict, "command": str}
 BAR = 40
 MIB = 1 << 20
 
@@ -34,13 +33,10 @@ def load_runs(path: str) -> list[dict]:
     if not runs:
         raise ReportError(f"{path} holds no runs")
     for i, r in enumerate(runs):
-        where = f"run {i} of {path}" if len(runs) > 1 else path
-        missing = [k for k in REQUIRED if k not in r] if isinstance(r, dict) else list(REQUIRED)
-        if missing:
-            raise ReportError(f"{where} is not a harness report (no {', '.join(missing)})")
-        wrong = [k for k, t in SHAPES.items() if not isinstance(r[k], t)]
-        if wrong:
-            raise ReportError(f"{where} is not a harness report ({', '.join(wrong)} of the wrong type)")
+        error = schema_error(r)
+        if error:
+            where = f"run {i} of {path}" if len(runs) > 1 else path
+            raise ReportError(f"{where} is not a harness report ({SCHEMA_FILE}): {error}")
     return runs
 
 

@@ -9,6 +9,7 @@ import json
 import statistics
 from typing import Callable
 
+from harness.output import save
 from harness.rates import percent, wilson
 from harness.rerun import Trial, recorded_config, trial
 
@@ -42,6 +43,5 @@ def repro(path: str, runs: int, emit: Callable[[str], None], json_path: str | No
     emit(f"recorded run: {report['verdict']}" + (f", {recorded['kind']} at {report['first_violation_s']:.4f} s"
                                                  if recorded else ""))
     if json_path:
-        with open(json_path, "w") as f:
-            json.dump(summary, f, indent=1)
+        save(json_path, json.dumps(summary, indent=1), "repro result")
     return summary

@@ -21,6 +21,7 @@ from harness.core import Core
 from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS
 from harness.userscheme import core_for
 from harness.faults import FaultPlan
+from harness.resources import check_arena
 
 ROLE_READER, ROLE_WRITER = 0, 1
 LITMUS_TRIALS = 2000   # store-buffering trials per reader in the membarrier self-test
@@ -177,7 +178,9 @@ class Session:
         err = core.ffi.new("char[256]")
         if c.rcu == "membarrier" and self.scheme.uses_rcu and not lib.h_membarrier_available(err, 256):
             raise ConfigError(core.error_text(err))
-        self.fd = lib.h_arena_create(self._params(), err, 256)
+        params = self._params()
+        check_arena(lib.h_arena_bytes(params), f"{c.nodes} nodes x {c.pages_per_node} pages")
+        self.fd = lib.h_arena_create(params, err, 256)
         if self.fd < 0:
             raise ConfigError(core.error_text(err))
         self.arena = lib.h_arena_map(self.fd, err, 256)

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 from harness.config import Config
 from harness.parse import ConfigError, cpu_ranges, seconds
+from harness.output import save
 from harness.rates import percent
 from harness.rerun import Trial, recorded_config, trial
 from harness.userscheme import core_for
@@ -145,6 +146,5 @@ def shrink(path: str, trials: int, rate: float, budget_s: float, emit: Callable[
               "steps": [st.__dict__ for st in s.steps], "needs": needed if not exhausted else None,
               "budget_spent": exhausted}
     if json_path:
-        with open(json_path, "w") as f:
-            json.dump(result, f, indent=1)
+        save(json_path, json.dumps(result, indent=1), "shrink result")
     return result

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from harness.output import save
+
 from harness.report_text import run_label
 
 RECLAIMER, ORCHESTRATOR = -1, -2
@@ -88,9 +90,8 @@ def chrome_trace(runs: list[dict]) -> dict:
             "otherData": {f"run {i + 1}": r["command"] for i, r in enumerate(runs)}}
 
 
-def write_trace(runs: list[dict], path: str) -> int:
-    """Write the trace; returns how many events it holds (metadata included)."""
+def write_trace(runs: list[dict], path: str) -> tuple[int, str]:
+    """Write the trace; returns how many events it holds (metadata included) and the file that holds it
+    (another when `path` cannot be written, '' when none could: harness.output.save)."""
     trace = chrome_trace(runs)
-    with open(path, "w") as f:
-        json.dump(trace, f)
-    return len(trace["traceEvents"])
+    return len(trace["traceEvents"]), save(path, json.dumps(trace), "trace")

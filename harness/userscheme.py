@@ -43,7 +43,10 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
     compiler's own messages, or naming what is missing."""
     user = Path(path)
     if not user.is_file():
-        raise ConfigError(f"{path}: no such scheme file")
+        if not user.exists():
+            raise ConfigError(f"{path}: no such scheme file")
+        what = "a directory" if user.is_dir() else "a device or other special file"
+        raise ConfigError(f"{path}: not a scheme file (a C source file): it is {what}")
     root = csrc_dir()
     digest = _digest(user, root)
     if digest in _loaded:

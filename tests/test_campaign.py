@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,171 @@ def test_every_soak_flag_is_a_campaign_key():
     args = sorted(" ".join(s.soak_args()) for s in c.scenarios)
     assert len(args) == 2 and all("--writer-ops attach,destroy" in a and "--no-adversarial" in a for a in args)
     assert "--memory-model weak" in args[1] and "--memory-model native" in args[0]
+
+
+def test_soak_stopped_from_outside_is_recorded_interrupted(tmp_path, capsys):
+    """SIGTERM to one soak of a campaign (not to the campaign): the run is INTERRUPTED, shown by summary,
+    pending for --resume, and the campaign does not exit 0. The soak's log in DIR/.running says when it runs."""
+    import psutil
+    out = tmp_path / "out"
+    text = "[matrix]\nscheme = 'rcu-typesafe'\nduration = '60s'\n"
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", campaign_file(tmp_path, text),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        soak = None
+        while soak is None:   # the soak is up once its log (in the campaign's work directory) has its start line
+            logs = list((out / ".running").glob("*/log")) if (out / ".running").is_dir() else []
+            if logs and "reproduce:" in logs[0].read_text():
+                soak = next(p for p in psutil.Process(proc.pid).children(recursive=True)
+                            if "soak" in p.cmdline() and "harness" in p.cmdline())
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)   # a poll interval; the soak's start line is the synchronization
+        soak.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "1 runs were stopped from outside the campaign and not judged; run them again with: python -m harness " \
+           f"campaign run --resume {out}" in err
+    assert [r["verdict"] for r in index(out)] == ["INTERRUPTED"]
+    assert not (out / ".running").exists()
+    assert main(["campaign", "summary", str(out)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:5] == ["scenario", "runs", "fail", "err", "int"] and table[1].split()[1:5] == \
+        ["1", "0", "0", "1"]
+    assert any(ln.startswith("interrupted: rcu-typesafe_1r1w_60s replica 0: stopped from outside") for ln in table)
+    from harness.campaign.store import Store
+    assert [(j["scenario"], j["replica"]) for j in Store(str(out), create=False).pending()] == \
+        [("rcu-typesafe_1r1w_60s", 0)]
+
+
+def test_resume_recovers_what_a_killed_campaign_finished(tmp_path, capsys):
+    """A SIGKILLed campaign leaves the report of a soak that finished in DIR/.running (the soak outlived it):
+    --resume records it instead of running it again, and clears the work directory."""
+    import json
+
+    import harness
+    from harness.campaign.store import Store
+    out = tmp_path / "out"
+    scenario = "rcu-typesafe_alloc_1r1w_0.2s"
+    store = Store(str(out))
+    store.plan(str(tmp_path / "c.toml"), "[matrix]\nscheme = 'rcu-typesafe'\nduration = '0.2s'\n",
+               [{"scenario": scenario, "replica": r, "args": ["--scheme", "rcu-typesafe", "--duration", "0.2s"],
+                 "cpus": 2, "duration": 0.2} for r in (0, 1)])
+    store.db.close()
+    finished = out / ".running" / f"{scenario}#0-k1ll3d"
+    finished.mkdir(parents=True)
+    (finished / "run.json").write_text(json.dumps(harness.run(harness.Config(duration=0.2, seed=6)).report))
+    half = out / ".running" / f"{scenario}#1-k1ll3d"
+    half.mkdir()
+    (half / "run.json").write_text('{"verdict": "SUCC')   # cut short: not a report, run again
+    assert main(["campaign", "run", "--resume", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"campaign {out}: 1 runs that finished as the campaign was killed recovered" in text
+    assert f"campaign {out}: 1 runs to go" in text
+    rows = {r["replica"]: r for r in index(out)}
+    assert rows[0]["seed"] == 6 and rows[0]["verdict"] == "SUCCESS" and rows[1]["verdict"] == "SUCCESS"
+    assert not (out / ".running").exists()
+
+
+class _TwoCpuDask:
+    """A Dask client whose only worker advertises 1 CPU."""
+
+    def scheduler_info(self):
+        return {"workers": {"tcp://w:1": {"resources": {"CPU": 1}}}}
+
+
+def test_dask_resources_refused_before_anything_is_planned(tmp_path, capsys):
+    from harness.campaign.dask_runner import DaskRunner
+    from harness.campaign.run import _run
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="needs 2 CPUs, but no Dask worker advertises that many"):
+        _run(campaign_file(tmp_path, BUILTIN.format(replicas=6)), str(out), None, "fake",
+             lambda: DaskRunner(_TwoCpuDask()))
+    assert not out.exists()
+
+
+def test_bisect_step_aborts_when_a_soak_is_stopped_from_outside(tmp_path, monkeypatch, capsys):
+    """An INTERRUPTED soak is no evidence for "good": bisect-step exits 130, which aborts `git bisect run`."""
+    import json
+
+    import harness
+    import harness.campaign.bisect as bisect
+    rep = harness.run(harness.Config(scheme="busted-gp", until_violation=True, duration=2, seed=1)).report
+    assert rep["verdict"] == "FAILURE"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(rep))
+
+    class Interrupted:
+        def run(self, jobs, on_result, on_tick, tick_s):
+            on_result({**jobs[0], "verdict": "INTERRUPTED", "exit_code": 143, "log": ""})
+            return "stopped"
+    monkeypatch.setattr(bisect, "LocalRunner", Interrupted)
+    assert main(["bisect-step", str(path), "--confidence", "0.9"]) == 130
+    assert "a soak was stopped from outside (exit 130/143): aborting the bisection" in capsys.readouterr().out
+
+
+CLUSTER_OF_TWO = CLUSTER.replace("n_workers=1, threads_per_worker=n", "n_workers=2, threads_per_worker=1")
+
+
+def test_lost_dask_worker_is_an_event_and_its_run_counts_two_attempts(tmp_path, capsys):
+    """SIGKILL the Dask worker whose soak is running: the campaign prints the loss as an event, the run is rerun
+    (on the other worker, or the nanny's new one) and counts 2 attempts, and the lost attempt's work directory
+    (its soak stopped by SIGTERM through setpriv --pdeathsig) is removed: nothing is left in the cluster's temp
+    directory."""
+    import psutil
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    cluster = subprocess.Popen([sys.executable, "-c", CLUSTER_OF_TWO], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TMPDIR": str(temp)})
+    killed: list[int] = []
+
+    def kill_the_worker_of_the_first_soak() -> None:
+        while True:   # the soak is up once its log has its start line
+            logs = list(temp.glob("harness-campaign-*/log"))
+            if logs and "reproduce:" in logs[0].read_text():
+                break
+            time.sleep(0.02)   # a poll interval; the soak's start line is the synchronization
+        soak = next(p for p in psutil.Process(cluster.pid).children(recursive=True)
+                    if "soak" in p.cmdline() and "harness" in p.cmdline())
+        killed.append(soak.parent().pid)
+        soak.parent().kill()
+
+    try:
+        address = cluster.stdout.readline().strip()
+        killer = threading.Thread(target=kill_the_worker_of_the_first_soak, daemon=True)
+        killer.start()
+        text = "[matrix]\nscheme = 'rcu-typesafe'\nduration = '2s'\n"
+        rc = main(["campaign", "run", campaign_file(tmp_path, text), "--out", str(tmp_path / "out"),
+                   "--scheduler", address])
+        killer.join(60)
+    finally:
+        cluster.stdin.close()
+        cluster.wait(timeout=60)
+    out = capsys.readouterr().out
+    assert rc == 0 and killed, out
+    assert any(ln.startswith("event: Dask worker tcp://") and " lost" in ln for ln in out.splitlines()), out
+    rows = index(tmp_path / "out")
+    assert [(r["verdict"], r["attempts"]) for r in rows] == [("SUCCESS", 2)]
+    left = [p.name for p in temp.glob("harness-*") if not p.name.startswith("harness-cpu-locks-")]
+    assert not left, left   # neither the lost attempt's work directory nor a report its soak could not write
+
+
+@pytest.mark.parametrize("code, report, verdict", [
+    (0, '{"verdict": "SUCCESS"}', "SUCCESS"),
+    (1, '{"verdict": "FAILURE"}', "FAILURE"),
+    (130, '{"verdict": "FAILURE"}', "FAILURE"),        # a violation found, then stopped from outside: kept
+    (143, '{"verdict": "FAILURE"}', "FAILURE"),
+    (130, '{"verdict": "INTERRUPTED"}', "INTERRUPTED"),
+    (143, None, "INTERRUPTED"),                        # stopped before it could write a report
+    (130, None, "INTERRUPTED"),
+    (2, None, "ERROR"),
+    (1, None, "ERROR"),                                # a FAILURE exit with no report to show for it
+    (0, '{"verdict": "SUCC', "ERROR"),                 # a report cut short
+    (-9, None, "ERROR"),
+])
+def test_a_runs_verdict_is_its_reports_then_its_exit_status(code, report, verdict):
+    from harness.campaign.execute import run_verdict
+    assert run_verdict(code, report) == verdict

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.report_schema import schema_error
 from harness.userscheme import core_for
 
 GOOD_SCHEME = Path(__file__).resolve().parent.parent / "examples" / "good_scheme.c"
@@ -95,6 +96,7 @@ def test_interrupt_writes_report_and_exits_130(tmp_path, signame):
     assert rep["status"] == "interrupted" and rep["ops"] > 0
     assert rep["verdict"] == "INTERRUPTED" and any(l.startswith("INTERRUPTED: violations=0") for l in out.splitlines())
     assert rep["series"] and rep["series"][-1]["ops"] <= rep["ops"]   # at least the status line we waited for
+    assert schema_error(rep) is None
 
 
 def test_orchestrator_sigkill_leaves_nothing():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import harness
+from harness.report_schema import schema_error
 from harness.session import Session
 from harness.result import Result
 
@@ -92,6 +93,7 @@ def test_hung_reclaimer_is_reported_killed_and_the_run_ends(scheme_cache, tmp_pa
     assert rep["verdict"] == "FAILURE"
     hang = next(h for h in rep["hangs"] if h["worker"] == "reclaimer")
     assert hang["phase"] == "synchronize"
+    assert schema_error(json.loads(json.dumps(rep))) is None   # "reclaimer" where a worker's index goes
     assert rep["violations_outside_workers"]["hang"] >= 1
 
 

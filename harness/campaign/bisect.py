@@ -2,7 +2,8 @@
 (fresh seeds) until a run fails (exit 1: bad) or enough runs are clean that a commit still failing at the
 known-bad rate would have failed with probability C (exit 0: good): n = ln(1-C) / ln(1-p), with p the
 known-bad failure rate's 95% Wilson lower bound (a conservative p: more runs), never below --min-rate.
-Exit 125 (skip) when the soak cannot run at this commit (exit 2: a scheme file that does not compile)."""
+Exit 125 (skip) when the soak cannot run at this commit (exit 2: a scheme file that does not compile); 128 on
+bisect-step's own bad input and 130 when a soak was stopped from outside (both abort `git bisect run`)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,9 @@ def bisect_step(target: str, confidence: float, scenario: str | None = None, min
     if status == "interrupted":
         raise KeyboardInterrupt
     verdicts = [r["verdict"] for r in outcome]
+    if "INTERRUPTED" in verdicts:   # stopped from outside: no verdict on this commit, and no "good" either
+        emit("bisect-step: a soak was stopped from outside (exit 130/143): aborting the bisection")
+        raise KeyboardInterrupt
     if "FAILURE" in verdicts:
         emit(f"bisect-step: bad: a failure on run {verdicts.index('FAILURE') + 1}")
         return BAD

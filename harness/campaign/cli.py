@@ -7,13 +7,16 @@ import argparse
 
 from harness.monitor import emit
 
+# bisect-step's own bad input (a missing directory, a known-bad that never failed): a code `git bisect run`
+# takes as "abort", never as "bad" (1..127 other than 125), which would name a wrong first-bad commit
+BISECT_ABORT = 128
+
 
 def _float(text: str) -> float:
-    from harness.parse import ConfigError
     try:
         return float(text)
     except ValueError:
-        raise ConfigError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +35,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     cmp = csub.add_parser("compare", help="statistically significant changes from OLD to NEW (exit 1: regressed)")
     cmp.add_argument("old", metavar="OLD")
     cmp.add_argument("new", metavar="NEW")
-    b = sub.add_parser("bisect-step", help="for git bisect run: exit 0 good, 1 bad, 125 skip")
+    b = sub.add_parser("bisect-step", help="for git bisect run: exit 0 good, 1 bad, 125 skip, 128 its own bad "
+                       "input and 130 interrupted (both abort the bisection)")
     b.add_argument("target", metavar="CAMPAIGN_DIR_OR_RUN.json", help="a known-bad campaign or soak --json report")
     b.add_argument("--confidence", type=_float, default=0.95, help="how sure a 'good' must be")
     b.add_argument("--scenario", default=None, help="which scenario of the campaign (default: the one that failed)")

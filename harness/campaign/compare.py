@@ -1,6 +1,7 @@
 """`campaign compare OLD NEW`: per scenario (matched by id), the failure rates with Fisher's exact test and
 the reader ns/op with Mann-Whitney U; a change is flagged only when its p-value is below 0.05, never on a raw
-difference. Returns 1 when some scenario regressed (more failures, or slower), for CI."""
+difference. Returns 1 when some scenario regressed (more failures, or slower), for CI; two campaigns with no
+scenario in common are bad input (exit 2), never a pass."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from harness.campaign.stats import ALPHA, fisher_p, mannwhitney_p
 from harness.campaign.store import Store
 from harness.campaign.summary import group, table
 from harness.monitor import emit
+from harness.parse import ConfigError
 from harness.report_text import fmt_ns
 
 
@@ -23,8 +25,19 @@ def _p(p: float | None) -> str:
     return "-" if p is None else f"{p:.2g}"
 
 
+def _holds(groups: dict[str, list]) -> str:
+    names = list(groups)
+    if not names:
+        return "no finished runs"
+    return f"{len(names)} scenario{'s' if len(names) > 1 else ''} ({', '.join(names[:3])}" + \
+        (f", ... {len(names) - 3} more)" if len(names) > 3 else ")")
+
+
 def compare(old_dir: str, new_dir: str) -> int:
     old, new = group(Store(old_dir, create=False)), group(Store(new_dir, create=False))
+    if not set(old) & set(new):   # nothing compared is no evidence of "no regression"
+        raise ConfigError(f"no scenario in common: OLD {old_dir} holds {_holds(old)}; NEW {new_dir} holds "
+                          f"{_holds(new)}")
     rows = [("scenario", "old fail", "new fail", "Fisher p", "old ns/op p50", "new ns/op p50", "Mann-Whitney p",
              "verdict")]
     notes, regressed = [], 0

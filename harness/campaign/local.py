@@ -54,13 +54,18 @@ class LocalRunner:
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)   # the soak stops its workers and exits 130
 
-    def run(self, jobs: list[Job], on_result: OnResult, on_tick: Callable[[int], None], tick_s: float) -> str:
-        """'done', 'budget' (runs left that the budget cannot fit), 'stopped' (on_result said so) or
-        'interrupted' (Ctrl-C / SIGTERM: running soaks are stopped and their partial results dropped)."""
+    def check(self, jobs: list[Job]) -> None:
+        """ConfigError for a job this runner can never run: called before anything is planned or written."""
         big = [j for j in jobs if j["cpus"] > self.ncpus]
         if big:
             raise ConfigError(f"scenario {big[0]['scenario']} needs {big[0]['cpus']} CPUs, this machine allows "
                               f"{self.ncpus}")
+
+    def run(self, jobs: list[Job], on_result: OnResult, on_tick: Callable[[int], None], tick_s: float) -> str:
+        """'done', 'budget' (runs left that the budget cannot fit), 'stopped' (on_result said so) or
+        'interrupted' (Ctrl-C / SIGTERM: running soaks are stopped and their partial results dropped). A soak
+        stopped from outside (exit 130 or 143) is a result, INTERRUPTED; one this runner stopped is not."""
+        self.check(jobs)
         pending, running, free = list(jobs), 0, self.ncpus
         results: queue.Queue = queue.Queue()
         threads: list[threading.Thread] = []
@@ -86,7 +91,8 @@ class LocalRunner:
                     continue
                 free += res["cpus"]
                 running -= 1
-                if res["verdict"] != "INTERRUPTED" and on_result(res) and status == "done":
+                stopped_here = self.stopping.is_set() and res["verdict"] == "INTERRUPTED"   # by _stop_all
+                if not stopped_here and on_result(res) and status == "done":
                     status = "stopped"
                     self._stop_all()
         except KeyboardInterrupt:

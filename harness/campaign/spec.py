@@ -16,6 +16,7 @@ Bad input raises ConfigError with one line (the command line exits 2)."""
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import sys
@@ -31,6 +32,7 @@ from harness.parse import ConfigError, parse_duration
 
 TOP_KEYS = ("matrix", "replicas", "budget", "cpu_hours", "name")
 OWNED = ("cpus", "seed")   # the campaign sets these itself
+MAX_RUNS = 100_000   # planned in one invocation: each is an index row and a job in memory
 ID_ORDER = ("scheme", "scheme_file", "rcu", "workload", "readers", "writers", "duration")
 
 
@@ -174,10 +176,19 @@ def parse(text: str, base: str = ".", source: str = "campaign file") -> Campaign
     for i, matrix in enumerate(matrices):
         where = f"{source} [matrix]" if len(matrices) == 1 else f"{source} [[matrix]] #{i + 1}"
         axes = _axes(matrix, where, opts)
+        cells = math.prod(len(values) for _, values in axes)
+        if cells * replicas > MAX_RUNS:   # before the product is expanded
+            raise ConfigError(f"{where}: {cells:,} scenarios x replicas = {replicas} is {cells * replicas:,} runs: "
+                              f"at most {MAX_RUNS:,} in one invocation (the same file again with --out DIR adds "
+                              "replicas)")
         for combo in itertools.product(*(values for _, values in axes)):
             values = _check(dict(zip((k for k, _ in axes), combo)), where, opts, schemes, base)
             sid = scenario_id(values)
             scenarios.setdefault(sid, Scenario(sid, tuple((k, values[k]) for k in sorted(values))))
+    if replicas * len(scenarios) > MAX_RUNS:
+        raise ConfigError(f"{source}: {len(scenarios):,} scenarios x replicas = {replicas} is "
+                          f"{len(scenarios) * replicas:,} runs: at most {MAX_RUNS:,} in one invocation (the same "
+                          "file again with --out DIR adds replicas)")
     camp = Campaign(list(scenarios.values()), replicas, text=text, name=str(data.get("name", "")))
     shortest = min(scenarios.values(), key=lambda s: s.duration)
     if "budget" in data:
@@ -186,7 +197,10 @@ def parse(text: str, base: str = ".", source: str = "campaign file") -> Campaign
             raise ConfigError(f"{source}: budget {data['budget']} cannot fit one scenario (the shortest, "
                               f"{shortest.id}, runs {shortest.duration:g} s)")
     if "cpu_hours" in data:
-        camp.cpu_hours = float(data["cpu_hours"])
+        hours = data["cpu_hours"]
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not hours > 0:
+            raise ConfigError(f"{source}: cpu_hours = {hours!r}: expected a positive number")
+        camp.cpu_hours = float(hours)
         least = min(s.duration * s.cpus for s in scenarios.values())
         if camp.cpu_hours * 3600 < least:
             raise ConfigError(f"{source}: cpu_hours = {data['cpu_hours']} cannot fit one scenario (the "
@@ -200,4 +214,6 @@ def load(path: str) -> Campaign:
             text = f.read()
     except OSError as e:
         raise ConfigError(f"cannot read campaign file {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"campaign file {path} is not UTF-8 text (byte {e.start}): a campaign file is TOML") from None
     return parse(text, os.path.dirname(os.path.abspath(path)), path)

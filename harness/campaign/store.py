@@ -7,12 +7,17 @@ accumulates replicas across invocations, and answers ad-hoc questions:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
 import sqlite3
 from typing import Iterable
 
 from harness.parse import ConfigError
+
+WORK = ".running"   # the local runner's soaks in progress (Store.work_dir)
 
 SCHEMA = """
 create table if not exists planned (scenario text, replica integer, args text, cpus integer, duration real,
@@ -62,10 +67,13 @@ class Store:
         index = os.path.join(directory, "index.sqlite")
         if not create and not os.path.isfile(index):
             raise ConfigError(f"{directory} is not a campaign directory (no index.sqlite)")
-        os.makedirs(directory, exist_ok=True)
-        self.db = sqlite3.connect(index)
-        self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            self.db = sqlite3.connect(index)
+            self.db.row_factory = sqlite3.Row
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(f"campaign directory {directory}: {getattr(e, 'strerror', None) or e}") from None
 
     def plan(self, source: str, text: str, jobs: list[dict]) -> None:
         with self.db:
@@ -79,9 +87,9 @@ class Store:
         return 0 if row[0] is None else row[0] + 1
 
     def pending(self) -> list[dict]:
-        """Planned runs with no finished result, in plan order."""
+        """Planned runs with no result, or one stopped from outside (INTERRUPTED: no verdict), in plan order."""
         rows = self.db.execute("select p.* from planned p left join runs r using (scenario, replica) "
-                               "where r.scenario is null order by p.rowid").fetchall()
+                               "where r.scenario is null or r.verdict = 'INTERRUPTED' order by p.rowid").fetchall()
         return [{"scenario": r["scenario"], "replica": r["replica"], "args": json.loads(r["args"]),
                  "cpus": r["cpus"], "duration": r["duration"]} for r in rows]
 
@@ -105,6 +113,42 @@ class Store:
             self.db.execute(f"insert or replace into runs ({', '.join(row)}) values ({', '.join('?' * len(row))})",
                             [row[k] for k in row])
         return row
+
+    def work_dir(self) -> str:
+        """Where the local runner's soaks write their reports while they run (execute.py): inside the campaign,
+        so a finished one survives a SIGKILLed campaign and `recover` takes it in."""
+        path = os.path.join(self.dir, WORK)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def recover(self) -> int:
+        """Record every report a soak finished (SUCCESS or FAILURE) in the work directory of a campaign that
+        was killed before it could, and remove what is left there; returns how many were recovered."""
+        from harness.report_schema import schema_error
+        path = os.path.join(self.dir, WORK)
+        if not os.path.isdir(path):
+            return 0
+        planned = {(r["scenario"], r["replica"]) for r in self.pending()}
+        found = 0
+        for name in sorted(os.listdir(path)):
+            m = re.fullmatch(r"(.+)#(\d+)-\w+", name)
+            report = os.path.join(path, name, "run.json")
+            if m and (m.group(1), int(m.group(2))) in planned and os.path.isfile(report):
+                try:
+                    with open(report) as f:
+                        text = f.read()
+                    rep = json.loads(text)
+                except (OSError, ValueError):
+                    rep = None
+                if isinstance(rep, dict) and not schema_error(rep) and rep["verdict"] in ("SUCCESS", "FAILURE"):
+                    self.save({"scenario": m.group(1), "replica": int(m.group(2)), "verdict": rep["verdict"],
+                               "exit_code": int(rep["verdict"] == "FAILURE"), "report": text, "attempts": 1,
+                               "log": "recovered from the work directory of a campaign that was killed\n"})
+                    found += 1
+            shutil.rmtree(os.path.join(path, name), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.rmdir(path)
+        return found
 
     def runs(self) -> list[sqlite3.Row]:
         return self.db.execute("select * from runs order by started, scenario, replica").fetchall()

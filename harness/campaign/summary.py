@@ -1,6 +1,7 @@
-"""`campaign summary DIR`: a torture.sh-style table, one line per scenario: runs, failures, the failure rate
-with its 95% Wilson interval, close calls (near misses) per hour of run time, the worst stall, median and
-worst reader ns/op; then each failing scenario's first reproduce command."""
+"""`campaign summary DIR`: a torture.sh-style table, one line per scenario: runs, failures, errors, runs
+stopped from outside (not judged), the failure rate with its 95% Wilson interval, close calls (near misses)
+per hour of run time, the worst stall, median and worst reader ns/op; then each failing scenario's first
+reproduce command."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from harness.rates import wilson
 from harness.campaign.store import Store
 from harness.report_text import fmt_ns
 
-HEADER = ("scenario", "runs", "fail", "err", "failure rate [95% CI]", "close/h", "worst stall", "ns/op p50",
+HEADER = ("scenario", "runs", "fail", "err", "int", "failure rate [95% CI]", "close/h", "worst stall", "ns/op p50",
           "ns/op max")
 
 
@@ -35,7 +36,8 @@ def scenario_line(name: str, rows: list) -> tuple[str, ...]:
     close = f"{sum(r['near_misses'] or 0 for r in judged) / hours:.3g}" if hours else "-"
     stalls = [r["worst_stall_s"] for r in judged if r["worst_stall_s"] is not None]
     ns = [r["ns_per_op"] for r in judged if r["ns_per_op"] is not None]
-    return (name, str(len(rows)), str(k), str(len(rows) - n), rate, close,
+    stopped = sum(r["verdict"] == "INTERRUPTED" for r in rows)
+    return (name, str(len(rows)), str(k), str(len(rows) - n - stopped), str(stopped), rate, close,
             f"{max(stalls) * 1e3:.0f}ms" if stalls else "-",
             fmt_ns(statistics.median(ns)) if ns else "-", fmt_ns(max(ns)) if ns else "-")
 
@@ -75,4 +77,7 @@ def summary_lines(store: Store) -> list[str]:
         for r in rs:
             if r["verdict"] == "ERROR":
                 out.append(f"error: {s} replica {r['replica']}: {r['error']}")
+            elif r["verdict"] == "INTERRUPTED":
+                out.append(f"interrupted: {s} replica {r['replica']}: stopped from outside the campaign (exit "
+                           f"{r['exit_code']}), not judged; --resume runs it again")
     return out
