@@ -267,7 +267,8 @@ def render(r: dict) -> str:
                    + ", ".join(f"{k}={v}" for k, v in outside.items()))
     for h in r.get("hangs", []):
         out.append(f"!!! hang: {h['role']} {h['worker']} (CPU {h['cpu']}) in {h['phase']}"
-                   f"{', inside a read-side critical section' if h['in_read_section'] else ''}: killed")
+                   f"{', inside a read-side critical section' if h['in_read_section'] else ''}"
+                   f"{', waits on ' + h['waits_on'] if h.get('waits_on') else ''}: killed")
     for st in r.get("progress_stalls", []):
         out.append(f"progress stall at t={st['t_s']:.2f}s: worker {st['worker']} ({st['role']}, CPU {st['cpu']}) in "
                    f"{st['phase']}, no progress for {st['stalled_s']:.2f} s")
