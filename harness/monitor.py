@@ -20,6 +20,7 @@ from harness.result import Snapshot
 from harness.session import Session
 
 Mode = Literal["live", "plain", "quiet"]
+FINAL_INTERVAL_MIN_S = 0.01   # a shorter tail after the last tick is the tick itself, not an interval
 
 
 def emit(text: str) -> None:
@@ -114,6 +115,12 @@ class Monitor:
         }
         self.series.append(entry)
         return entry
+
+    def finish(self, s: Session) -> None:
+        """After the run: the last, partial interval becomes the series' last entry (a 2 s run at a 1 s interval
+        has two points, not one), unless the run ended on an interval's tick."""
+        if time.monotonic() - self._last_t >= FINAL_INTERVAL_MIN_S:
+            self.sample(s)
 
     def __call__(self, s: Session) -> None:
         e = self.sample(s)

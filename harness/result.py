@@ -156,8 +156,9 @@ class Result:
         ops = snap.counter(s, "ops")
         loop_ns = snap.counter(s, "loop_ns")
         total_ops = int(ops[readers].sum())
-        # the readers' span: from the first start to the last end among readers that finished the round (one
-        # killed or crashed midway has no end, and never makes the span, or throughput, negative)
+        # the readers' span: from the first start to the last end (a reader publishes its end so far with its
+        # counts every 1024 ops, so one killed or crashed midway counts what it did until then; one that never
+        # published has no end, and never makes the span, or throughput, negative)
         finished = readers & (snap.t_end_ns >= snap.t_start_ns) & (snap.t_end_ns > 0)
         span_ns = max(0, int(snap.t_end_ns[finished].max()) - int(snap.t_start_ns[readers].min())) \
             if finished.any() else 0
