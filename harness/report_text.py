@@ -133,16 +133,16 @@ def object_text(fv: dict) -> str:
     obj, o = fv["object"], fv.get("object_is")
     if o is None:   # a report from before the record said
         return f"object {obj:#x} serial {fv['serial']}"
-    if o["what"] == "cpuset":
-        life = ("free, never allocated since its page became a slab page" if o["serial"] == 0 and o["state"] == "free"
-                else f"{o['state']} when checked")
-        what = f"cpuset serial {o['serial']} ({life})"
+    if o.get("what") == "cpuset":
+        life = ("free, never allocated since its page became a slab page" if o.get("serial") == 0 and
+                o.get("state") == "free" else f"{o.get('state')} when checked")
+        what = f"cpuset serial {o.get('serial')} ({life})"
     else:
         what = {"page": f"not a cpuset: page {o.get('page')} state {o.get('page_state')}",
                 "task": f"not a cpuset: task {o.get('task')}'s fields (task->cpuset, its mems copy)",
                 "engine": "not a cpuset: the engine's own memory",
                 "outside": "address outside the arena",
-                "none": "none"}[o["what"]]
+                "none": "none"}.get(o.get("what"), f"not described ({o.get('what')!r})")
     if read_as_serial(fv):
         what += f", read as serial {fv['serial']}"
     if fv["kind"] in ("use-after-free", "foreign-memory") and fv["detail"] == POISON_WORD:
