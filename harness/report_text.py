@@ -124,7 +124,8 @@ def doing(fv: dict) -> str:
     t=0.000215s)'."""
     if fv.get("read_began_s") is not None:
         return f"in a read (begun at t={fv['read_began_s']:.6f}s)"
-    return f"in {fv.get('where', '?')}" + (f", {_OP[fv['op']]}" if fv.get("op") in _OP else "")
+    where, op = fv.get("where", "?"), fv.get("op")
+    return f"in {where}" + (f", {_OP[op]}" if op in _OP and op != where else "")
 
 
 def object_text(fv: dict) -> str:
