@@ -167,7 +167,6 @@ def cmd_soak(args: argparse.Namespace) -> int:
                       on_interval=monitor)
         except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
             interrupted = True
-        monitor.finish(s)           # the last, partial interval
         monitor.show_events(s)      # what the run's end brought (hangs, deaths), before the verdict
         result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
     rep = result.report
