@@ -11,18 +11,19 @@ import time
 class HangWatch:
     """Fed each tick with every live worker's stall (seconds without a heartbeat; 0: progressing or idle)."""
 
-    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
-        from harness.session import StarvationWatch   # the session imports this module
+    def __init__(self, session, starvation_watch: type,  # type: ignore[no-untyped-def]
+                 starved_wait_max: float) -> None:
+        """starvation_watch, starved_wait_max: the session's own tell of a starved process from a hung one."""
         self.s = session
-        self._starvation = StarvationWatch
+        self._starvation = starvation_watch
+        self._starved_wait_max = starved_wait_max
         self._watch = None       # from the moment every worker was half way to the bound
         self._since = 0.0
         self._noted = False
 
     def check(self, stalled_s: dict[int, float]) -> bool:
         """True when it found every live worker hung and reported each (a `hang` violation, then killed)."""
-        from harness.session import STARVED_WAIT_MAX
-        s, bound = self.s, self.s.hang_bound_s
+        s, bound, wait_max = self.s, self.s.hang_bound_s, self._starved_wait_max
         live = [w for w in range(s.nworkers) if w not in s.dead]
         stalled = min((stalled_s.get(w, 0.0) for w in live), default=0.0)
         if stalled < bound / 2:
@@ -35,12 +36,12 @@ class HangWatch:
             return False
         waited = time.monotonic() - self._since
         starved = [w for w in live if self._watch.starved(w, waited)]
-        if starved and stalled < STARVED_WAIT_MAX * bound:
+        if starved and stalled < wait_max * bound:
             if not self._noted:
                 self._noted = True
                 s.note(starved[0], f"every worker stalled for {stalled:.2f} s, but worker(s) "
                                    f"{', '.join(map(str, starved))} hardly had a CPU (an overloaded machine): waiting "
-                                   f"up to {STARVED_WAIT_MAX * bound:g} s before calling them hung")
+                                   f"up to {wait_max * bound:g} s before calling them hung")
             return False
         self._declare(live, stalled_s)
         return True

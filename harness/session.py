@@ -144,7 +144,7 @@ class Session:
         self.progress_stalls: list[dict[str, object]] = []
         self._stalled: set[int] = set()              # workers in a progress stall right now
         self.stalled_s: dict[int, float] = {}        # live worker -> seconds without progress, at the last tick
-        self._hang_watch = HangWatch(self)           # --until-violation: every worker stuck ends the run then
+        self._hang_watch = HangWatch(self, StarvationWatch, STARVED_WAIT_MAX)   # --until-violation: all stuck
         self.membarrier_selftest: dict[str, int] | None = None
         self._t0 = time.monotonic()                  # moved to the first round's start: the run's clock
         try:
