@@ -91,7 +91,7 @@ void h_violation_describe(struct h_ctx *ctx, struct h_violation *v)
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
     v->op = e->op;
-    v->in_read = e->self && e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* its own */
+    v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
     v->read_start_ns = v->in_read ? e->read_start_ns : 0;
     v->index = -1;
     h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, a->tasks);

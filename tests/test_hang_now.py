@@ -26,3 +26,4 @@ def test_a_deadlock_ends_the_run_as_hang_when_it_happens(scheme_cache):
     assert all(h["stalled_s"] >= 2.0 for h in rep["hangs"]), "stuck for the hang bound (2 s) first"
     assert not any(w["alive"] for w in rep["workers"]) and rep["crashes"] == []
     assert rep["first_violation"]["kind"] == "hang"
+    assert rep["first_violation"]["read_began_s"] is None, "raised by the orchestrator, not inside anyone's read"
