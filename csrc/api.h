@@ -173,7 +173,33 @@ struct h_violation {
     int cpu;
     int task;
     int phase;                 /* H_PH_* of the context that raised it: where (read, attach, destroy...) */
+    /* what raised it and what the object was, taken when it was raised (for the report's story) */
+    int op;                    /* H_OP_*: the engine call inside that phase (a callback, call_rcu...), or none */
+    int in_read;               /* raised by a reader inside a read: read_start_ns is when that read began */
+    unsigned long long read_start_ns;
+    int object_is;             /* H_OBJ_IS_*: a cpuset, a page of another use, a task, ... */
+    int page_state;            /* the page's state (h_page_state_name), when object_is is a cpuset or a page */
+    long long index;           /* page index (cpuset, page) or task index (task); -1: none */
+    unsigned long long object_serial;  /* a cpuset: the serial the engine created it as */
+    int object_state;          /* a cpuset: free, allocated, live, queued (h_object_state_name) */
 };
+
+/* The engine call a violation was raised in (struct h_violation.op). Names: h_op_name(). */
+#define H_OP_NONE 0
+#define H_OP_FREE 1
+#define H_OP_CALL_RCU 2
+#define H_OP_CALLBACK 3
+#define H_OP_SYNCHRONIZE 4
+
+/* What a violation's object was (struct h_violation.object_is): nothing; an object of a slab page; a
+ * simulated page that is not a slab page (page_state says what it is); a task's fields (task->cpuset, its
+ * mems copy); the arena's own memory outside pages and tasks; an address outside the arena. */
+#define H_OBJ_IS_NONE 0
+#define H_OBJ_IS_CPUSET 1
+#define H_OBJ_IS_PAGE 2
+#define H_OBJ_IS_TASK 3
+#define H_OBJ_IS_ENGINE 4
+#define H_OBJ_IS_OUTSIDE 5
 
 struct h_stall {
     unsigned long long t_ns;
@@ -232,6 +258,9 @@ const char *h_violation_name(int kind);
 const char *h_counter_name(int i);
 const char *h_event_name(int kind);
 const char *h_phase_name(int phase);
+const char *h_op_name(int op);
+const char *h_page_state_name(int state);
+const char *h_object_state_name(int state);
 
 /* ---- orchestrator side ---- */
 int h_arena_create(const struct h_params *p, char *err, int errlen);  /* returns a memfd, or -1 */

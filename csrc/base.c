@@ -104,6 +104,7 @@ void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uin
         v->task = ctx->task ? (int)(task_rec(ctx->task) - a->tasks) : -1;
         v->phase = ctx->worker == H_RECLAIMER ? (int)READ_ONCE(a->reclaimer_phase)
                    : ctx->worker >= 0 ? (int)READ_ONCE(a->workers[ctx->worker].stats.phase) : H_PH_IDLE;
+        h_violation_describe(ctx, v);
         /* Freeze every worker's flight recorder: the report shows the events that led here. */
         smp_store_release(&a->flight_frozen, 1);
         if (a->params.stop_on_violation)

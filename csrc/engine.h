@@ -212,6 +212,7 @@ struct h_ectx {
     int owner;                   /* a writer holding the cpuset mutex, or the reclaimer: owns what it touches */
     int in_gp;                   /* inside h_synchronize_rcu: a nested call means the arena's own wait */
     int in_call_rcu;             /* inside the scheme's .call_rcu: h_call_rcu means the arena's queue */
+    int op;                      /* H_OP_*: the engine call running now (a violation's record names it) */
     int verified;                /* the last snapshot's serial was found in the attach log... */
     uint64_t verified_mems;      /* ...with this nodemask */
     uint32_t access_delay_threshold;
@@ -220,6 +221,14 @@ struct h_ectx {
 
 static inline struct h_ectx *E(struct h_ctx *c) { return (struct h_ectx *)c; }
 static inline struct h_task_rec *task_rec(struct h_task *t) { return (struct h_task_rec *)t; }
+
+/* Enter an engine call (H_OP_*) for the violation record; returns the call it was inside, to restore. */
+static inline int h_op_enter(struct h_ctx *ctx, int op)
+{
+    int outer = E(ctx)->op;
+    E(ctx)->op = op;
+    return outer;
+}
 
 /* ---------------------------------------------------------------- base.c */
 
@@ -289,6 +298,7 @@ void h_engine_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kin
 /* ---------------------------------------------------------------- oracle.c, worker.c, fault.c, litmus.c */
 
 void h_torture_end_of_op(struct h_ectx *e, int phase);
+void h_violation_describe(struct h_ctx *ctx, struct h_violation *v);
 void h_torture_enable(struct h_ectx *e);
 void h_check_cpu(struct h_ctx *ctx);
 void h_fault_check(struct h_ctx *ctx);

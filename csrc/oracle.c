@@ -53,12 +53,68 @@ static const char *const event_names[] = {
     [H_EV_GP_END] = "gp-end",   [H_EV_CALL_RCU] = "call-rcu",
 };
 
+static const char *const op_names[] = {
+    [H_OP_NONE] = "", [H_OP_FREE] = "free", [H_OP_CALL_RCU] = "call_rcu", [H_OP_CALLBACK] = "callback",
+    [H_OP_SYNCHRONIZE] = "synchronize",
+};
+
+static const char *const page_state_names[] = {
+    [H_PAGE_FREE] = "free", [H_PAGE_USER] = "allocated to a reader", [H_PAGE_SLAB] = "slab",
+    [H_PAGE_SLAB_RCU] = "slab waiting for a grace period", [H_PAGE_ZONELIST] = "zonelist",
+};
+
+static const char *const object_state_names[] = {
+    [H_OBJ_FREE] = "free", [H_OBJ_ALLOCATED] = "allocated, not yet initialised", [H_OBJ_LIVE] = "live",
+    [H_OBJ_QUEUED] = "waiting for its call_rcu callback",
+};
+
+#define NAME_OF(table, i) ((i) >= 0 && (i) < (int)(sizeof(table) / sizeof(table[0])) ? table[i] : "?")
+const char *h_op_name(int op) { return NAME_OF(op_names, op); }
+const char *h_page_state_name(int state) { return NAME_OF(page_state_names, state); }
+const char *h_object_state_name(int state) { return NAME_OF(object_state_names, state); }
+
 const char *h_violation_name(int kind) { return kind >= 0 && kind < H_NVIOLATIONS ? violation_names[kind] : "?"; }
 const char *h_counter_name(int i) { return i >= 0 && i < H_NCOUNTERS ? counter_names[i] : "?"; }
 const char *h_phase_name(int phase) { return phase >= 0 && phase < H_NPHASES ? phase_names[phase] : "?"; }
 const char *h_event_name(int kind)
 {
     return kind > 0 && kind < (int)(sizeof(event_names) / sizeof(event_names[0])) ? event_names[kind] : "?";
+}
+
+/*
+ * The first violation's record, beyond what the call site passed: the engine call it was raised in, the
+ * read it belongs to (a reader's, in torture mode), and what the object is, read now from the engine's own
+ * bookkeeping (a cpuset and its life, a page and its use, a task, or no object of the world at all).
+ */
+void h_violation_describe(struct h_ctx *ctx, struct h_violation *v)
+{
+    struct h_ectx *e = E(ctx);
+    struct h_arena *a = ctx->arena;
+    v->op = e->op;
+    v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
+    v->read_start_ns = v->in_read ? e->read_start_ns : 0;
+    v->index = -1;
+    h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, a->tasks);
+    if (!off) {
+        v->object_is = H_OBJ_IS_NONE;
+    } else if (off >= a->size) {
+        v->object_is = H_OBJ_IS_OUTSIDE;
+    } else if (off >= pages && off < pages + a->npages * H_PAGE_SIZE) {
+        v->index = (long long)((off - pages) / H_PAGE_SIZE);
+        v->page_state = (int)READ_ONCE(h_page_desc(ctx, (uint64_t)v->index)->state);
+        v->object_is = v->page_state == H_PAGE_SLAB || v->page_state == H_PAGE_SLAB_RCU ? H_OBJ_IS_CPUSET
+                                                                                         : H_OBJ_IS_PAGE;
+        if (v->object_is == H_OBJ_IS_CPUSET) {
+            const struct h_cpuset *cs = h_ptr(ctx, off - (off - pages) % H_CPUSET_SIZE);
+            v->object_serial = READ_ONCE(CS_PRIV(cs)->serial);
+            v->object_state = (int)READ_ONCE(CS_PRIV(cs)->state);
+        }
+    } else if (off >= tasks && off < tasks + sizeof(a->tasks)) {
+        v->object_is = H_OBJ_IS_TASK;
+        v->index = (long long)((off - tasks) / sizeof(a->tasks[0]));
+    } else {
+        v->object_is = H_OBJ_IS_ENGINE;
+    }
 }
 
 /* ---------------------------------------------------------------- placement */

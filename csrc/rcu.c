@@ -152,7 +152,7 @@ static void wait_for_readers(struct h_ctx *ctx, uint64_t t0)
  * then (odd count) and still shows the same count when it returns has not left the section the grace
  * period had to wait for.
  */
-void h_synchronize_rcu(struct h_ctx *ctx)
+static void synchronize_rcu(struct h_ctx *ctx)
 {
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
@@ -196,6 +196,13 @@ void h_synchronize_rcu(struct h_ctx *ctx)
     h_mutex_unlock(&a->gp_lock);
 }
 
+void h_synchronize_rcu(struct h_ctx *ctx)
+{
+    int outer = h_op_enter(ctx, H_OP_SYNCHRONIZE);
+    synchronize_rcu(ctx);
+    E(ctx)->op = outer;
+}
+
 /* ---------------------------------------------------------------- call_rcu and the reclaimer */
 
 static struct h_cpuset *head_cpuset(struct h_rcu_head *head)
@@ -206,6 +213,17 @@ static struct h_cpuset *head_cpuset(struct h_rcu_head *head)
 static struct h_page *head_page(struct h_rcu_head *head)
 {
     return (struct h_page *)((char *)head - offsetof(struct h_page, rcu));
+}
+
+/* What a violation about a callback names: the cpuset it frees, or the data of the page it releases (a
+ * head's own address would match nothing the flight recorder saw). */
+static h_off head_object(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
+{
+    if (kind == H_CB_FREE_CPUSET)
+        return h_offset(ctx, head_cpuset(head));
+    struct h_arena *a = ctx->arena;
+    uint64_t idx = (uint64_t)(head_page(head) - (struct h_page *)h_ptr(ctx, a->pages_desc));
+    return idx < a->npages ? h_offset(ctx, h_page_data(ctx, idx)) : h_offset(ctx, head);
 }
 
 /* The arena's queue: an MPSC list the reclaimer takes whole. */
@@ -227,7 +245,7 @@ static void enqueue(struct h_ctx *ctx, struct h_rcu_head *head)
  * cycle. The head is stamped with the grace periods started so far; then the scheme's .call_rcu (or the
  * arena's queue) takes it.
  */
-void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
+static void call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
 {
     struct h_ectx *e = E(ctx);
     struct h_arena *a = ctx->arena;
@@ -250,7 +268,7 @@ void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
         WRITE_ONCE(priv->retired_at, READ_ONCE(a->gp_completed.v) + 1);
         WRITE_ONCE(priv->state, H_OBJ_QUEUED);
     } else if (READ_ONCE(head->queued)) {
-        h_violation(ctx, H_V_DOUBLE_CALL_RCU, h_offset(ctx, head), 0, kind);
+        h_violation(ctx, H_V_DOUBLE_CALL_RCU, head_object(ctx, head, kind), 0, kind);
         return;
     }
     head->kind = kind;
@@ -271,6 +289,13 @@ void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
     }
 }
 
+void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
+{
+    int outer = h_op_enter(ctx, H_OP_CALL_RCU);
+    call_rcu(ctx, head, kind);
+    E(ctx)->op = outer;
+}
+
 void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs) { h_call_rcu(ctx, &cs->rcu, H_CB_FREE_CPUSET); }
 
 /* Free now; a TYPESAFE_BY_RCU slab page that became empty waits for a grace period. */
@@ -287,25 +312,30 @@ static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callbac
     }
 }
 
-void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs) { free_cpuset(ctx, cs, 0); }
+void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs)
+{
+    int outer = h_op_enter(ctx, H_OP_FREE);
+    free_cpuset(ctx, cs, 0);
+    E(ctx)->op = outer;
+}
 
 /*
  * Run one callback. It must be queued (a callback on a live object, or one run twice, is refused and
  * reported), and a grace period that started after it was queued must have completed: one that had not
  * is a grace period too short, whoever ran the callback.
  */
-void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
+static void rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
 {
     struct h_arena *a = ctx->arena;
     h_weak_sync(H_WF_DRAIN);
     if (!xchg(&head->queued, 0)) {
         uint64_t serial = head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0;
-        h_violation(ctx, H_V_CALLBACK_ON_LIVE, h_offset(ctx, head), serial, head->kind);
+        h_violation(ctx, H_V_CALLBACK_ON_LIVE, head_object(ctx, head, head->kind), serial, head->kind);
         return;
     }
     uint64_t completed = smp_load_acquire(&a->gp_completed.v);
     if (completed < head->gp_seq + 1)
-        h_violation(ctx, H_V_GP_TOO_SHORT, h_offset(ctx, head),
+        h_violation(ctx, H_V_GP_TOO_SHORT, head_object(ctx, head, head->kind),
                     head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0, 0);
     a->cb_hist[h_hist_bucket(h_now_ns() - head->queued_ns)]++;
     if (head->kind == H_CB_FREE_CPUSET)
@@ -315,6 +345,13 @@ void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
     else
         h_release_page(ctx, head_page(head));
     atomic_inc_relaxed(&a->cb_done);
+}
+
+void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
+{
+    int outer = h_op_enter(ctx, H_OP_CALLBACK);
+    rcu_invoke(ctx, head);
+    E(ctx)->op = outer;
 }
 
 static void reclaimer_phase(struct h_arena *a, uint32_t phase)

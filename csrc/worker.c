@@ -159,6 +159,7 @@ static void run_reader(struct h_ectx *e)
     const int qsbr = (ctx->ops->flags & H_SCHEME_RCU_READER) && p->flavor == H_FLAVOR_QSBR;
     const uint64_t target = READ_ONCE(a->reader_ops), run_start = READ_ONCE(a->run_start_ns);
     uint64_t base_ops = s->counters[H_C_OPS], ops = 0, best_ps = s->counters[H_C_BEST_WINDOW_PS];
+    uint64_t base_loop_ns = s->counters[H_C_LOOP_NS];
     uint64_t t_start = h_now_ns(), window_t = t_start, window_ops = 0, paused = 0;
 
     WRITE_ONCE(s->t_start_ns, t_start - run_start);
@@ -188,7 +189,11 @@ static void run_reader(struct h_ectx *e)
         h_heartbeat(e, H_PH_READ);
         h_check_cpu(ctx);
         h_fault_check(ctx);
-        uint64_t now = h_now_ns(), pause = stutter(e, now, H_PH_READ);
+        uint64_t now = h_now_ns();
+        /* the round's time so far, with the ops just published: a reader that dies keeps what it did */
+        WRITE_ONCE(s->counters[H_C_LOOP_NS], base_loop_ns + (now - t_start - paused));
+        WRITE_ONCE(s->t_end_ns, now - run_start);
+        uint64_t pause = stutter(e, now, H_PH_READ);
         if (pause) {   /* a pause is not reader time: restart the window after it */
             paused += pause;
             now = window_t = h_now_ns();
@@ -216,7 +221,7 @@ static void run_reader(struct h_ectx *e)
     h_release_held_pages(ctx);
     publish_reader_counters(e, base_ops + ops);
     h_heartbeat(e, H_PH_IDLE);
-    WRITE_ONCE(s->counters[H_C_LOOP_NS], s->counters[H_C_LOOP_NS] + (t_end - t_start - paused));
+    WRITE_ONCE(s->counters[H_C_LOOP_NS], base_loop_ns + (t_end - t_start - paused));
     WRITE_ONCE(s->counters[H_C_BEST_WINDOW_PS], best_ps);
     WRITE_ONCE(s->t_end_ns, t_end - run_start);
     /* A fixed-size round ends when the last reader is through: stop the writers with it. */

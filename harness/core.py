@@ -59,6 +59,15 @@ class Core:
     def phase_name(self, phase: int) -> str:
         return self.ffi.string(self.lib.h_phase_name(phase)).decode()
 
+    def op_name(self, op: int) -> str:
+        return self.ffi.string(self.lib.h_op_name(op)).decode()
+
+    def page_state_name(self, state: int) -> str:
+        return self.ffi.string(self.lib.h_page_state_name(state)).decode()
+
+    def object_state_name(self, state: int) -> str:
+        return self.ffi.string(self.lib.h_object_state_name(state)).decode()
+
     def event_name(self, kind: int) -> str:
         return self.ffi.string(self.lib.h_event_name(kind)).decode()
 

@@ -20,6 +20,7 @@ from harness.result import Snapshot
 from harness.session import Session
 
 Mode = Literal["live", "plain", "quiet"]
+FINAL_INTERVAL_MIN_S = 0.01   # a shorter tail after the last tick is the tick itself, not an interval
 
 
 def emit(text: str) -> None:
@@ -56,9 +57,10 @@ def live_view(e: dict, roles: list[str]) -> Group:
 
 
 class Monitor:
-    """Call it every interval (Session.run's on_interval); `series` holds one entry per call. Create it right
-    before the run, so the first interval's rates start from there; use it as a context manager around the
-    run so a live display is set up and torn down whatever happens."""
+    """Call it every interval (Session.run's on_interval); `series` holds one entry per call, and one for the
+    last, partial interval when the context ends. Create it right before the run, so the first interval's rates
+    start from there; use it as a context manager around the run so a live display is set up and torn down
+    whatever happens."""
 
     def __init__(self, s: Session, mode: Mode = "plain", console: Console | None = None) -> None:
         self.mode = mode
@@ -70,6 +72,7 @@ class Monitor:
         self._last_t = time.monotonic()   # rates by the wall clock: the run's clock starts with the run
         self._last_ops = snap.counter(s, "ops").astype(np.int64)
         self._live = Live(console=console, auto_refresh=False) if mode == "live" else None
+        self._session = s
 
     def __enter__(self) -> "Monitor":
         if self._live:
@@ -77,8 +80,11 @@ class Monitor:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._live:
-            self._live.stop()
+        try:
+            self.finish(self._session)
+        finally:
+            if self._live:
+                self._live.stop()
 
     def sample(self, s: Session) -> dict:
         """Take a snapshot, append its series entry and return it."""
@@ -115,13 +121,22 @@ class Monitor:
         self.series.append(entry)
         return entry
 
+    def finish(self, s: Session) -> None:
+        """After the run: the last, partial interval becomes the series' last entry, shown like the others (a 2 s
+        run at a 1 s interval has two points, not one), unless the run ended on an interval's tick."""
+        if time.monotonic() - self._last_t >= FINAL_INTERVAL_MIN_S:
+            self._show(self.sample(s))
+
     def __call__(self, s: Session) -> None:
-        e = self.sample(s)
+        self._show(self.sample(s))
+        self.show_events(s)
+
+    def _show(self, e: dict) -> None:
+        """One series entry on the screen: the live table or a status line."""
         if self._live:
             self._live.update(live_view(e, self._roles), refresh=True)
         elif self.mode == "plain":
             emit(status_line(e))
-        self.show_events(s)
 
     def show_events(self, s: Session) -> None:
         """Events (progress stalls, faults, hangs, deaths) as they happen, each once; `events_shown` of them."""

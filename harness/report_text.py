@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from harness.report_schema import SCHEMA_FILE, schema_error
-from harness.story import object_story
+from harness.story import object_story, read_as_serial
 
 BAR = 40
 MIB = 1 << 20
@@ -110,15 +110,51 @@ def _who(r: dict, e: dict) -> str:
     return worker_name(r, e["worker"]) + ("" if e["cpu"] is None else f" cpu {e['cpu']}")
 
 
+_OP = {"free": "freeing a cpuset", "call_rcu": "in call_rcu", "callback": "running an RCU callback",
+       "synchronize": "in synchronize_rcu"}
+POISON_WORD = 0x6B6B6B6B   # H_POISON_WORD: what a read of freed memory finds
+
+
+def doing(fv: dict) -> str:
+    """The operation a violation was raised in: 'in destroy, running an RCU callback', 'in a read (begun at
+    t=0.000215s)'."""
+    if fv.get("read_began_s") is not None:
+        return f"in a read (begun at t={fv['read_began_s']:.6f}s)"
+    where, op = fv.get("where", "?"), fv.get("op")
+    return f"in {where}" + (f", {_OP[op]}" if op in _OP and op != where else "")
+
+
+def object_text(fv: dict) -> str:
+    """What the violation's object was when it was raised: a cpuset and its life, or what else the address
+    held; and the serial a reader read from it, where the record holds one."""
+    obj, o = fv["object"], fv.get("object_is")
+    if o is None:   # a report from before the record said
+        return f"object {obj:#x} serial {fv['serial']}"
+    if o.get("what") == "cpuset":
+        life = ("free, never allocated since its page became a slab page" if o.get("serial") == 0 and
+                o.get("state") == "free" else f"{o.get('state')} when checked")
+        what = f"cpuset serial {o.get('serial')} ({life})"
+    else:
+        what = {"page": f"not a cpuset: page {o.get('page')} state {o.get('page_state')}",
+                "task": f"not a cpuset: task {o.get('task')}'s fields (task->cpuset, its mems copy)",
+                "engine": "not a cpuset: the engine's own memory",
+                "outside": "address outside the arena",
+                "none": "none"}.get(o.get("what"), f"not described ({o.get('what')!r})")
+    if read_as_serial(fv):
+        what += f", read as serial {fv['serial']}"
+    if fv["kind"] in ("use-after-free", "foreign-memory") and fv["detail"] == POISON_WORD:
+        what += f", where the read found poison {POISON_WORD:#x}"
+    return f"object {obj:#x}: {what}"
+
+
 def violation_line(r: dict) -> str | None:
-    """The first violation in one readable line, the same everywhere (CLI, `report`, plugin); None: there
-    was none."""
+    """The first violation in one readable line, the same everywhere (CLI, `report`, plugin): what, when,
+    who, in which operation, on what; None: there was none."""
     fv = r.get("first_violation")
     if not fv:
         return None
-    return (f"first violation: {fv['kind']} on object {fv['object']:#x} serial {fv['serial']}, by "
-            f"{worker_name(r, fv['worker'])} on CPU {fv['cpu']} in {fv.get('where', '?')} at t={fv['t_s']:.6f}s "
-            f"(task {fv['task']}, detail {fv['detail']})")
+    return (f"first violation: {fv['kind']} at t={fv['t_s']:.6f}s by {worker_name(r, fv['worker'])} on CPU "
+            f"{fv['cpu']} {doing(fv)}; {object_text(fv)} (task {fv['task']}, detail {fv['detail']})")
 
 
 _STORY = {"create": "allocated and initialised it as serial {a}",
@@ -129,20 +165,29 @@ _STORY = {"create": "allocated and initialised it as serial {a}",
           "read": "read serial {a} from it"}
 
 
+def _story_event(r: dict, e: dict, kinds: list[str]) -> str:
+    fv = r["first_violation"]
+    if e["event"] == "violation":
+        return f"!!! {kinds[e['a']] if e['a'] < len(kinds) else e['a']} {doing(fv)}"
+    if e["event"] == "violating-read":
+        return ("began the read that raised the violation below" +
+                ("" if e["a"] is None else f" (it read serial {e['a']})"))
+    return _STORY[e["event"]].format(**e)
+
+
 def story_lines(r: dict) -> list[str]:
-    """The object's story as text: one line per event, what happened to the object and who did it."""
+    """The object's story as text: one line per event, in one order on one clock (seconds since the run
+    began, a read at the moment it began), what happened to the object and who did it."""
     first = r.get("first_violation")
     story = object_story(r)
     if not story:
         return []
     kinds = list(r["violations_by_kind"])
-    out = [f"object {first['object']:#x}, read as serial {first['serial']}: what every worker's flight recorder saw "
-           "happen to it (a read's time is when it began)"]
+    out = [f"story of {object_text(first)}; what every worker's flight recorder saw happen to it, by time since the "
+           "run began (a read's time is when it began)"]
     for e in story:
-        who = f"t={e['t_s']:.6f}s {_who(r, e)}"
-        what = (f"!!! {kinds[e['a']] if e['a'] < len(kinds) else e['a']} on it" if e["event"] == "violation"
-                else _STORY[e["event"]].format(**e))
-        out.append(f"  {who}: {what}" + (f" (x{e['times']})" if e["times"] > 1 else ""))
+        out.append(f"  t={e['t_s']:.6f}s {_who(r, e)}: {_story_event(r, e, kinds)}"
+                   + (f" (x{e['times']})" if e["times"] > 1 else ""))
     return out
 
 
@@ -219,7 +264,8 @@ def render(r: dict) -> str:
                    + ", ".join(f"{k}={v}" for k, v in outside.items()))
     for h in r.get("hangs", []):
         out.append(f"!!! hang: {h['role']} {h['worker']} (CPU {h['cpu']}) in {h['phase']}"
-                   f"{', inside a read-side critical section' if h['in_read_section'] else ''}: killed")
+                   f"{', inside a read-side critical section' if h['in_read_section'] else ''}"
+                   f"{', waits on ' + h['waits_on'] if h.get('waits_on') else ''}: killed")
     for st in r.get("progress_stalls", []):
         out.append(f"progress stall at t={st['t_s']:.2f}s: worker {st['worker']} ({st['role']}, CPU {st['cpu']}) in "
                    f"{st['phase']}, no progress for {st['stalled_s']:.2f} s")

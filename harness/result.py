@@ -101,6 +101,24 @@ def flight_records(s: Session) -> list[dict[str, object]]:
     return flight
 
 
+_OBJECT_IS = {"H_OBJ_IS_NONE": "none", "H_OBJ_IS_CPUSET": "cpuset", "H_OBJ_IS_PAGE": "page",
+              "H_OBJ_IS_TASK": "task", "H_OBJ_IS_ENGINE": "engine", "H_OBJ_IS_OUTSIDE": "outside"}
+
+
+def object_is(core, v) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What the first violation's object was when it was raised: {"what": cpuset|page|task|engine|outside|none}
+    with the page (index, state), the task's index, or the cpuset's engine serial and life state."""
+    what = next(name for const, name in _OBJECT_IS.items() if getattr(core.lib, const) == v.object_is)
+    out: dict[str, object] = {"what": what}
+    if what in ("cpuset", "page"):
+        out.update(page=int(v.index), page_state=core.page_state_name(v.page_state))
+    if what == "cpuset":
+        out.update(serial=int(v.object_serial), state=core.object_state_name(v.object_state))
+    if what == "task":
+        out["task"] = int(v.index)
+    return out
+
+
 def hist_summary(hist: np.ndarray) -> dict[str, object]:
     return {f"p{q}_ns": hist_percentile(hist, q) for q in (50, 90, 99)}
 
@@ -138,8 +156,9 @@ class Result:
         ops = snap.counter(s, "ops")
         loop_ns = snap.counter(s, "loop_ns")
         total_ops = int(ops[readers].sum())
-        # the readers' span: from the first start to the last end among readers that finished the round (one
-        # killed or crashed midway has no end, and never makes the span, or throughput, negative)
+        # the readers' span: from the first start to the last end (a reader publishes its end so far with its
+        # counts every 1024 ops, so one killed or crashed midway counts what it did until then; one that never
+        # published has no end, and never makes the span, or throughput, negative)
         finished = readers & (snap.t_end_ns >= snap.t_start_ns) & (snap.t_end_ns > 0)
         span_ns = max(0, int(snap.t_end_ns[finished].max()) - int(snap.t_start_ns[readers].min())) \
             if finished.any() else 0
@@ -154,7 +173,10 @@ class Result:
         if int(by_kind.sum()):
             first_v = {"kind": core.violation_names[first.kind], "t_s": first.t_ns / 1e9, "worker": first.worker,
                        "cpu": first.cpu, "task": first.task, "object": int(first.object), "serial": int(first.serial),
-                       "detail": int(first.detail), "where": core.phase_name(first.phase)}
+                       "detail": int(first.detail), "where": core.phase_name(first.phase),
+                       "op": core.op_name(first.op) or None,
+                       "read_began_s": first.read_start_ns / 1e9 if first.in_read else None,
+                       "object_is": object_is(core, first)}
         flight = flight_records(s)
         stalls_buf = ffi.new(f"struct h_stall[{lib.H_MAX_STALLS}]")
         stalls = [{"t_s": st.t_ns / 1e9, "worker": st.worker, "cpu": st.cpu, "duration_s": st.duration_ns / 1e9,

@@ -22,6 +22,7 @@ from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS
 from harness.userscheme import core_for
 from harness.faults import FaultPlan
 from harness.resources import check_arena
+from harness.hangwatch import HangWatch
 
 ROLE_READER, ROLE_WRITER = 0, 1
 LITMUS_TRIALS = 2000   # store-buffering trials per reader in the membarrier self-test
@@ -143,6 +144,8 @@ class Session:
         self.hangs: list[dict[str, object]] = []     # workers (or the reclaimer) that would not stop
         self.progress_stalls: list[dict[str, object]] = []
         self._stalled: set[int] = set()              # workers in a progress stall right now
+        self.stalled_s: dict[int, float] = {}        # live worker -> seconds without progress, at the last tick
+        self._hang_watch = HangWatch(self, StarvationWatch, STARVED_WAIT_MAX)   # --until-violation: all stuck
         self.membarrier_selftest: dict[str, int] | None = None
         self._t0 = time.monotonic()                  # moved to the first round's start: the run's clock
         try:
@@ -357,6 +360,8 @@ class Session:
                     next_tick += interval
                     if self._check_progress() > self.hang_bound_s and duration is None:
                         lib.h_request_stop(self.arena)   # a fixed round a worker cannot finish: end it
+                    if self.config.until_violation and self._hang_watch.check(self.stalled_s):
+                        lib.h_request_stop(self.arena)   # every worker hung: reported and killed now
                     if on_interval:
                         on_interval(self)
         finally:
@@ -404,6 +409,7 @@ class Session:
         lib = self.core.lib
         now_ns = self._run_clock_ns()
         longest = 0.0
+        self.stalled_s = {}
         for w in range(self.nworkers):
             if w in self.dead:
                 continue
@@ -411,6 +417,7 @@ class Session:
             idle = ws.state != 2 or ws.phase in (lib.H_PH_PAUSED, lib.H_PH_FAULT, lib.H_PH_IDLE)
             stalled_ns = 0 if idle else now_ns - ws.heartbeat_ns
             longest = max(longest, stalled_ns / 1e9)
+            self.stalled_s[w] = stalled_ns / 1e9
             if not self.config.stall_ms or stalled_ns <= self.config.stall_ms * 1_000_000:
                 self._stalled.discard(w)
                 continue

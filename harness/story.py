@@ -12,7 +12,8 @@ _ON_OBJECT = {"create": "serial", "destroy": "serial", "call-rcu": "serial", "fr
 
 def object_story(report: dict) -> list[dict]:
     """Events about the first violation's object: its lives (create .. free), the attaches of those serials,
-    the reads of it, and the violation; each with time, worker, role and CPU."""
+    the reads of it, the read that raised the violation (event "violating-read", at its start) and the
+    violation; each with time (one clock: the run's), worker, role and CPU, in time order."""
     first = report.get("first_violation")
     if not first or not first.get("object"):
         return []
@@ -30,5 +31,19 @@ def object_story(report: dict) -> list[dict]:
                 last["times"] += 1   # a run of the same read: one line
                 continue
             story.append({**e, "role": roles.get(e["worker"], "?"), "times": 1})
+    if first.get("read_began_s") is not None:   # the read that raised it, where every other read is: its start
+        story.append({"t_s": first["read_began_s"], "dur_s": first["t_s"] - first["read_began_s"],
+                      "worker": first["worker"], "cpu": first["cpu"], "event": "violating-read",
+                      "a": first["serial"] if read_as_serial(first) else None, "b": obj,
+                      "role": roles.get(first["worker"], "?"), "times": 1})
     return sorted(story, key=lambda e: e["t_s"])
+
+
+# kinds whose record's serial is the one the reader's snapshot holds (the others carry the engine's, or none)
+SNAPSHOT_KINDS = ("torn-read", "identity", "wrong-type", "gp-too-short")
+
+
+def read_as_serial(first: dict) -> bool:
+    """Whether the first violation's serial is what a reader read (raised inside a read, on what it read)."""
+    return first.get("read_began_s") is not None and first["kind"] in SNAPSHOT_KINDS
 

@@ -170,9 +170,9 @@ def test_failure_tells_the_objects_story(tmp_path):
     assert story and all(e["b"] == rep["first_violation"]["object"] or e["event"] == "attach" for e in story)
     assert {"free", "create", "violation"} <= {e["event"] for e in story}
     out = p.stdout
-    assert f"object {rep['first_violation']['object']:#x}, read as serial" in out
+    assert f"story of object {rep['first_violation']['object']:#x}: cpuset serial" in out
     assert "freed serial" in out and "allocated and initialised it as serial" in out
-    assert f"!!! {rep['first_violation']['kind']} on it" in out
+    assert f"!!! {rep['first_violation']['kind']} in a read (begun at t=" in out
     text = subprocess.run([sys.executable, "-m", "harness", "report", str(path)], capture_output=True, text=True,
                           timeout=60).stdout
     assert "allocated and initialised it as serial" in text

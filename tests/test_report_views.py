@@ -126,9 +126,9 @@ def test_first_violation_is_one_line_everywhere(runs, capsys):
     rep = json.loads(bad.read_text())
     line = violation_line(rep)
     fv = rep["first_violation"]
-    assert line == (f"first violation: {fv['kind']} on object {fv['object']:#x} serial {fv['serial']}, by reader "
-                    f"{fv['worker']} on CPU {fv['cpu']} in {fv['where']} at t={fv['t_s']:.6f}s (task {fv['task']}, "
-                    f"detail {fv['detail']})")
+    assert line.startswith(f"first violation: {fv['kind']} at t={fv['t_s']:.6f}s by reader {fv['worker']} on CPU "
+                           f"{fv['cpu']} in a read (begun at t={fv['read_began_s']:.6f}s); object {fv['object']:#x}: ")
+    assert line.endswith(f"(task {fv['task']}, detail {fv['detail']})")
     assert line in out.splitlines(), "the soak's own output"
     assert main(["report", str(bad)]) == 0
     assert line in capsys.readouterr().out.splitlines(), "report"

@@ -95,7 +95,7 @@ def test_plugin_on_the_examples(scheme_cache, pytester):
     out = result.stdout.str()
     assert "harness: seed=4242 duration=0.5 cpus=all" in out
     assert "FAILED test_buggy_scheme.py::test_buggy_scheme_is_caught" in out
-    assert "first violation: identity on object 0x" in out   # one readable line, no longer a Python dict
+    assert "first violation: identity at t=" in out   # one readable line, no longer a Python dict
     assert "flight recorder (every worker, by time) up to the first violation:" in out
     assert ("reproduce: python -m harness soak --scheme example-refcount-no-recheck --rcu qsbr --workload alloc"
             in out and f"--seed 4242 --scheme-file {pytester.path / 'buggy_scheme.c'}" in out)
