@@ -28,7 +28,7 @@ MUTANTS: dict[str, tuple[str, dict[str, object]]] = {
     "double_free_rcu.c": ("double-call-rcu", {}),
     "attach_get_put_swapped.c": ("free-while-attached", {}),
     "retry_relocks.c": ("rcu-unbalanced", {}),
-    "nested_read_lock_mb.c": ("rcu-nested", {"rcu": "mb"}),
+    "nested_unlock_imbalance.c": ("rcu-unbalanced", {"rcu": "mb"}),
     "quiescent_in_reader.c": ("qs-in-reader", {}),
     "synchronize_in_reader.c": ("sync-in-reader", {}),
     "undeclared_rcu_reader.c": ("rcu-undeclared", {}),
@@ -54,7 +54,7 @@ MUTANTS: dict[str, tuple[str, dict[str, object]]] = {
 # Every kind the engine reports (report["violations_by_kind"] always has all of them).
 KINDS = ("use-after-free", "foreign-memory", "wrong-type", "torn-read", "identity", "gp-too-short", "bad-node",
          "refcount", "double-free", "double-call-rcu", "free-while-attached", "callback-on-live", "rcu-unbalanced",
-         "rcu-nested", "qs-in-reader", "sync-in-reader", "rcu-undeclared", "suspicious-rcu", "hang")
+         "free-while-claimed", "qs-in-reader", "sync-in-reader", "rcu-undeclared", "suspicious-rcu", "hang")
 
 RACE_DURATION_S = 3.0   # until_violation ends a race mutant's run at its first violation, usually in milliseconds
 HANG_DURATION_S = 1.0   # a hang mutant's run ends at the engine's deadline after this
