@@ -27,8 +27,10 @@ void h_torture_section(struct h_ctx *ctx, int delta)
     if (!ctx->slot)
         return;
     if (delta > 0) {
-        if (e->sections++ == 0 && !e->nesting)
+        if (e->sections++ == 0 && !e->nesting) {
             h_section_mark(ctx);   /* odd: inside (after the scheme's announcement) */
+            h_outlast_hold(e);     /* amplifier: a stale announcement meets the next grace period */
+        }
         return;
     }
     if (e->sections == 0) {

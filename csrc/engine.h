@@ -219,6 +219,7 @@ struct h_ectx {
     int sections;                /* open read-side sections of the scheme's own (h_read_section_enter) */
     int claims;                  /* entries this reader holds in its claim table (h_protect) */
     uint64_t read_gen0;          /* torture: the task's attach generation when the current read began */
+    int outlasted;               /* waited out a grace period at the scheme's shared memory: hold the next section */
     int refs;                    /* references taken (and not dropped) by this reader */
     int locks;                   /* spinlocks held */
     int owner;                   /* a writer holding the cpuset mutex, or the reclaimer: owns what it touches */
@@ -302,6 +303,7 @@ void h_engine_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kin
 
 void h_torture_end_of_op(struct h_ectx *e, int phase);
 void h_section_mark(struct h_ctx *ctx);
+void h_outlast_hold(struct h_ectx *e);
 int h_attached_during_read(struct h_ctx *ctx, uint64_t serial);
 /* claims.c */
 void h_claims_check(struct h_ctx *ctx, h_off off, uint64_t serial);

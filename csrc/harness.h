@@ -171,7 +171,7 @@ struct h_ctx {
     uint64_t rng;
     uint64_t retries;
     uint64_t shortcut;
-    int rcu_nest;                 /* mb / membarrier, checks off: open h_rcu_read_lock levels (torture: the engine's) */
+    int rcu_nest;                 /* mb / membarrier, checks off: open h_rcu_read_lock levels inside the outermost */
 };
 
 typedef uint64_t (*h_chunk_fn)(struct h_ctx *ctx, uint64_t n);
@@ -358,24 +358,30 @@ static inline void h_rcu_leave_slot(struct h_ctx *ctx, const int flavor)
 
 /*
  * READER: begin / end a read-side critical section. Only a scheme that claims H_SCHEME_RCU_READER may
- * call them. They nest in every flavor, liburcu style: only the outermost lock and unlock touch the slot
- * (qsbr's lock is a compiler barrier at any depth, so it keeps no count); every lock has its unlock before
- * `read` returns. In torture mode the engine does the same through its checkpoint, which checks those rules.
+ * call them. They nest in every flavor, liburcu style: only the outermost lock and unlock touch the slot.
+ * qsbr's lock is a compiler barrier at any depth; under mb and membarrier an announced slot (ctr != 0)
+ * means "already inside", and only inner levels are counted, so a section that does not nest costs one
+ * load of its own slot word and one of the count, no store. Every lock has its unlock before `read`
+ * returns. In torture mode the engine does the same through its checkpoint, which checks those rules.
  */
 static inline void h_rcu_read_lock(struct h_ctx *ctx, const int flavor)
 {
     if (unlikely(h_torture_ctx() != NULL))
         h_torture_rcu_lock(ctx, flavor);
-    else if (flavor == H_FLAVOR_QSBR || ctx->rcu_nest++ == 0)
+    else if (flavor == H_FLAVOR_QSBR || likely(READ_ONCE(ctx->slot->ctr) == 0))
         h_rcu_enter_slot(ctx, flavor);
+    else
+        ctx->rcu_nest++;
 }
 
 static inline void h_rcu_read_unlock(struct h_ctx *ctx, const int flavor)
 {
     if (unlikely(h_torture_ctx() != NULL))
         h_torture_rcu_unlock(ctx, flavor);
-    else if (flavor == H_FLAVOR_QSBR || --ctx->rcu_nest == 0)
+    else if (flavor == H_FLAVOR_QSBR || likely(ctx->rcu_nest == 0))
         h_rcu_leave_slot(ctx, flavor);
+    else
+        ctx->rcu_nest--;
 }
 
 /* QSBR READER, outside any read-side section: this reader holds no reference taken before now. Cheap

@@ -296,11 +296,22 @@ static int protected(const struct h_ectx *e)
 /*
  * The amplifier at the scheme's own shared memory, where user-written protocols break (announce windows,
  * phase and epoch loads, hazard publication): a reader that protects nothing yet (or any more) and
- * touches it while a grace period is in progress rarely waits until one that begins after this access has
- * completed, so that what it loaded here is stale by a whole grace period when it goes on. Bounded, so a
- * scheme whose grace period waits for this reader costs H_OUTLAST_MAX_NS, not a hang.
+ * touches it while grace periods are running rarely waits until one that begins after this access has
+ * completed, so that what it loaded before is stale by a whole grace period when it goes on. The next
+ * section it enters is then held open until a grace period that began after it entered completes
+ * (h_outlast_hold): that grace period must wait for it, and one that does not is gp-too-short. Both
+ * bounded, so a grace period that waits for this reader costs the bound, not a hang.
  */
 #define H_OUTLAST_MAX_NS 5000000ULL
+#define H_HOLD_MAX_NS 1000000ULL
+static void wait_gp_completed(struct h_ectx *e, uint64_t gp, uint64_t max_ns)
+{
+    struct h_arena *a = e->c.arena;
+    uint64_t deadline = h_now_ns() + max_ns;
+    while (smp_load_acquire(&a->gp_completed.v) < gp && h_now_ns() < deadline && !READ_ONCE(a->stop.v))
+        sched_yield();   /* on an oversubscribed CPU the grace period's waiter may need ours */
+}
+
 static void maybe_outlast_gp(struct h_ectx *e)
 {
     struct h_arena *a = e->c.arena;
@@ -310,10 +321,17 @@ static void maybe_outlast_gp(struct h_ectx *e)
     uint64_t started = smp_load_acquire(&a->gp_started.v);
     if (started <= READ_ONCE(a->gp_completed.v))
         return;   /* no grace period in progress: none to outlast */
-    uint64_t deadline = h_now_ns() + H_OUTLAST_MAX_NS;
     e->delays++;
-    while (smp_load_acquire(&a->gp_completed.v) <= started && h_now_ns() < deadline && !READ_ONCE(a->stop.v))
-        sched_yield();   /* on an oversubscribed CPU the grace period's waiter may need ours */
+    wait_gp_completed(e, started + 1, H_OUTLAST_MAX_NS);   /* the one running, then one begun after us */
+    e->outlasted = 1;
+}
+
+void h_outlast_hold(struct h_ectx *e)
+{
+    if (!e->outlasted)
+        return;
+    e->outlasted = 0;
+    wait_gp_completed(e, smp_load_acquire(&e->c.arena->gp_started.v) + 1, H_HOLD_MAX_NS);
 }
 
 static int in_scheme_shared(const struct h_ctx *ctx, const void *p)
