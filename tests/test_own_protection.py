@@ -73,10 +73,3 @@ def test_annotation_misuse_is_reported(scheme_cache, tmp_path, misuse):
     assert rep["first_violation"]["kind"] == "rcu-unbalanced" and rep["first_violation"]["detail"] == detail, \
         rep["first_violation"]
 
-
-def test_correct_reader_template_is_clean(scheme_cache, tmp_path):
-    """The misuse tests' reader with the annotations used right: what they report is the misuse alone."""
-    src = tmp_path / "right.c"
-    src.write_text(READER % {"read": PROTECTED_READ, "attach": ""})
-    rep = harness.run(harness.Config(scheme_file=str(src), duration=0.5, seed=1)).report
-    assert rep["violations"] == 0, (rep["violations_by_kind"], rep["first_violation"])
