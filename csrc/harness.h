@@ -40,6 +40,8 @@
  *                arena's own implementation.
  *   shared_size  optional: bytes of shared memory private to the scheme (h_scheme_shared), zeroed at start,
  *                at most H_SCHEME_SHARED_MAX: hazard pointers, a lock of its own, per-reader state.
+ *                Protection built there (hazard pointers, epochs, an RCU of the scheme's own) is declared
+ *                with h_protect / h_read_section_enter (below) and checked like the engine's own.
  * The claims, which the engine acts on:
  *   slab_mode  H_SLAB_PLAIN (an empty slab page goes back to the page allocator at once) or
  *              H_SLAB_TYPESAFE_BY_RCU (objects are reused at once, pages only after a grace period).
