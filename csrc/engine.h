@@ -177,6 +177,7 @@ struct h_arena {
     uint64_t violations_by_kind[H_NVIOLATIONS];
     uint64_t violations_outside[H_NVIOLATIONS];
     uint32_t claims_used;            /* set by the first h_protect: frees scan the claim tables from then on */
+    uint64_t frees;                  /* cpusets freed so far (the shared-memory amplifier waits for the next) */
     uint32_t first_claimed;
     uint32_t flight_frozen;
     struct h_violation first;

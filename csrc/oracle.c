@@ -296,11 +296,12 @@ static int protected(const struct h_ectx *e)
 /*
  * The amplifier at the scheme's own shared memory, where user-written protocols break (announce windows,
  * phase and epoch loads, hazard publication): a reader that protects nothing yet (or any more) and
- * touches it while grace periods are running rarely waits until one that begins after this access has
- * completed, so that what it loaded before is stale by a whole grace period when it goes on. The next
- * section it enters is then held open until a grace period that began after it entered completes
- * (h_outlast_hold): that grace period must wait for it, and one that does not is gp-too-short. Both
- * bounded, so a grace period that waits for this reader costs the bound, not a hang.
+ * touches it rarely waits there until the world has moved on under what it loaded before. While a grace
+ * period is in progress, until one that begins after this access has completed: what the reader loaded is
+ * stale by a whole grace period, and the next section it enters is held open until a grace period that
+ * began after it entered completes (h_outlast_hold), which must wait for it (else gp-too-short). With none
+ * in progress (hazard pointers, locks: no grace period at all), until a cpuset is freed or a grace period
+ * starts. All bounded, so a grace period or a free that waits for this reader costs the bound, not a hang.
  */
 #define H_OUTLAST_MAX_NS 5000000ULL
 #define H_HOLD_MAX_NS 1000000ULL
@@ -312,16 +313,27 @@ static void wait_gp_completed(struct h_ectx *e, uint64_t gp, uint64_t max_ns)
         sched_yield();   /* on an oversubscribed CPU the grace period's waiter may need ours */
 }
 
+static void wait_free_or_gp(struct h_ectx *e, uint64_t frees, uint64_t started)
+{
+    struct h_arena *a = e->c.arena;
+    uint64_t deadline = h_now_ns() + H_OUTLAST_MAX_NS;
+    while (READ_ONCE(a->frees) == frees && smp_load_acquire(&a->gp_started.v) == started &&
+           h_now_ns() < deadline && !READ_ONCE(a->stop.v))
+        sched_yield();
+}
+
 static void maybe_outlast_gp(struct h_ectx *e)
 {
     struct h_arena *a = e->c.arena;
     if (!e->access_delay_threshold || likely((uint32_t)h_random(&e->c) >= e->access_delay_threshold) ||
         e->role != H_ROLE_READER || protected(e))
         return;
-    uint64_t started = smp_load_acquire(&a->gp_started.v);
-    if (started <= READ_ONCE(a->gp_completed.v))
-        return;   /* no grace period in progress: none to outlast */
     e->delays++;
+    uint64_t frees = READ_ONCE(a->frees), started = smp_load_acquire(&a->gp_started.v);
+    if (started <= READ_ONCE(a->gp_completed.v)) {
+        wait_free_or_gp(e, frees, started);
+        return;
+    }
     wait_gp_completed(e, started + 1, H_OUTLAST_MAX_NS);   /* the one running, then one begun after us */
     e->outlasted = 1;
 }

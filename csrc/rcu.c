@@ -281,6 +281,7 @@ static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callbac
     h_weak_sync(H_WF_DRAIN);
     int64_t page = h_slab_free(ctx, cs, from_callback, &zonelist);
     h_claims_check(ctx, h_offset(ctx, cs), serial);   /* freed (its page perhaps given back): claims on it broken */
+    atomic_inc_relaxed(&ctx->arena->frees);
     h_weak_sync(H_WF_FORGET);   /* the odd sequence and the refcount, stored directly */
     if (zonelist)   /* alloc-subset on a TYPESAFE_BY_RCU slab: a recycled object's reader may read it */
         h_call_rcu(ctx, &h_page_desc(ctx, zonelist - 1)->rcu, H_CB_FREE_ZONELIST);
