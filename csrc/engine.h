@@ -94,8 +94,16 @@ struct h_fault {             /* one injected fault at a time, posted by the orch
     uint64_t duration_ns;
 } H_ALIGNED;
 
+#define H_MAX_CLAIMS 8   /* objects one reader may hold h_protect claims on at once */
+
+/* A reader's claims (h_protect): written by their owner, scanned by whoever frees or queues a cpuset. */
+struct h_claims {
+    h_off obj[H_MAX_CLAIMS];   /* 0: an empty entry */
+} H_ALIGNED;
+
 struct h_worker {
     struct h_rcu_slot slot;
+    struct h_claims claims;
     struct h_litmus_line litmus;
     struct h_worker_stats stats H_ALIGNED;
     uint64_t flight_pos H_ALIGNED;
@@ -168,6 +176,8 @@ struct h_arena {
     uint64_t violations H_ALIGNED;
     uint64_t violations_by_kind[H_NVIOLATIONS];
     uint64_t violations_outside[H_NVIOLATIONS];
+    uint32_t claims_used;            /* set by the first h_protect: frees scan the claim tables from then on */
+    uint64_t frees;                  /* cpusets freed so far (the shared-memory amplifier waits for the next) */
     uint32_t first_claimed;
     uint32_t flight_frozen;
     struct h_violation first;
@@ -206,7 +216,11 @@ struct h_ectx {
     uint64_t held[H_HELD_PAGES];        /* page index + 1 */
     uint64_t held_stamp[H_HELD_PAGES];
     /* torture-mode bookkeeping: what protects this context's accesses right now */
-    int nesting;                 /* open read-side sections */
+    int nesting;                 /* open h_rcu_read_lock levels */
+    int sections;                /* open read-side sections of the scheme's own (h_read_section_enter) */
+    int claims;                  /* entries this reader holds in its claim table (h_protect) */
+    uint64_t read_gen0;          /* torture: the task's attach generation when the current read began */
+    int outlasted;               /* waited out a grace period at the scheme's shared memory: hold the next section */
     int refs;                    /* references taken (and not dropped) by this reader */
     int locks;                   /* spinlocks held */
     int owner;                   /* a writer holding the cpuset mutex, or the reclaimer: owns what it touches */
@@ -299,6 +313,12 @@ void h_engine_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kin
 
 void h_torture_end_of_op(struct h_ectx *e, int phase);
 void h_violation_describe(struct h_ctx *ctx, struct h_violation *v);
+void h_section_mark(struct h_ctx *ctx);
+void h_outlast_hold(struct h_ectx *e);
+int h_attached_during_read(struct h_ctx *ctx, uint64_t serial);
+/* claims.c */
+void h_claims_check(struct h_ctx *ctx, h_off off, uint64_t serial);
+void h_claims_end_of_op(struct h_ectx *e);
 void h_torture_enable(struct h_ectx *e);
 void h_check_cpu(struct h_ctx *ctx);
 void h_fault_check(struct h_ctx *ctx);

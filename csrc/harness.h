@@ -40,6 +40,8 @@
  *                arena's own implementation.
  *   shared_size  optional: bytes of shared memory private to the scheme (h_scheme_shared), zeroed at start,
  *                at most H_SCHEME_SHARED_MAX: hazard pointers, a lock of its own, per-reader state.
+ *                Protection built there (hazard pointers, epochs, an RCU of the scheme's own) is declared
+ *                with h_protect / h_read_section_enter (below) and checked like the engine's own.
  * The claims, which the engine acts on:
  *   slab_mode  H_SLAB_PLAIN (an empty slab page goes back to the page allocator at once) or
  *              H_SLAB_TYPESAFE_BY_RCU (objects are reused at once, pages only after a grace period).
@@ -171,6 +173,7 @@ struct h_ctx {
     uint64_t rng;
     uint64_t retries;
     uint64_t shortcut;
+    int rcu_nest;                 /* mb / membarrier, checks off: open h_rcu_read_lock levels inside the outermost */
 };
 
 typedef uint64_t (*h_chunk_fn)(struct h_ctx *ctx, uint64_t n);
@@ -357,23 +360,30 @@ static inline void h_rcu_leave_slot(struct h_ctx *ctx, const int flavor)
 
 /*
  * READER: begin / end a read-side critical section. Only a scheme that claims H_SCHEME_RCU_READER may
- * call them; they nest under qsbr only; every lock has its unlock before `read` returns. In torture mode
- * the engine does the same through its checkpoint, which checks those rules.
+ * call them. They nest in every flavor, liburcu style: only the outermost lock and unlock touch the slot.
+ * qsbr's lock is a compiler barrier at any depth; under mb and membarrier an announced slot (ctr != 0)
+ * means "already inside", and only inner levels are counted, so a section that does not nest costs one
+ * load of its own slot word and one of the count, no store. Every lock has its unlock before `read`
+ * returns. In torture mode the engine does the same through its checkpoint, which checks those rules.
  */
 static inline void h_rcu_read_lock(struct h_ctx *ctx, const int flavor)
 {
     if (unlikely(h_torture_ctx() != NULL))
         h_torture_rcu_lock(ctx, flavor);
-    else
+    else if (flavor == H_FLAVOR_QSBR || likely(READ_ONCE(ctx->slot->ctr) == 0))
         h_rcu_enter_slot(ctx, flavor);
+    else
+        ctx->rcu_nest++;
 }
 
 static inline void h_rcu_read_unlock(struct h_ctx *ctx, const int flavor)
 {
     if (unlikely(h_torture_ctx() != NULL))
         h_torture_rcu_unlock(ctx, flavor);
-    else
+    else if (flavor == H_FLAVOR_QSBR || likely(ctx->rcu_nest == 0))
         h_rcu_leave_slot(ctx, flavor);
+    else
+        ctx->rcu_nest--;
 }
 
 /* QSBR READER, outside any read-side section: this reader holds no reference taken before now. Cheap
@@ -388,6 +398,58 @@ static inline void h_rcu_quiescent_state(struct h_ctx *ctx)
     smp_store_release(&ctx->slot->ctr, gp);   /* earlier critical-section loads stay before it */
     smp_mb();                                 /* ...and later ones after it; then the flag load */
     h_rcu_maybe_wake(ctx);
+}
+
+/* ---------------------------------------------------------------- protection of the scheme's own: READER */
+
+/*
+ * Annotations for protection the engine does not implement (hazard pointers, epochs, an RCU of the
+ * scheme's own, a lock held on an object with a recheck). They declare; the engine checks by what happens
+ * to the objects. Declared protection counts as protection at every checkpoint (no suspicious-rcu). Each
+ * enter / protect has its exit / unprotect before `read` returns (else rcu-unbalanced, as is an exit or
+ * unprotect without one, or a claim from a context that is not a reader). With checks off they compile
+ * to nothing.
+ */
+void h_torture_section(struct h_ctx *ctx, int delta);
+void h_torture_protect(struct h_ctx *ctx, const void *obj);
+void h_torture_unprotect(struct h_ctx *ctx, const void *obj);
+
+/* READER, in `read`: inside a read-side section of the scheme's own from here, one its .synchronize must
+ * wait for. Call it AFTER the announcement that makes the grace period wait (the slot store and its
+ * fence). Nests, with itself and with h_rcu_read_lock. A .synchronize (h_synchronize_rcu times it) that
+ * returns while a reader that was inside when it began is still inside is gp-too-short. Declare sections
+ * only where the scheme's own .synchronize waits for them: the arena's grace period does not. */
+static inline void h_read_section_enter(struct h_ctx *ctx)
+{
+    (void)ctx;
+    H_TORTURE(h_torture_section, 1);
+}
+
+/* READER: leaving that section. Call it BEFORE the announcement is withdrawn. */
+static inline void h_read_section_exit(struct h_ctx *ctx)
+{
+    (void)ctx;
+    H_TORTURE(h_torture_section, -1);
+}
+
+/* READER, in `read`: the cpuset `obj` is protected by this reader's own means from here: call it once the
+ * protection is in force (a hazard pointer published, fenced and the pointer rechecked; the object's lock
+ * taken and its identity rechecked). A cpuset freed or queued for a grace period while a claim covers it,
+ * or claimed when it was already free or not attached to the reader's task since the read began (the
+ * claim came too late for the freer to see it), is free-while-claimed. At most 8 at once. */
+static inline void h_protect(struct h_ctx *ctx, const void *obj)
+{
+    (void)ctx;
+    (void)obj;
+    H_TORTURE(h_torture_protect, obj);
+}
+
+/* READER: the claim ends; call it BEFORE the protection is withdrawn (the hazard cleared, the lock dropped). */
+static inline void h_unprotect(struct h_ctx *ctx, const void *obj)
+{
+    (void)ctx;
+    (void)obj;
+    H_TORTURE(h_torture_unprotect, obj);
 }
 
 /* ---------------------------------------------------------------- reading a cpuset: READER */

@@ -14,7 +14,8 @@ static const char *const violation_names[H_NVIOLATIONS] = {
     [H_V_BAD_NODE] = "bad-node",  [H_V_REFCOUNT] = "refcount",   [H_V_DOUBLE_FREE] = "double-free",
     [H_V_DOUBLE_CALL_RCU] = "double-call-rcu", [H_V_FREE_WHILE_ATTACHED] = "free-while-attached",
     [H_V_CALLBACK_ON_LIVE] = "callback-on-live", [H_V_RCU_UNBALANCED] = "rcu-unbalanced",
-    [H_V_RCU_NESTED] = "rcu-nested", [H_V_QS_IN_READER] = "qs-in-reader", [H_V_SYNC_IN_READER] = "sync-in-reader",
+    [H_V_FREE_WHILE_CLAIMED] = "free-while-claimed", [H_V_QS_IN_READER] = "qs-in-reader",
+    [H_V_SYNC_IN_READER] = "sync-in-reader",
     [H_V_RCU_UNDECLARED] = "rcu-undeclared", [H_V_SUSPICIOUS_RCU] = "suspicious-rcu", [H_V_HANG] = "hang",
 };
 
@@ -247,7 +248,7 @@ uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task
 uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
 {
     E(ctx)->read_start_ns = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
-    return h_attach_gen(task);
+    return E(ctx)->read_gen0 = h_attach_gen(task);
 }
 
 /* The attach-log entry for generation g, if it is for `serial`: 1 and its nodemask, read consistently. */
@@ -260,6 +261,29 @@ static int logged(const struct h_task_rec *r, uint64_t g, uint64_t serial, uint6
     *mems = READ_ONCE(r->attach_mems[g % H_ATTACH_LOG]);
     smp_rmb();
     return READ_ONCE(r->attach_log[g % H_ATTACH_LOG]) == e1;
+}
+
+/* The identity search: 1 and the nodemask logged if `serial` was attached to the reader's task at some
+ * generation in [lo, g1]; 0 if not; -1 if the log has moved on past lo (nothing can be said). */
+static int attached_between(struct h_task_rec *r, uint64_t lo, uint64_t g1, uint64_t serial, uint64_t *mems)
+{
+    if (g1 - lo >= H_ATTACH_LOG - 1)
+        return -1;
+    for (uint64_t g = g1;; g--) {
+        if (logged(r, g, serial, mems))
+            return 1;
+        if (g == lo)
+            break;
+    }
+    return smp_load_acquire(&r->attach_gen) - lo >= H_ATTACH_LOG - 1 ? -1 : 0;
+}
+
+/* Torture: was `serial` attached to the reader's task since its current read began (-1: cannot tell)? */
+int h_attached_during_read(struct h_ctx *ctx, uint64_t serial)
+{
+    struct h_ectx *e = E(ctx);
+    uint64_t mems, lo = e->read_gen0 ? e->read_gen0 - 1 : 0;
+    return attached_between(task_rec(ctx->task), lo, h_attach_gen(ctx->task), serial, &mems);
 }
 
 /*
@@ -283,26 +307,16 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
             h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
     }
     uint64_t lo = g0 ? g0 - 1 : 0, mems = 0;
-    if (g1 - lo >= H_ATTACH_LOG - 1) {
+    int found = attached_between(r, lo, g1, snap->serial, &mems);
+    if (found < 0) {   /* the log moved on */
         e->unverified++;
+    } else if (found) {
+        e->verified = 1;
+        e->verified_mems = mems;
+        if (mems != snap->mems && snap->consistent)
+            h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
     } else {
-        for (uint64_t g = g1;; g--) {
-            if (logged(r, g, snap->serial, &mems)) {
-                e->verified = 1;
-                e->verified_mems = mems;
-                break;
-            }
-            if (g == lo)
-                break;
-        }
-        if (e->verified) {
-            if (mems != snap->mems && snap->consistent)
-                h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
-        } else if (smp_load_acquire(&r->attach_gen) - lo >= H_ATTACH_LOG - 1) {   /* the log moved on */
-            e->unverified++;
-        } else {
-            h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
-        }
+        h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
     }
     if (!READ_ONCE(ctx->arena->flight_frozen)) {
         uint64_t now = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
@@ -325,9 +339,74 @@ static void maybe_delay(struct h_ectx *e)
         h_delay_ns(&e->c, h_random(&e->c) % (e->access_delay_max_ns + 1));
 }
 
-/* What keeps a cpuset alive for this context: a read-side section, a reference, a lock, or owning it
- * (a writer under the cpuset mutex, the reclaimer). lockdep's rcu_dereference_check, for every access. */
-static int protected(const struct h_ectx *e) { return e->nesting > 0 || e->refs > 0 || e->locks > 0 || e->owner; }
+/* What keeps a cpuset alive for this context: a read-side section (RCU's or the scheme's own), a claim, a
+ * reference, a lock, or owning it (a writer under the cpuset mutex, the reclaimer). lockdep's
+ * rcu_dereference_check, for every access. Whether the declared protection really protects is judged by
+ * what happens to the object: the grace-period check, the claim checks (claims.c), the object oracles. */
+static int in_section(const struct h_ectx *e) { return e->nesting > 0 || e->sections > 0; }
+static int protected(const struct h_ectx *e)
+{
+    return in_section(e) || e->claims > 0 || e->refs > 0 || e->locks > 0 || e->owner;
+}
+
+/*
+ * The amplifier at the scheme's own shared memory, where user-written protocols break (announce windows,
+ * phase and epoch loads, hazard publication): a reader that protects nothing yet (or any more) and
+ * touches it rarely waits there until the world has moved on under what it loaded before. While a grace
+ * period is in progress, until one that begins after this access has completed: what the reader loaded is
+ * stale by a whole grace period, and the next section it enters is held open until a grace period that
+ * began after it entered completes (h_outlast_hold), which must wait for it (else gp-too-short). With none
+ * in progress (hazard pointers, locks: no grace period at all), until a cpuset is freed or a grace period
+ * starts. All bounded, so a grace period or a free that waits for this reader costs the bound, not a hang.
+ */
+#define H_OUTLAST_MAX_NS 5000000ULL
+#define H_HOLD_MAX_NS 1000000ULL
+static void wait_gp_completed(struct h_ectx *e, uint64_t gp, uint64_t max_ns)
+{
+    struct h_arena *a = e->c.arena;
+    uint64_t deadline = h_now_ns() + max_ns;
+    while (smp_load_acquire(&a->gp_completed.v) < gp && h_now_ns() < deadline && !READ_ONCE(a->stop.v))
+        sched_yield();   /* on an oversubscribed CPU the grace period's waiter may need ours */
+}
+
+static void wait_free_or_gp(struct h_ectx *e, uint64_t frees, uint64_t started)
+{
+    struct h_arena *a = e->c.arena;
+    uint64_t deadline = h_now_ns() + H_OUTLAST_MAX_NS;
+    while (READ_ONCE(a->frees) == frees && smp_load_acquire(&a->gp_started.v) == started &&
+           h_now_ns() < deadline && !READ_ONCE(a->stop.v))
+        sched_yield();
+}
+
+static void maybe_outlast_gp(struct h_ectx *e)
+{
+    struct h_arena *a = e->c.arena;
+    if (!e->access_delay_threshold || likely((uint32_t)h_random(&e->c) >= e->access_delay_threshold) ||
+        e->role != H_ROLE_READER || protected(e))
+        return;
+    e->delays++;
+    uint64_t frees = READ_ONCE(a->frees), started = smp_load_acquire(&a->gp_started.v);
+    if (started <= READ_ONCE(a->gp_completed.v)) {
+        wait_free_or_gp(e, frees, started);
+        return;
+    }
+    wait_gp_completed(e, started + 1, H_OUTLAST_MAX_NS);   /* the one running, then one begun after us */
+    e->outlasted = 1;
+}
+
+void h_outlast_hold(struct h_ectx *e)
+{
+    if (!e->outlasted)
+        return;
+    e->outlasted = 0;
+    wait_gp_completed(e, smp_load_acquire(&e->c.arena->gp_started.v) + 1, H_HOLD_MAX_NS);
+}
+
+static int in_scheme_shared(const struct h_ctx *ctx, const void *p)
+{
+    const char *c = p, *s = (const char *)ctx->shared;
+    return c >= s && c < s + H_SCHEME_SHARED_MAX;
+}
 
 void h_torture_delay(struct h_ctx *ctx) { maybe_delay(E(ctx)); }
 
@@ -343,8 +422,10 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
 {
     struct h_ectx *e = E(ctx);
     maybe_delay(e);
+    if (in_scheme_shared(ctx, p))
+        maybe_outlast_gp(e);
     if (kind == H_ACC_DEREF) {
-        if (!(e->nesting > 0 || e->locks > 0 || e->owner))
+        if (!(in_section(e) || e->claims > 0 || e->locks > 0 || e->owner))
             h_violation(ctx, H_V_SUSPICIOUS_RCU, h_offset(ctx, p), 0, kind);
         return;
     }
@@ -390,11 +471,19 @@ void h_torture_lock(struct h_ctx *ctx, int delta)
     maybe_delay(e);
 }
 
+/* The slot's section count turns odd when this context enters its first section of any kind (RCU's or the
+ * scheme's own) and even when it leaves its last: the grace-period check reads it. Release: the scheme's
+ * announcement (the RCU slot store, or its own) comes first, so a grace period that sees the odd count
+ * started after the announcement and must wait for this reader; on leaving, the section's loads come first. */
+void h_section_mark(struct h_ctx *ctx)
+{
+    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);
+}
+
 /*
- * Entering a read-side section in torture mode: only a scheme that claims RCU readers may; nesting only
- * under qsbr (the other flavors' slot holds one section). The outermost lock takes the slot first and only
- * then marks the section count odd, so a grace period that sees the odd count started after the slot
- * store and must wait for this reader: that is what makes the grace-period check sound.
+ * Entering a read-side section in torture mode: only a scheme that claims RCU readers may. Sections nest in
+ * every flavor (a nest count, liburcu style): the outermost lock takes the slot, then the section count
+ * turns odd, and inner levels touch neither.
  */
 void h_torture_rcu_lock(struct h_ctx *ctx, int flavor)
 {
@@ -403,13 +492,11 @@ void h_torture_rcu_lock(struct h_ctx *ctx, int flavor)
         h_violation(ctx, H_V_RCU_UNDECLARED, 0, 0, 0);
     if (!ctx->slot)
         return;
-    if (e->nesting++ > 0) {
-        if (flavor != H_FLAVOR_QSBR)
-            h_violation(ctx, H_V_RCU_NESTED, 0, 0, (uint64_t)e->nesting);
+    if (e->nesting++ > 0)
         return;
-    }
     h_rcu_enter_slot(ctx, flavor);
-    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);   /* odd: inside */
+    if (!e->sections)
+        h_section_mark(ctx);   /* odd: inside */
     /* weak memory: mb's smp_mb, and membarrier's (the emulated buffer is beyond the IPI's reach) */
     if (flavor != H_FLAVOR_QSBR)
         h_weak_sync(H_WF_FULL);
@@ -431,8 +518,10 @@ void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor)
         return;
     if (flavor != H_FLAVOR_QSBR)
         h_weak_sync(H_WF_FULL);
-    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);   /* even: out */
-    smp_wmb();        /* ...before the slot store that lets a grace period end */
+    if (!e->sections) {
+        h_section_mark(ctx);   /* even: out */
+        smp_wmb();             /* ...before the slot store that lets a grace period end */
+    }
     h_rcu_leave_slot(ctx, flavor);
 }
 
@@ -459,6 +548,7 @@ void h_torture_end_of_op(struct h_ectx *e, int phase)
         e->nesting = 1;
         h_torture_rcu_unlock(ctx, ctx->flavor);   /* closes it for the scheme */
     }
+    h_claims_end_of_op(e);
     if (phase == H_PH_READ && e->refs) {
         h_violation(ctx, H_V_REFCOUNT, 0, 0, (uint64_t)(int64_t)e->refs);   /* leaked, or dropped twice */
         e->refs = 0;

@@ -267,6 +267,7 @@ static void call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind 
             h_violation(ctx, H_V_FREE_WHILE_ATTACHED, h_offset(ctx, cs), priv->serial, 1);
         WRITE_ONCE(priv->retired_at, READ_ONCE(a->gp_completed.v) + 1);
         WRITE_ONCE(priv->state, H_OBJ_QUEUED);
+        h_claims_check(ctx, h_offset(ctx, cs), priv->serial);
     } else if (READ_ONCE(head->queued)) {
         h_violation(ctx, H_V_DOUBLE_CALL_RCU, head_object(ctx, head, kind), 0, kind);
         return;
@@ -301,9 +302,11 @@ void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs) { h_call_rcu(ctx,
 /* Free now; a TYPESAFE_BY_RCU slab page that became empty waits for a grace period. */
 static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
 {
-    uint64_t zonelist;
+    uint64_t zonelist, serial = CS_PRIV(cs)->serial;
     h_weak_sync(H_WF_DRAIN);
     int64_t page = h_slab_free(ctx, cs, from_callback, &zonelist);
+    h_claims_check(ctx, h_offset(ctx, cs), serial);   /* freed (its page perhaps given back): claims on it broken */
+    atomic_inc_relaxed(&ctx->arena->frees);
     h_weak_sync(H_WF_FORGET);   /* the odd sequence and the refcount, stored directly */
     if (zonelist)   /* alloc-subset on a TYPESAFE_BY_RCU slab: a recycled object's reader may read it */
         h_call_rcu(ctx, &h_page_desc(ctx, zonelist - 1)->rcu, H_CB_FREE_ZONELIST);

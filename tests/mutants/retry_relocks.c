@@ -7,12 +7,11 @@
  *
  * The bug: a refactor moved h_rcu_read_lock to the top of the loop body ("each attempt is its own critical
  * section") but left the single h_rcu_read_unlock after the loop. Every retry takes the lock once more,
- * and the read returns with one read-side section per retry still open. QSBR allows nesting, so nothing
- * complains at the lock; the section simply never ends.
+ * and the read returns with one read-side section per retry still open. Sections nest, so nothing
+ * complains at the lock; the outermost section simply never ends.
  *
  * Must raise: rcu-unbalanced (a read op that returns with a read-side section still open), on the first
- * read that retries. Run under the default qsbr flavor, where nesting itself is legal (under mb or
- * membarrier the second lock would be rcu-nested first).
+ * read that retries.
  */
 #include "harness.h"
 
