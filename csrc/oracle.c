@@ -16,6 +16,7 @@ static const char *const violation_names[H_NVIOLATIONS] = {
     [H_V_CALLBACK_ON_LIVE] = "callback-on-live", [H_V_RCU_UNBALANCED] = "rcu-unbalanced",
     [H_V_RCU_NESTED] = "rcu-nested", [H_V_QS_IN_READER] = "qs-in-reader", [H_V_SYNC_IN_READER] = "sync-in-reader",
     [H_V_RCU_UNDECLARED] = "rcu-undeclared", [H_V_SUSPICIOUS_RCU] = "suspicious-rcu", [H_V_HANG] = "hang",
+    [H_V_OUT_OF_BOUNDS] = "out-of-bounds", [H_V_ENGINE_CORRUPTED] = "engine-corrupted",
 };
 
 static const char *const phase_names[H_NPHASES] = {
@@ -99,7 +100,7 @@ static void pipe_check(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t se
 {
     struct h_arena *a = ctx->arena;
     struct h_ectx *e = E(ctx);
-    uint64_t retired = READ_ONCE(CS_PRIV(cs)->retired_at);   /* stamps are gp_completed + 1, never 0 */
+    uint64_t retired = READ_ONCE(h_cs_priv(ctx, cs)->retired_at);   /* stamps are gp_completed + 1, never 0 */
     if (!retired) {
         const struct h_page *pg = h_page_of(ctx, cs);
         if (READ_ONCE(pg->state) == H_PAGE_SLAB_RCU)
@@ -154,7 +155,7 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
             return 0;   /* not a cpuset any more: its checkpoints have judged that */
         maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
     }
-    uint32_t zl = READ_ONCE(CS_PRIV(cs)->zonelist);
+    uint32_t zl = READ_ONCE(h_cs_priv(ctx, cs)->zonelist);
     if (!zl || zl - 1 >= a->npages)
         return zl == 0;   /* no block (the arena was out of pages): ok, the walk filters by mems */
     const struct h_zonelist *z = (const struct h_zonelist *)(const void *)h_page_data(ctx, zl - 1);
@@ -185,7 +186,11 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
     return tag | (s1 == s2 && s1 == serial && mask == mems && start < n);
 }
 
-uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task_rec((struct h_task *)task)->attach_gen); }
+/* Torture mode only (every caller runs with checks on): the attach log is the torture context's engine's. */
+uint64_t h_attach_gen(const struct h_task *task)
+{
+    return smp_load_acquire(&task_rec(h_torture_ctx(), task)->attach_gen);
+}
 
 /* Torture: a read begins; its start goes to the flight recorder with the read (h_check_snapshot). */
 uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
@@ -217,7 +222,7 @@ static int logged(const struct h_task_rec *r, uint64_t g, uint64_t serial, uint6
 void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0, uint64_t g1)
 {
     struct h_ectx *e = E(ctx);
-    struct h_task_rec *r = task_rec(ctx->task);
+    struct h_task_rec *r = task_rec(ctx, ctx->task);
     e->verified = 0;
     if (!snap->consistent)
         h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
@@ -295,7 +300,7 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
     if (!h_in_pages(ctx, p))
         return;
     const struct h_page *pg = h_page_of(ctx, p);
-    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_SIZE;
+    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_STRIDE;
     const struct h_cpuset *cs = (const struct h_cpuset *)((const char *)p - in_page % H_CPUSET_SIZE);
     h_off obj = h_offset(ctx, cs);
     uint32_t pstate = READ_ONCE(pg->state);
@@ -306,7 +311,7 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
     }
     if (ctx->slot)
         WRITE_ONCE(ctx->slot->holding, obj);
-    const struct h_cpuset_priv *priv = CS_PRIV(cs);
+    const struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
     uint64_t field = in_page % H_CPUSET_SIZE;
     if (!protected(e))
         h_violation(ctx, H_V_SUSPICIOUS_RCU, obj, READ_ONCE(priv->serial), field);
@@ -424,7 +429,7 @@ void h_report_violation(void *arena, int kind, int worker, unsigned long long ob
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out)
 {
     struct h_arena *a = arena;
-    const struct h_rcu_slot *slot = &a->workers[worker].slot;
+    const struct h_rcu_slot *slot = &h_world(a)->slots[worker];
     *out = a->workers[worker].stats;
     out->in_read_section = (READ_ONCE(slot->read_sections) & 1) ||
                            (a->params.flavor != H_FLAVOR_QSBR && READ_ONCE(slot->ctr) != 0);
@@ -446,7 +451,7 @@ void h_get_global_stats(void *arena, struct h_global_stats *out)
     for (int n = 0; n < a->params.nnodes; n++)
         out->pages_free += READ_ONCE(a->nodes[n].nfree);
     out->pages_total = a->npages;
-    out->number_of_cpusets = READ_ONCE(a->number_of_cpusets.v);
+    out->number_of_cpusets = READ_ONCE(h_world(a)->number_of_cpusets.v);
     out->violations = READ_ONCE(a->violations);
     for (int k = 0; k < H_NVIOLATIONS; k++) {
         out->violations_by_kind[k] = READ_ONCE(a->violations_by_kind[k]);
@@ -454,7 +459,7 @@ void h_get_global_stats(void *arena, struct h_global_stats *out)
     }
     out->nstalls = READ_ONCE(a->nstalls);
     out->run_start_ns = READ_ONCE(a->run_start_ns);
-    out->arena_bytes = a->size;
+    out->arena_bytes = a->size + a->world_size;
 }
 
 void h_get_first_violation(void *arena, struct h_violation *out)

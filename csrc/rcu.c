@@ -98,7 +98,7 @@ static void record_stall(struct h_ctx *ctx, int worker, uint64_t waited_ns, uint
     s->duration_ns = waited_ns;
     s->gp = gp;
     s->worker = worker;
-    s->cpu = READ_ONCE(a->workers[worker].slot.cpu);
+    s->cpu = READ_ONCE(a->workers[worker].slot_cpu);
     smp_store_release(&a->nstalls, n + 1);
 }
 
@@ -111,8 +111,8 @@ static int reader_done(struct h_rcu_slot *slot, uint64_t target)
 static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint64_t t0)
 {
     struct h_arena *a = ctx->arena;
-    struct h_rcu_slot *slot = &a->workers[worker].slot;
-    uint32_t *f = (uint32_t *)&a->gp_futex;
+    struct h_rcu_slot *slot = &W(ctx)->slots[worker];
+    uint32_t *f = (uint32_t *)&W(ctx)->gp_futex;
     uint64_t stall_ns = (uint64_t)a->params.stall_ms * 1000000ULL, next_report = stall_ns;
     for (int spins = 0; !reader_done(slot, target);) {
         if (spins++ < H_GP_SPINS) {
@@ -138,8 +138,9 @@ static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint
 static void wait_for_readers(struct h_ctx *ctx, uint64_t t0)
 {
     struct h_arena *a = ctx->arena;
-    uint64_t target = READ_ONCE(a->gp_ctr.v) + 1;
-    WRITE_ONCE(a->gp_ctr.v, target);
+    uint64_t target = READ_ONCE(a->gp_ctr_shadow.v) + 1;   /* the engine's count, whatever the world holds */
+    WRITE_ONCE(a->gp_ctr_shadow.v, target);
+    WRITE_ONCE(W(ctx)->gp_ctr.v, target);
     smp_mb_master(ctx);   /* unpublish and flip before reading any slot (pairs with read_lock's barrier) */
     for (int i = 0; i < a->params.nworkers; i++)
         wait_for_reader(ctx, i, target, t0);
@@ -170,10 +171,11 @@ void h_synchronize_rcu(struct h_ctx *ctx)
     uint64_t inside[H_MAX_WORKERS];
     h_heartbeat(e, H_PH_SYNCHRONIZE);
     h_mutex_lock(&a->gp_lock);
+    h_engine_shadow_check(ctx, 0);   /* gp_ctr and the slots, before a grace period trusts them */
     e->in_gp = 1;
     if (ctx->checks)
         for (int w = 0; w < n; w++)
-            inside[w] = smp_load_acquire(&a->workers[w].slot.read_sections);
+            inside[w] = smp_load_acquire(&W(ctx)->slots[w].read_sections);
     uint64_t t0 = h_now_ns(), gp = READ_ONCE(a->gp_started.v) + 1;
     smp_store_release(&a->gp_started.v, gp);
     h_event(ctx, H_EV_GP_START, gp, 0);
@@ -189,9 +191,10 @@ void h_synchronize_rcu(struct h_ctx *ctx)
     h_event(ctx, H_EV_GP_END, gp, ns);
     if (ctx->checks)
         for (int w = 0; w < n; w++)
-            if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot.dead) &&
-                smp_load_acquire(&a->workers[w].slot.read_sections) == inside[w])
-                h_violation(ctx, H_V_GP_TOO_SHORT, READ_ONCE(a->workers[w].slot.holding), 0, (uint64_t)w);
+            if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot_dead) &&
+                smp_load_acquire(&W(ctx)->slots[w].read_sections) == inside[w])
+                h_violation(ctx, H_V_GP_TOO_SHORT, READ_ONCE(W(ctx)->slots[w].holding), 0, (uint64_t)w);
+    h_engine_shadow_check(ctx, 0);   /* ...and after: a slot the grace period took as passed was real */
     e->in_gp = 0;
     h_mutex_unlock(&a->gp_lock);
 }
@@ -203,10 +206,6 @@ static struct h_cpuset *head_cpuset(struct h_rcu_head *head)
     return (struct h_cpuset *)((char *)head - offsetof(struct h_cpuset, rcu));
 }
 
-static struct h_page *head_page(struct h_rcu_head *head)
-{
-    return (struct h_page *)((char *)head - offsetof(struct h_page, rcu));
-}
 
 /* The arena's queue: an MPSC list the reclaimer takes whole. */
 static void enqueue(struct h_ctx *ctx, struct h_rcu_head *head)
@@ -238,7 +237,7 @@ void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
     }
     if (kind == H_CB_FREE_CPUSET) {
         struct h_cpuset *cs = head_cpuset(head);
-        struct h_cpuset_priv *priv = CS_PRIV(cs);
+        struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
         uint32_t state = READ_ONCE(priv->state);
         if (state == H_OBJ_FREE || state == H_OBJ_QUEUED) {
             h_violation(ctx, state == H_OBJ_FREE ? H_V_DOUBLE_FREE : H_V_DOUBLE_CALL_RCU, h_offset(ctx, cs),
@@ -259,7 +258,7 @@ void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind)
     WRITE_ONCE(head->queued, 1);
     atomic_inc_relaxed(&a->cb_queued);
     if (kind == H_CB_FREE_CPUSET)
-        h_event(ctx, H_EV_CALL_RCU, CS_PRIV(head_cpuset(head))->serial, h_offset(ctx, head_cpuset(head)));
+        h_event(ctx, H_EV_CALL_RCU, h_cs_priv(ctx, head_cpuset(head))->serial, h_offset(ctx, head_cpuset(head)));
     else
         h_event(ctx, H_EV_CALL_RCU, 0, h_offset(ctx, head));
     if (ctx->ops->call_rcu) {
@@ -281,9 +280,9 @@ static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callbac
     int64_t page = h_slab_free(ctx, cs, from_callback, &zonelist);
     h_weak_sync(H_WF_FORGET);   /* the odd sequence and the refcount, stored directly */
     if (zonelist)   /* alloc-subset on a TYPESAFE_BY_RCU slab: a recycled object's reader may read it */
-        h_call_rcu(ctx, &h_page_desc(ctx, zonelist - 1)->rcu, H_CB_FREE_ZONELIST);
+        h_call_rcu(ctx, h_page_head(ctx, zonelist - 1), H_CB_FREE_ZONELIST);
     if (page >= 0) {
-        h_call_rcu(ctx, &h_page_of(ctx, cs)->rcu, H_CB_RELEASE_PAGE);
+        h_call_rcu(ctx, h_page_head(ctx, (uint64_t)page), H_CB_RELEASE_PAGE);
     }
 }
 
@@ -299,21 +298,24 @@ void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
     struct h_arena *a = ctx->arena;
     h_weak_sync(H_WF_DRAIN);
     if (!xchg(&head->queued, 0)) {
-        uint64_t serial = head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0;
+        uint64_t serial = head->kind == H_CB_FREE_CPUSET ? h_cs_priv(ctx, head_cpuset(head))->serial : 0;
         h_violation(ctx, H_V_CALLBACK_ON_LIVE, h_offset(ctx, head), serial, head->kind);
         return;
     }
     uint64_t completed = smp_load_acquire(&a->gp_completed.v);
     if (completed < head->gp_seq + 1)
         h_violation(ctx, H_V_GP_TOO_SHORT, h_offset(ctx, head),
-                    head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0, 0);
+                    head->kind == H_CB_FREE_CPUSET ? h_cs_priv(ctx, head_cpuset(head))->serial : 0, 0);
     a->cb_hist[h_hist_bucket(h_now_ns() - head->queued_ns)]++;
+    uint64_t page = h_head_page(ctx, head);
     if (head->kind == H_CB_FREE_CPUSET)
         free_cpuset(ctx, head_cpuset(head), 1);
+    else if (page == a->npages)   /* a page's callback on a head that is no page's: its kind was overwritten */
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, head), 0, head->kind);
     else if (head->kind == H_CB_FREE_ZONELIST)
-        h_zonelist_release(ctx, head_page(head));
+        h_zonelist_release(ctx, h_page_desc(ctx, page));
     else
-        h_release_page(ctx, head_page(head));
+        h_release_page(ctx, h_page_desc(ctx, page));
     atomic_inc_relaxed(&a->cb_done);
 }
 
@@ -386,9 +388,10 @@ void h_gp_probe(void *arena, int count)
 void h_rcu_release_slot(void *arena, int worker)
 {
     struct h_arena *a = arena;
-    smp_store_release(&a->workers[worker].slot.dead, 1);
+    WRITE_ONCE(a->workers[worker].slot_dead, 1);
+    smp_store_release(&h_world(a)->slots[worker].dead, 1);
     smp_mb();
-    uint32_t *f = (uint32_t *)&a->gp_futex;
+    uint32_t *f = (uint32_t *)&h_world(a)->gp_futex;
     WRITE_ONCE(*f, 0);
     h_futex_wake(f, 1);
 }

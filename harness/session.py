@@ -267,6 +267,8 @@ class Session:
             newly.append(w)
             code = p.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
+            if code == -signal.SIGSEGV:
+                how += self._stray_access(w)
             self.note(w, f"worker {w} (pid {p.pid}) {how}")
             if w not in self._killed:
                 self.crashes.append({"worker": w, "pid": p.pid, "how": how, "injected": w in self._expected_crash})
@@ -277,6 +279,12 @@ class Session:
                 self.core.lib.h_rcu_release_slot(self.arena, w)
         self._release_dead_readers(force=False)
         return newly
+
+    def _stray_access(self, worker: int) -> str:
+        """Where a worker's fatal access went (its SIGSEGV handler recorded it), as ': <words>', or ''."""
+        buf = self.core.ffi.new("char[200]")
+        n = self.core.lib.h_worker_fault_text(self.arena, worker, buf, 200)
+        return f": {self.core.ffi.string(buf).decode()}" if n > 0 else ""
 
     def _release_dead_readers(self, force: bool) -> None:
         for w, stalls_then in list(self._unreleased.items()):
@@ -362,6 +370,7 @@ class Session:
             self._release_dead_readers(force=True)   # a writer may wait for one in synchronize_rcu
             self._wait_done()
             self._wait_reclaimer()
+            lib.h_arena_sweep(self.arena)   # every redzone and shadow, with nobody left to move them
             self._run_s += time.monotonic() - start
             if gc_was_enabled:
                 gc.enable()
