@@ -616,8 +616,11 @@ static uint64_t random_gap_pages(void)
  * 0), the world, a random gap, this process's h_local page (private), the engine's mapping, a guard page.
  * Returns the engine's header.
  */
+uint64_t h_sys_page;
+
 static struct h_arena *map_layout(int fd, uint64_t engine_size, uint64_t world_size, uint64_t pg, char *err, int errlen)
 {
+    h_sys_page = pg;
     uint64_t gap = random_gap_pages() * pg;
     size_t total = (size_t)(pg + world_size + gap + pg + engine_size + pg);
     char *r = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -648,7 +651,10 @@ void *h_arena_map(int fd, char *err, int errlen)
         snprintf(err, (size_t)errlen, "arena fd %d is not a harness arena", fd);
         return NULL;
     }
-    return map_layout(fd, hdr.size, hdr.world_size, hdr.page_size, err, errlen);
+    struct h_arena *a = map_layout(fd, hdr.size, hdr.world_size, hdr.page_size, err, errlen);
+    if (a)
+        memcpy(h_local(a)->header, a, H_HEADER_BYTES);
+    return a;
 }
 
 void h_arena_unmap(void *arena)
@@ -769,6 +775,7 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
     a->npages = l.npages;
     a->parent_pid = getpid();
     a->gp_ctr_shadow.v = 1;
+    memcpy(h_local(a)->header, a, H_HEADER_BYTES);
     struct h_ectx e;
     h_ctx_init(&e, a, H_ORCHESTRATOR);
     W(&e.c)->gp_ctr.v = 1;
@@ -799,6 +806,7 @@ void h_ctx_init(struct h_ectx *e, void *arena, int worker)
 {
     struct h_arena *a = arena;
     struct h_ctx *ctx = &e->c;
+    int64_t damaged = worker == H_ORCHESTRATOR ? h_header_restore(a) : -1;
     memset(e, 0, sizeof(*e));
     struct h_world *w = h_world(a);
     ctx->base = h_local(a)->world;
@@ -831,4 +839,6 @@ void h_ctx_init(struct h_ectx *e, void *arena, int worker)
     } else {
         e->owner = 1;   /* the reclaimer and the orchestrator own what they touch (retired objects) */
     }
+    if (damaged >= 0)
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, 0, 0, (uint64_t)damaged);
 }

@@ -133,12 +133,16 @@ struct h_world {
 #define H_REDZONE_WORD 0xbbbbbbbbbbbbbbbbULL
 #define H_OBJ_REDZONE (H_CPUSET_SIZE - offsetof(struct h_cpuset, engine_private_))   /* a cpuset's tail */
 
-/* Process-local, in a private page just below the engine's mapping: where this process put the world. */
+/* Process-local, in a private page just below the engine's mapping: where this process put the world, and
+ * the engine header's fixed part (sizes, layout, params) as it was mapped, which a stray write through
+ * ctx->arena cannot change for the orchestrator (h_header_check). */
 struct h_local {
     char *world;
     char *reservation;
     size_t reservation_size;
+    unsigned char header[1024];
 };
+extern uint64_t h_sys_page;   /* the system's page size, this process's (set when it maps an arena) */
 
 struct h_arena {
     uint64_t magic;
@@ -218,6 +222,8 @@ struct h_arena {
     struct h_task_rec tasks[H_MAX_WORKERS];
     struct h_worker workers[H_MAX_WORKERS];
 };
+#define H_HEADER_BYTES offsetof(struct h_arena, cmd_gen)   /* written once, at creation */
+_Static_assert(H_HEADER_BYTES <= sizeof(((struct h_local *)0)->header), "the header copy fits");
 
 /* ---------------------------------------------------------------- the engine's per-process context */
 
@@ -257,8 +263,8 @@ struct h_ectx {
 };
 
 static inline struct h_ectx *E(struct h_ctx *c) { return (struct h_ectx *)c; }
-static inline struct h_local *h_local(const struct h_arena *a) { return (struct h_local *)((char *)a - a->page_size); }
-static inline struct h_world *h_world(const struct h_arena *a) { return (struct h_world *)(h_local(a)->world + a->page_size); }
+static inline struct h_local *h_local(const struct h_arena *a) { return (struct h_local *)((char *)a - h_sys_page); }
+static inline struct h_world *h_world(const struct h_arena *a) { return (struct h_world *)(h_local(a)->world + h_sys_page); }
 static inline struct h_world *W(const struct h_ctx *ctx) { return h_world(ctx->arena); }
 static inline int h_task_index(const struct h_ctx *ctx, const struct h_task *t)
 {
@@ -347,6 +353,7 @@ void h_check_cpu(struct h_ctx *ctx);
 void h_fault_check(struct h_ctx *ctx);
 void h_litmus_reader(struct h_ctx *ctx);
 void h_segv_watch(struct h_ectx *e);
+int64_t h_header_restore(struct h_arena *a);
 
 /* ---------------------------------------------------------------- weak.c */
 

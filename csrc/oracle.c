@@ -448,7 +448,7 @@ void h_get_global_stats(void *arena, struct h_global_stats *out)
     out->slab_pages = READ_ONCE(a->slab_pages);
     out->slab_pages_rcu_pending = READ_ONCE(a->slab_pages_rcu);
     out->slab_objects = READ_ONCE(a->slab_objects);
-    for (int n = 0; n < a->params.nnodes; n++)
+    for (int n = 0; n < a->params.nnodes && n < H_MAX_NODES; n++)
         out->pages_free += READ_ONCE(a->nodes[n].nfree);
     out->pages_total = a->npages;
     out->number_of_cpusets = READ_ONCE(h_world(a)->number_of_cpusets.v);
