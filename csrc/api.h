@@ -276,7 +276,7 @@ long long h_litmus_weak_run_procs(int test, long long trials, unsigned long long
 
 /* After a round, every worker stopped: every redzone and the engine's shadows checked (integrity.c). */
 void h_arena_sweep(void *arena);
-/* A worker that died of SIGSEGV: where its stray access went, in words (0: nothing recorded). */
+/* A worker that died of SIGSEGV in one of the arena's guard pages: which, in words (0: not in one). */
 int h_worker_fault_text(void *arena, int worker, char *out, int outlen);
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);
