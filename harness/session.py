@@ -103,6 +103,7 @@ def _reclaimer_entry(core: Core, fd: int, parent: int) -> None:
     """The call_rcu reclaimer, in a process of its own: a scheme's grace period or callback that never
     returns can then be killed like any hung worker, and it dies with the orchestrator as they do."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()   # its death (a scheme's stray write into its layout) is the orchestrator's to report
     try:
         if core.lib.h_worker_init(parent) != 0:
             os._exit(3)
