@@ -103,12 +103,11 @@ void h_redzone_check(struct h_ctx *ctx, uint64_t idx)
 }
 
 /*
- * The world's words the engine alone writes (gp_ctr, number_of_cpusets, each slot's cpu and dead), against
- * the engine's shadows, and each slot's ctr, which may only hold 0 or a value gp_ctr has had. A mismatch is
- * engine-corrupted once: the engine's value goes back. The caller holds gp_lock (gp_ctr cannot move under
- * the check); `all`: the run is over (no writer or shuffle moves the rest either).
+ * The grace-period clock in the world against the engine's shadow, and each slot's ctr, which may only hold
+ * 0 or a value gp_ctr has had. The caller holds gp_lock: gp_ctr cannot move under the check. A mismatch is
+ * engine-corrupted once: the engine's value goes back.
  */
-void h_engine_shadow_check(struct h_ctx *ctx, int all)
+void h_gp_shadow_check(struct h_ctx *ctx)
 {
     struct h_arena *a = ctx->arena;
     struct h_world *w = W(ctx);
@@ -117,21 +116,32 @@ void h_engine_shadow_check(struct h_ctx *ctx, int all)
         h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &w->gp_ctr), 0, v);
         WRITE_ONCE(w->gp_ctr.v, gp);
     }
-    if (all && (v = READ_ONCE(w->number_of_cpusets.v)) != READ_ONCE(a->number_of_cpusets_shadow)) {
-        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &w->number_of_cpusets), 0, v);
-        WRITE_ONCE(w->number_of_cpusets.v, READ_ONCE(a->number_of_cpusets_shadow));
-    }
     for (int i = 0; i < a->params.nworkers; i++) {
         struct h_rcu_slot *s = &w->slots[i];
         if ((v = READ_ONCE(s->ctr)) > gp) {   /* a reader stores 0 or a gp_ctr it read: never beyond it */
             h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &s->ctr), 0, v);
             smp_store_release(&s->ctr, 0);
         }
-        if (all && (READ_ONCE(s->cpu) != READ_ONCE(a->workers[i].slot_cpu) ||
-                    READ_ONCE(s->dead) != READ_ONCE(a->workers[i].slot_dead))) {
+    }
+}
+
+/* The rest of what only the engine writes in the world (number_of_cpusets, each slot's cpu and dead), once
+ * no writer, shuffle or release can be moving it: after a round. */
+void h_world_shadow_check(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_world *w = W(ctx);
+    uint64_t v;
+    if ((v = READ_ONCE(w->number_of_cpusets.v)) != a->number_of_cpusets_shadow) {
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &w->number_of_cpusets), 0, v);
+        WRITE_ONCE(w->number_of_cpusets.v, a->number_of_cpusets_shadow);
+    }
+    for (int i = 0; i < a->params.nworkers; i++) {
+        struct h_rcu_slot *s = &w->slots[i];
+        if (READ_ONCE(s->cpu) != a->workers[i].slot_cpu || READ_ONCE(s->dead) != a->workers[i].slot_dead) {
             h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &s->cpu), 0, (uint64_t)(uint32_t)READ_ONCE(s->cpu));
-            WRITE_ONCE(s->cpu, READ_ONCE(a->workers[i].slot_cpu));
-            WRITE_ONCE(s->dead, READ_ONCE(a->workers[i].slot_dead));
+            WRITE_ONCE(s->cpu, a->workers[i].slot_cpu);
+            WRITE_ONCE(s->dead, a->workers[i].slot_dead);
         }
     }
 }

@@ -331,7 +331,8 @@ struct h_cpuset_priv *h_cs_priv(const struct h_ctx *ctx, const struct h_cpuset *
 struct h_rcu_head *h_page_head(const struct h_ctx *ctx, uint64_t idx);
 uint64_t h_head_page(const struct h_ctx *ctx, const struct h_rcu_head *head);   /* page index, or npages: not one */
 void h_redzone_check(struct h_ctx *ctx, uint64_t idx);   /* the page's two redzones and, on a slab page, its objects' */
-void h_engine_shadow_check(struct h_ctx *ctx, int all);  /* the world's engine-written words against their shadows */
+void h_gp_shadow_check(struct h_ctx *ctx);     /* gp_ctr and the slot counters against the shadow; gp_lock held */
+void h_world_shadow_check(struct h_ctx *ctx);  /* number_of_cpusets, slot cpu and dead; after a round */
 char *h_page_data(const struct h_ctx *ctx, uint64_t idx);
 int h_on_slab_page(const struct h_ctx *ctx, const void *p);
 int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);

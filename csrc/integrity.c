@@ -90,9 +90,9 @@ int h_worker_fault_text(void *arena, int worker, char *out, int outlen)
 
 /*
  * After a round (every worker stopped or dead): every page's redzones and, on slab pages, every object's;
- * then the world's engine-written words against their shadows. Counted as the orchestrator's violations.
- * A reclaimer that died holding gp_lock leaves the shadows of the grace-period clock unchecked (its hang
- * is reported already).
+ * the engine's shadows. Counted as the orchestrator's violations. The reclaimer may still be finishing a
+ * grace period: its lock is waited for, up to a second (one that died holding it left its hang reported,
+ * and the grace-period clock's shadow unchecked).
  */
 void h_arena_sweep(void *arena)
 {
@@ -101,10 +101,15 @@ void h_arena_sweep(void *arena)
     struct h_arena *a = arena;
     for (uint64_t i = 0; i < a->npages; i++)
         h_redzone_check(&e.c, i);
-    uint32_t unlocked = 0;
-    if (atomic_compare_exchange_strong_explicit(H_ATOMIC(&a->gp_lock), &unlocked, 1, memory_order_acquire,
-                                                memory_order_relaxed)) {
-        h_engine_shadow_check(&e.c, 1);
-        h_mutex_unlock(&a->gp_lock);
+    h_world_shadow_check(&e.c);
+    for (int tries = 0; tries < 100; tries++) {
+        uint32_t unlocked = 0;
+        if (atomic_compare_exchange_strong_explicit(H_ATOMIC(&a->gp_lock), &unlocked, 1, memory_order_acquire,
+                                                    memory_order_relaxed)) {
+            h_gp_shadow_check(&e.c);
+            h_mutex_unlock(&a->gp_lock);
+            return;
+        }
+        h_futex_wait(&a->gp_lock, unlocked, 10);
     }
 }

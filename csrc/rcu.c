@@ -171,7 +171,7 @@ void h_synchronize_rcu(struct h_ctx *ctx)
     uint64_t inside[H_MAX_WORKERS];
     h_heartbeat(e, H_PH_SYNCHRONIZE);
     h_mutex_lock(&a->gp_lock);
-    h_engine_shadow_check(ctx, 0);   /* gp_ctr and the slots, before a grace period trusts them */
+    h_gp_shadow_check(ctx);   /* gp_ctr and the slots, before a grace period trusts them */
     e->in_gp = 1;
     if (ctx->checks)
         for (int w = 0; w < n; w++)
@@ -194,7 +194,7 @@ void h_synchronize_rcu(struct h_ctx *ctx)
             if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot_dead) &&
                 smp_load_acquire(&W(ctx)->slots[w].read_sections) == inside[w])
                 h_violation(ctx, H_V_GP_TOO_SHORT, READ_ONCE(W(ctx)->slots[w].holding), 0, (uint64_t)w);
-    h_engine_shadow_check(ctx, 0);   /* ...and after: a slot the grace period took as passed was real */
+    h_gp_shadow_check(ctx);   /* ...and after: a slot the grace period took as passed was real */
     e->in_gp = 0;
     h_mutex_unlock(&a->gp_lock);
 }

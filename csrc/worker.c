@@ -282,11 +282,15 @@ static struct h_cpuset *random_target(struct h_ctx *ctx, const struct h_cpuset *
 static void set_number_of_cpusets(struct h_ctx *ctx, int delta)
 {
     struct h_arena *a = ctx->arena;
-    uint64_t *count = &W(ctx)->number_of_cpusets.v, seen = READ_ONCE(*count);
-    if (seen != a->number_of_cpusets_shadow)
-        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, count), 0, seen);
+    uint64_t *count = &W(ctx)->number_of_cpusets.v, seen = a->number_of_cpusets_shadow;
     a->number_of_cpusets_shadow += (uint64_t)(int64_t)delta;
-    smp_store_release(count, a->number_of_cpusets_shadow);
+    /* one atomic step from the value the engine wrote (release: the count before any attach to the new
+     * cpuset), so that no stray store between a check and the update goes unseen */
+    if (!atomic_compare_exchange_strong_explicit(H_ATOMIC(count), &seen, a->number_of_cpusets_shadow,
+                                                 memory_order_release, memory_order_relaxed)) {
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, count), 0, seen);
+        smp_store_release(count, a->number_of_cpusets_shadow);
+    }
 }
 
 static struct h_cpuset *create(struct h_ectx *e)
