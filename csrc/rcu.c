@@ -102,32 +102,34 @@ static void record_stall(struct h_ctx *ctx, int worker, uint64_t waited_ns, uint
     smp_store_release(&a->nstalls, n + 1);
 }
 
-static int reader_done(struct h_rcu_slot *slot, uint64_t target)
+/* dead: the engine's own record (its shadow), never the world's word a scheme could set */
+static int reader_done(struct h_rcu_slot *slot, const int32_t *dead, uint64_t target)
 {
     uint64_t c = smp_load_acquire(&slot->ctr);
-    return c == 0 || c >= target || READ_ONCE(slot->dead);
+    return c == 0 || c >= target || READ_ONCE(*dead);
 }
 
 static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint64_t t0)
 {
     struct h_arena *a = ctx->arena;
     struct h_rcu_slot *slot = &W(ctx)->slots[worker];
+    const int32_t *dead = &a->workers[worker].slot_dead;
     uint32_t *f = (uint32_t *)&W(ctx)->gp_futex;
     uint64_t stall_ns = (uint64_t)a->params.stall_ms * 1000000ULL, next_report = stall_ns;
-    for (int spins = 0; !reader_done(slot, target);) {
+    for (int spins = 0; !reader_done(slot, dead, target);) {
         if (spins++ < H_GP_SPINS) {
             cpu_relax();
             continue;
         }
         WRITE_ONCE(*f, (uint32_t)-1);
         smp_mb_master(ctx);   /* flag store before the slot load; pairs with the reader's unlock/QS */
-        if (reader_done(slot, target)) {
+        if (reader_done(slot, dead, target)) {
             WRITE_ONCE(*f, 0);
             break;
         }
         h_futex_wait(f, (uint32_t)-1, H_GP_SLEEP_MS);
         uint64_t waited = h_now_ns() - t0;
-        if (stall_ns && waited >= next_report && !reader_done(slot, target)) {
+        if (stall_ns && waited >= next_report && !reader_done(slot, dead, target)) {
             record_stall(ctx, worker, waited, target);
             next_report += stall_ns;
         }
@@ -388,8 +390,8 @@ void h_gp_probe(void *arena, int count)
 void h_rcu_release_slot(void *arena, int worker)
 {
     struct h_arena *a = arena;
-    WRITE_ONCE(a->workers[worker].slot_dead, 1);
-    smp_store_release(&h_world(a)->slots[worker].dead, 1);
+    WRITE_ONCE(h_world(a)->slots[worker].dead, 1);
+    smp_store_release(&a->workers[worker].slot_dead, 1);   /* what grace periods read */
     smp_mb();
     uint32_t *f = (uint32_t *)&h_world(a)->gp_futex;
     WRITE_ONCE(*f, 0);

@@ -30,6 +30,7 @@ VARIANTS = {
     5: ("*ctx->number_of_cpusets", kind("engine-corrupted")),
     6: ("64 KiB from ctx->shared", lambda rep: True),   # tasks, slots, page heads: whatever breaks first
     7: ("ctx->arena + 64", kind("engine-corrupted")),
+    8: ("ctx->slot->dead", kind("engine-corrupted")),
 }
 
 

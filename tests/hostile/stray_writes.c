@@ -34,6 +34,9 @@ static inline void stray(struct h_ctx *ctx, struct h_cpuset *cs, int which)
     case 7:   /* the scribble through the engine's opaque pointer */
         memset((char *)ctx->arena + 64, 0x41, 4096);
         break;
+    case 8:   /* its own slot marked dead: grace periods would stop waiting for this reader */
+        WRITE_ONCE(ctx->slot->dead, 1);
+        break;
     }
 }
 
