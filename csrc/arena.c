@@ -648,7 +648,6 @@ static struct h_arena *map_layout(int fd, uint64_t engine_size, uint64_t world_s
     }
     struct h_local *l = (struct h_local *)(void *)local;
     l->world = r;
-    l->reservation = r;
     l->reservation_size = total;
     return (struct h_arena *)(void *)engine;
 }
@@ -670,7 +669,7 @@ void *h_arena_map(int fd, char *err, int errlen)
 void h_arena_unmap(void *arena)
 {
     struct h_local l = *h_local(arena);
-    munmap(l.reservation, l.reservation_size);
+    munmap(l.world, l.reservation_size);
 }
 
 static uint64_t all_nodes(int nnodes) { return nnodes >= 64 ? ~0ULL : (1ULL << nnodes) - 1; }

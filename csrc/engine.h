@@ -1,5 +1,5 @@
 /*
- * engine.h - the engine's own header: the arena's layout and what the engine's files share. Schemes never
+ * engine.h - the engine's own header: the arena's layout (two mappings, below) and what the engine's files share. Schemes never
  * include it (they see harness.h alone, where the arena is opaque). The engine is layered, each layer
  * calling only the ones below it:
  *
@@ -133,12 +133,11 @@ struct h_world {
 #define H_REDZONE_WORD 0xbbbbbbbbbbbbbbbbULL
 #define H_OBJ_REDZONE (H_CPUSET_SIZE - offsetof(struct h_cpuset, engine_private_))   /* a cpuset's tail */
 
-/* Process-local, in a private page just below the engine's mapping: where this process put the world, and
- * the engine header's fixed part (sizes, layout, params) as it was mapped, which a stray write through
- * ctx->arena cannot change for the orchestrator (h_header_check). */
+/* Process-local, in a private page just below the engine's mapping: where this process put the world (the
+ * start of its reservation), and the engine header's fixed part (sizes, layout, params) as it was mapped,
+ * which a stray write through ctx->arena cannot change for the orchestrator (h_header_restore). */
 struct h_local {
     char *world;
-    char *reservation;
     size_t reservation_size;
     unsigned char header[1024];
 };
