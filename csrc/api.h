@@ -53,7 +53,9 @@
 #define H_V_RCU_UNDECLARED 16
 #define H_V_SUSPICIOUS_RCU 17
 #define H_V_HANG 18
-#define H_NVIOLATIONS 19
+#define H_V_OUT_OF_BOUNDS 19
+#define H_V_ENGINE_CORRUPTED 20
+#define H_NVIOLATIONS 21
 
 /* Per-worker counters. Names come from h_counter_name(). */
 #define H_C_OPS 0
@@ -301,6 +303,11 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
  * never). -1: no such test; -2: a process could not be made or stopped answering. */
 long long h_litmus_weak_run_procs(int test, long long trials, unsigned long long seed, int weak, const int *cpus,
                                   int ncpus, long long enough);
+
+/* After a round, every worker stopped: every redzone and the engine's shadows checked (integrity.c). */
+void h_arena_sweep(void *arena);
+/* A worker that died of SIGSEGV in one of the arena's guard pages: which, in words (0: not in one). */
+int h_worker_fault_text(void *arena, int worker, char *out, int outlen);
 
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out);
 void h_get_global_stats(void *arena, struct h_global_stats *out);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -17,35 +18,132 @@
 
 static struct h_page *page_desc(const struct h_ctx *ctx, uint64_t idx)
 {
-    return (struct h_page *)h_ptr(ctx, ctx->arena->pages_desc) + idx;
+    return (struct h_page *)(void *)((char *)ctx->arena + ctx->arena->pages_desc) + idx;
 }
 
 struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx) { return page_desc(ctx, idx); }
 
 char *h_page_data(const struct h_ctx *ctx, uint64_t idx)
 {
-    return (char *)h_ptr(ctx, ctx->arena->pages_data) + idx * H_PAGE_SIZE;
+    return (char *)h_ptr(ctx, ctx->arena->pages_data) + idx * H_PAGE_STRIDE;
 }
 
 uint64_t h_page_index(const struct h_ctx *ctx, const void *p)
 {
-    return (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) / H_PAGE_SIZE;
+    return (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) / H_PAGE_STRIDE;
 }
 
 struct h_page *h_page_of(const struct h_ctx *ctx, const void *p) { return page_desc(ctx, h_page_index(ctx, p)); }
 
+struct h_cpuset_priv *h_cs_priv(const struct h_ctx *ctx, const struct h_cpuset *cs)
+{
+    uint64_t idx = h_page_index(ctx, cs);
+    uint64_t obj = (uint64_t)((const char *)cs - h_page_data(ctx, idx)) / H_CPUSET_SIZE;
+    return (struct h_cpuset_priv *)(void *)((char *)ctx->arena + ctx->arena->cs_privs) + idx * H_OBJS_PER_SLAB + obj;
+}
+
+struct h_rcu_head *h_page_head(const struct h_ctx *ctx, uint64_t idx)
+{
+    return (struct h_rcu_head *)h_ptr(ctx, ctx->arena->page_heads) + idx;
+}
+
+uint64_t h_head_page(const struct h_ctx *ctx, const struct h_rcu_head *head)
+{
+    uint64_t idx = (uint64_t)(head - (const struct h_rcu_head *)h_ptr(ctx, ctx->arena->page_heads));
+    return idx < ctx->arena->npages ? idx : ctx->arena->npages;
+}
+
 /* Is the page holding p a cpuset slab page (live, or waiting for a grace period)? */
 int h_on_slab_page(const struct h_ctx *ctx, const void *p)
 {
+    if (!h_in_pages(ctx, p))
+        return 0;
     uint32_t st = READ_ONCE(h_page_of(ctx, p)->state);
     return st == H_PAGE_SLAB || st == H_PAGE_SLAB_RCU;
 }
 
-/* Is p inside the simulated pages (where cpusets and allocated pages live)? */
+/* Is p inside a simulated page (where cpusets and allocated pages live), not in a redzone? */
 int h_in_pages(const struct h_ctx *ctx, const void *p)
 {
-    return (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) <
-           ctx->arena->npages * H_PAGE_SIZE;
+    uint64_t off = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data));
+    return off < ctx->arena->npages * H_PAGE_STRIDE && off % H_PAGE_STRIDE < H_PAGE_SIZE;
+}
+
+/* ---------------------------------------------------------------- redzones (KASAN's, in miniature) */
+
+/* The first word of `bytes` at p that is not the redzone pattern, or -1. */
+static int64_t redzone_damage(const char *p, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i += 8)
+        if (READ_ONCE(*(const uint64_t *)(const void *)(p + i)) != H_REDZONE_WORD)
+            return (int64_t)i;
+    return -1;
+}
+
+/* A damaged redzone is out-of-bounds once: the pattern goes back, so the next check finds only new damage. */
+static void redzone_judge(struct h_ctx *ctx, char *p, size_t bytes)
+{
+    int64_t at = redzone_damage(p, bytes);
+    if (at < 0)
+        return;
+    h_violation(ctx, H_V_OUT_OF_BOUNDS, h_offset(ctx, p + at), 0, READ_ONCE(*(uint64_t *)(void *)(p + at)));
+    memset(p, H_REDZONE_BYTE, bytes);
+}
+
+/* A page's redzones (the one before it and the one after it) and, on a slab page, every object's tail. */
+void h_redzone_check(struct h_ctx *ctx, uint64_t idx)
+{
+    char *data = h_page_data(ctx, idx);
+    redzone_judge(ctx, data - H_REDZONE, H_REDZONE);
+    redzone_judge(ctx, data + H_PAGE_SIZE, H_REDZONE);
+    uint32_t st = READ_ONCE(page_desc(ctx, idx)->state);
+    if (st == H_PAGE_SLAB || st == H_PAGE_SLAB_RCU)
+        for (int i = 0; i < H_OBJS_PER_SLAB; i++)
+            redzone_judge(ctx, data + i * H_CPUSET_SIZE + H_CPUSET_SIZE - H_OBJ_REDZONE, H_OBJ_REDZONE);
+}
+
+/*
+ * The grace-period clock in the world against the engine's shadow, and each slot's ctr, which may only hold
+ * 0 or a value gp_ctr has had. The caller holds gp_lock: gp_ctr cannot move under the check. A mismatch is
+ * engine-corrupted once: the engine's value goes back.
+ */
+void h_gp_shadow_check(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_world *w = W(ctx);
+    uint64_t gp = READ_ONCE(a->gp_ctr_shadow.v), v;
+    if ((v = READ_ONCE(w->gp_ctr.v)) != gp) {
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &w->gp_ctr), 0, v);
+        WRITE_ONCE(w->gp_ctr.v, gp);
+    }
+    for (int i = 0; i < a->params.nworkers; i++) {
+        struct h_rcu_slot *s = &w->slots[i];
+        if ((v = READ_ONCE(s->ctr)) > gp) {   /* a reader stores 0 or a gp_ctr it read: never beyond it */
+            h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &s->ctr), 0, v);
+            smp_store_release(&s->ctr, 0);
+        }
+    }
+}
+
+/* The rest of what only the engine writes in the world (number_of_cpusets, each slot's cpu and dead), once
+ * no writer, shuffle or release can be moving it: after a round. */
+void h_world_shadow_check(struct h_ctx *ctx)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_world *w = W(ctx);
+    uint64_t v;
+    if ((v = READ_ONCE(w->number_of_cpusets.v)) != a->number_of_cpusets_shadow) {
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &w->number_of_cpusets), 0, v);
+        WRITE_ONCE(w->number_of_cpusets.v, a->number_of_cpusets_shadow);
+    }
+    for (int i = 0; i < a->params.nworkers; i++) {
+        struct h_rcu_slot *s = &w->slots[i];
+        if (READ_ONCE(s->cpu) != a->workers[i].slot_cpu || READ_ONCE(s->dead) != a->workers[i].slot_dead) {
+            h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, &s->cpu), 0, (uint64_t)(uint32_t)READ_ONCE(s->cpu));
+            WRITE_ONCE(s->cpu, a->workers[i].slot_cpu);
+            WRITE_ONCE(s->dead, a->workers[i].slot_dead);
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- page allocator */
@@ -68,13 +166,16 @@ static int64_t page_alloc_node(struct h_ctx *ctx, int node)
     return (int64_t)((head & 0xffffffffu) - 1);
 }
 
-/* Give a page back. Poison first: the release CAS publishes the poison with the page. */
+/* Give a page back. Poison first (a page the engine poisons has its redzones checked first): the release
+ * CAS publishes the poison with the page. */
 static void page_free(struct h_ctx *ctx, uint64_t idx, int poison)
 {
     struct h_page *pg = page_desc(ctx, idx);
     struct h_node *n = &ctx->arena->nodes[pg->node];
-    if (poison)
+    if (poison) {
+        h_redzone_check(ctx, idx);
         memset(h_page_data(ctx, idx), H_POISON_BYTE, H_PAGE_SIZE);
+    }
     WRITE_ONCE(pg->state, H_PAGE_FREE);
     uint64_t head = READ_ONCE(n->head);
     do {
@@ -214,6 +315,7 @@ static inline __attribute__((always_inline)) void alloc_tail(struct h_ctx *ctx, 
     struct h_page *pg = page_desc(ctx, (uint64_t)idx);
     uint64_t *data = (uint64_t *)h_page_data(ctx, (uint64_t)idx);
     if (checks) {
+        h_redzone_check(ctx, (uint64_t)idx);
         if (e->verified && !(e->verified_mems >> pg->node & 1))
             h_violation(ctx, H_V_BAD_NODE, h_offset(ctx, data), 0, pg->node);
         /* A free page must still be all poison where a cpuset reader could have written (refcount, lock). */
@@ -285,13 +387,15 @@ static void partial_push(struct h_ctx *ctx, uint64_t idx)
 static void slab_construct(struct h_ctx *ctx, uint64_t idx)
 {
     struct h_page *pg = page_desc(ctx, idx);
+    h_redzone_check(ctx, idx);
     memset(h_page_data(ctx, idx), 0, H_PAGE_SIZE);
     for (uint32_t i = 0; i < H_OBJS_PER_SLAB; i++) {
         struct h_cpuset *cs = slab_object(ctx, idx, i);
+        memset(cs->engine_private_, H_REDZONE_BYTE, H_OBJ_REDZONE);
         cs->type = H_CPUSET_TYPE;
         cs->seq = 1;
-        CS_PRIV(cs)->state = H_OBJ_FREE;
-        CS_PRIV(cs)->free_next = i + 2 <= H_OBJS_PER_SLAB ? i + 2 : 0;
+        h_cs_priv(ctx, cs)->state = H_OBJ_FREE;
+        h_cs_priv(ctx, cs)->free_next = i + 2 <= H_OBJS_PER_SLAB ? i + 2 : 0;
     }
     pg->free_head = 1;
     pg->inuse = 0;
@@ -315,19 +419,20 @@ struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx)
     }
     uint64_t idx = a->slab_partial - 1;
     struct h_page *pg = page_desc(ctx, idx);
+    h_redzone_check(ctx, idx);   /* the slab lock held: no other allocation or free judges it at once */
     struct h_cpuset *cs = slab_object(ctx, idx, pg->free_head - 1);
-    pg->free_head = (uint16_t)CS_PRIV(cs)->free_next;
+    pg->free_head = (uint16_t)h_cs_priv(ctx, cs)->free_next;
     pg->inuse++;
     a->slab_objects++;
     if (!pg->free_head)
         partial_unlink(ctx, idx);
-    WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_ALLOCATED);
+    WRITE_ONCE(h_cs_priv(ctx, cs)->state, H_OBJ_ALLOCATED);
     h_spin_unlock(&a->slab_lock);
     h_weak_sync(H_WF_FORGET);   /* the slab constructor's stores: the scheme's next loads see them */
     /* No reference may be held on a free object: a refcount here means a reader resurrected it. */
     uint32_t ref = READ_ONCE(cs->refcount);
     if (ref)
-        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), CS_PRIV(cs)->serial, ref);
+        h_violation(ctx, H_V_REFCOUNT, h_offset(ctx, cs), h_cs_priv(ctx, cs)->serial, ref);
     return cs;
 }
 
@@ -372,11 +477,11 @@ void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint
     if (w)
         h_weak_fence(w, H_WF_DRAIN);   /* before the engine reads the object back */
     if (ctx->arena->params.workload == H_WORKLOAD_ALLOC_SUBSET)   /* before the object is seen live */
-        WRITE_ONCE(CS_PRIV(cs)->zonelist, zonelist_build(ctx, serial, mems));
+        WRITE_ONCE(h_cs_priv(ctx, cs)->zonelist, zonelist_build(ctx, serial, mems));
     WRITE_ONCE(cs->serial, serial);
     WRITE_ONCE(cs->mems_allowed, mems);
-    WRITE_ONCE(CS_PRIV(cs)->retired_at, 0);
-    WRITE_ONCE(CS_PRIV(cs)->state, H_OBJ_LIVE);
+    WRITE_ONCE(h_cs_priv(ctx, cs)->retired_at, 0);
+    WRITE_ONCE(h_cs_priv(ctx, cs)->state, H_OBJ_LIVE);
     uint32_t seq = READ_ONCE(cs->seq) + 1;
     /* Fields before the refcount (release), refcount before the even sequence (release): a reader that
      * takes a reference or sees the object live also sees it initialised. In weak mode the payload and
@@ -412,7 +517,7 @@ int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs)
     h_off off = h_offset(ctx, cs);
     struct h_arena *a = ctx->arena;
     for (int i = 0; i < h_ntasks(&a->params); i++)
-        if (READ_ONCE(a->tasks[i].t.cpuset) == off)
+        if (READ_ONCE(W(ctx)->tasks[i].t.cpuset) == off)
             return 1;
     return 0;
 }
@@ -427,7 +532,7 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, u
 {
     *zonelist = 0;
     struct h_arena *a = ctx->arena;
-    struct h_cpuset_priv *priv = CS_PRIV(cs);
+    struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
     h_off off = h_offset(ctx, cs);
     uint32_t state = READ_ONCE(priv->state);
     if (state == H_OBJ_FREE || (state == H_OBJ_QUEUED && !from_callback)) {
@@ -457,6 +562,7 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, u
     uint64_t idx = h_page_index(ctx, cs);
     struct h_page *pg = page_desc(ctx, idx);
     h_spin_lock(&a->slab_lock);
+    h_redzone_check(ctx, idx);
     uint32_t obj = (uint32_t)(((char *)cs - h_page_data(ctx, idx)) / H_CPUSET_SIZE);
     int was_full = pg->free_head == 0;
     priv->free_next = pg->free_head;
@@ -487,39 +593,92 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, u
 
 /* ---------------------------------------------------------------- creating and mapping */
 
-static size_t arena_layout(const struct h_params *p, h_off *desc, h_off *data, uint64_t *npages)
+static uint64_t round_up(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
+
+/* Where everything goes. The engine's mapping is memfd [0, engine_size); the world's is memfd
+ * [engine_size, engine_size + world_size), seen at world offset page_size (world offsets below are a guard). */
+struct layout {
+    uint64_t npages, engine_size, world_size, desc, privs, heads, data;
+};
+
+static void arena_layout(const struct h_params *p, uint64_t pg, struct layout *l)
 {
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    *npages = (uint64_t)p->nnodes * (uint64_t)p->pages_per_node;
-    *desc = (sizeof(struct h_arena) + pg - 1) / pg * pg;
-    *data = (*desc + *npages * sizeof(struct h_page) + pg - 1) / pg * pg;
-    return *data + *npages * H_PAGE_SIZE;
+    l->npages = (uint64_t)p->nnodes * (uint64_t)p->pages_per_node;
+    l->desc = round_up(sizeof(struct h_arena), pg);
+    l->privs = l->desc + l->npages * sizeof(struct h_page);
+    l->engine_size = round_up(l->privs + l->npages * H_OBJS_PER_SLAB * sizeof(struct h_cpuset_priv), pg);
+    l->heads = pg + round_up(sizeof(struct h_world), H_CACHELINE);
+    l->data = round_up(l->heads + l->npages * sizeof(struct h_rcu_head), H_CACHELINE) + H_REDZONE;
+    l->world_size = round_up(l->data + l->npages * H_PAGE_STRIDE, pg) - pg;   /* the last page's redzone fits */
+}
+
+/* 1 to 1024 pages of PROT_NONE between the world and the engine, chosen per process. */
+static uint64_t random_gap_pages(void)
+{
+    uint64_t r;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+        r = h_now_ns() ^ (uint64_t)getpid() * 0x9E3779B97F4A7C15ULL;
+    return 1 + r % 1024;
+}
+
+/*
+ * Map an arena into this process: one PROT_NONE reservation holding, in order, a guard page (world offset
+ * 0), the world, a random gap, this process's h_local page (private), the engine's mapping, a guard page.
+ * Returns the engine's header.
+ */
+uint64_t h_sys_page;
+
+static struct h_arena *map_layout(int fd, uint64_t engine_size, uint64_t world_size, uint64_t pg, char *err, int errlen)
+{
+    h_sys_page = pg;
+    uint64_t gap = random_gap_pages() * pg;
+    size_t total = (size_t)(pg + world_size + gap + pg + engine_size + pg);
+    char *r = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED) {
+        snprintf(err, (size_t)errlen, "reserve %zu bytes of address space for the arena: %s", total, strerror(errno));
+        return NULL;
+    }
+    char *world = r + pg, *local = world + world_size + gap, *engine = local + pg;
+    if (mmap(world, world_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, (off_t)engine_size) == MAP_FAILED ||
+        mmap(local, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+        mmap(engine, engine_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        snprintf(err, (size_t)errlen, "mmap arena: %s", strerror(errno));
+        munmap(r, total);
+        return NULL;
+    }
+    struct h_local *l = (struct h_local *)(void *)local;
+    l->world = r;
+    l->reservation_size = total;
+    return (struct h_arena *)(void *)engine;
 }
 
 unsigned long long h_arena_bytes(const struct h_params *p)
 {
-    h_off desc, data;
-    uint64_t npages;
-    return arena_layout(p, &desc, &data, &npages);
+    struct layout l;
+    uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+    arena_layout(p, pg, &l);
+    return l.engine_size + l.world_size;   /* the memfd: both mappings */
 }
 
 void *h_arena_map(int fd, char *err, int errlen)
 {
     struct h_arena hdr;
-    if (pread(fd, &hdr, sizeof(hdr.magic) + sizeof(hdr.size), 0) != (ssize_t)(sizeof(hdr.magic) + sizeof(hdr.size)) ||
-        hdr.magic != H_MAGIC) {
+    size_t want = offsetof(struct h_arena, page_size) + sizeof(hdr.page_size);
+    if (pread(fd, &hdr, want, 0) != (ssize_t)want || hdr.magic != H_MAGIC) {
         snprintf(err, (size_t)errlen, "arena fd %d is not a harness arena", fd);
         return NULL;
     }
-    void *p = mmap(NULL, hdr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) {
-        snprintf(err, (size_t)errlen, "mmap arena: %s", strerror(errno));
-        return NULL;
-    }
-    return p;
+    struct h_arena *a = map_layout(fd, hdr.size, hdr.world_size, hdr.page_size, err, errlen);
+    if (a)
+        memcpy(h_local(a)->header, a, H_HEADER_BYTES);
+    return a;
 }
 
-void h_arena_unmap(void *arena) { munmap(arena, ((struct h_arena *)arena)->size); }
+void h_arena_unmap(void *arena)
+{
+    struct h_local l = *h_local(arena);
+    munmap(l.world, l.reservation_size);
+}
 
 static uint64_t all_nodes(int nnodes) { return nnodes >= 64 ? ~0ULL : (1ULL << nnodes) - 1; }
 
@@ -528,9 +687,9 @@ static uint64_t all_nodes(int nnodes) { return nnodes >= 64 ? ~0ULL : (1ULL << n
  * an invalidated entry (a seqlock in miniature), so a reader that finds the entry before and after reading
  * the nodemask knows the nodemask is that entry's.
  */
-void h_log_attach(struct h_task *t, uint64_t serial, uint64_t mems)
+void h_log_attach(struct h_ctx *ctx, struct h_task *t, uint64_t serial, uint64_t mems)
 {
-    struct h_task_rec *r = task_rec(t);
+    struct h_task_rec *r = task_rec(ctx, t);
     uint64_t gen = READ_ONCE(r->attach_gen) + 1;
     WRITE_ONCE(r->attach_log[gen % H_ATTACH_LOG], 0);
     smp_wmb();
@@ -545,8 +704,8 @@ struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t me
 {
     struct h_cpuset *cs = ctx->ops->create(ctx, serial, mems);
     if (cs) {
-        CS_PRIV(cs)->serial = serial;
-        CS_PRIV(cs)->mems = mems;
+        h_cs_priv(ctx, cs)->serial = serial;
+        h_cs_priv(ctx, cs)->mems = mems;
     }
     return cs;
 }
@@ -564,7 +723,7 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
         return -1;
     }
     a->root = h_offset(ctx, root);
-    a->number_of_cpusets.v = 1;
+    a->number_of_cpusets_shadow = W(ctx)->number_of_cpusets.v = 1;
     struct h_cpuset *job = NULL;
     if (p->workload != H_WORKLOAD_UNUSED) {
         uint64_t mems = all_nodes(p->nnodes) & (0x5555555555555555ULL | (p->nnodes == 1));
@@ -572,19 +731,20 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
             mems = all_nodes(p->nnodes) & ~all_nodes(p->nnodes - p->job_nodes);
         job = h_engine_create(ctx, a->next_serial++, mems);
         a->live[a->nlive++] = h_offset(ctx, job);
-        a->number_of_cpusets.v = 2;
+        a->number_of_cpusets_shadow = W(ctx)->number_of_cpusets.v = 2;
     }
     for (int i = 0; i < h_ntasks(p); i++) {
         struct h_task_rec *r = &a->tasks[i];
+        struct h_task *t = &W(ctx)->tasks[i].t;
         struct h_cpuset *cs = job && i < p->nreaders ? job : root;
         if (ctx->ops->flags & H_SCHEME_REFCOUNT)
             cs->refcount++;
-        r->t.cpuset = h_offset(ctx, cs);
-        r->t.mems_allowed = CS_PRIV(cs)->mems;
-        r->t.mems_serial = CS_PRIV(cs)->serial;
-        r->t.mems_check = h_mems_check(r->t.mems_serial, r->t.mems_allowed);
-        r->attach_log[0] = CS_PRIV(cs)->serial << 16;
-        r->attach_mems[0] = CS_PRIV(cs)->mems;
+        t->cpuset = h_offset(ctx, cs);
+        t->mems_allowed = h_cs_priv(ctx, cs)->mems;
+        t->mems_serial = h_cs_priv(ctx, cs)->serial;
+        t->mems_check = h_mems_check(t->mems_serial, t->mems_allowed);
+        r->attach_log[0] = h_cs_priv(ctx, cs)->serial << 16;
+        r->attach_mems[0] = h_cs_priv(ctx, cs)->mems;
     }
     return 0;
 }
@@ -602,44 +762,55 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
                  h_scheme(p->scheme)->name, h_scheme(p->scheme)->shared_size, H_SCHEME_SHARED_MAX);
         return -1;
     }
-    h_off desc, data;
-    uint64_t npages;
-    size_t size = arena_layout(p, &desc, &data, &npages);
+    uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+    struct layout l;
+    arena_layout(p, pg, &l);
     int fd = memfd_create("harness-arena", MFD_CLOEXEC);
     if (fd < 0) {
         snprintf(err, (size_t)errlen, "memfd_create: %s", strerror(errno));
         return -1;
     }
-    if (ftruncate(fd, (off_t)size) != 0) {
-        snprintf(err, (size_t)errlen, "arena of %zu bytes: %s", size, strerror(errno));
+    if (ftruncate(fd, (off_t)(l.engine_size + l.world_size)) != 0) {
+        snprintf(err, (size_t)errlen, "arena of %llu bytes: %s", (unsigned long long)(l.engine_size + l.world_size),
+                 strerror(errno));
         close(fd);
         return -1;
     }
-    char *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        snprintf(err, (size_t)errlen, "mmap arena: %s", strerror(errno));
+    struct h_arena *a = map_layout(fd, l.engine_size, l.world_size, pg, err, errlen);
+    if (!a) {
         close(fd);
         return -1;
     }
-    struct h_arena *a = (struct h_arena *)base;
-    a->size = size;
+    a->size = l.engine_size;
+    a->world_size = l.world_size;
+    a->page_size = pg;
     a->params = *p;
-    a->pages_desc = desc;
-    a->pages_data = data;
-    a->npages = npages;
+    a->pages_desc = l.desc;
+    a->cs_privs = l.privs;
+    a->page_heads = l.heads;
+    a->pages_data = l.data;
+    a->npages = l.npages;
     a->parent_pid = getpid();
-    a->gp_ctr.v = 1;
+    a->gp_ctr_shadow.v = 1;
+    memcpy(h_local(a)->header, a, H_HEADER_BYTES);
     struct h_ectx e;
-    h_ctx_init(&e, base, H_ORCHESTRATOR);
-    memset(base + data, H_POISON_BYTE, npages * H_PAGE_SIZE);
-    for (uint64_t i = npages; i-- > 0;) {
-        struct h_page *pg = page_desc(&e.c, i);
-        pg->node = (uint16_t)(i / (uint64_t)p->pages_per_node);
+    h_ctx_init(&e, a, H_ORCHESTRATOR);
+    W(&e.c)->gp_ctr.v = 1;
+    /* poison the pages, the pattern in every redzone: from the first page's redzone to the last one's */
+    for (uint64_t i = 0; i < l.npages; i++) {
+        char *data = h_page_data(&e.c, i);
+        memset(data - H_REDZONE, H_REDZONE_BYTE, H_REDZONE);
+        memset(data, H_POISON_BYTE, H_PAGE_SIZE);
+    }
+    memset(h_page_data(&e.c, l.npages) - H_REDZONE, H_REDZONE_BYTE, H_REDZONE);
+    for (uint64_t i = l.npages; i-- > 0;) {
+        struct h_page *pg_ = page_desc(&e.c, i);
+        pg_->node = (uint16_t)(i / (uint64_t)p->pages_per_node);
         page_free(&e.c, i, 0);
     }
     int rc = populate(&e.c, err, errlen);
     a->magic = H_MAGIC;   /* last: a half-built arena is never mistaken for a good one */
-    munmap(base, size);
+    h_arena_unmap(a);
     if (rc) {
         close(fd);
         return -1;
@@ -652,14 +823,16 @@ void h_ctx_init(struct h_ectx *e, void *arena, int worker)
 {
     struct h_arena *a = arena;
     struct h_ctx *ctx = &e->c;
+    int64_t damaged = worker == H_ORCHESTRATOR ? h_header_restore(a) : -1;
     memset(e, 0, sizeof(*e));
-    ctx->base = arena;
+    struct h_world *w = h_world(a);
+    ctx->base = h_local(a)->world;
     ctx->arena = a;
     ctx->ops = h_scheme(a->params.scheme);
-    ctx->gp_ctr = &a->gp_ctr.v;
-    ctx->gp_futex = &a->gp_futex;
-    ctx->number_of_cpusets = &a->number_of_cpusets.v;
-    ctx->shared = a->scheme_shared;
+    ctx->gp_ctr = &w->gp_ctr.v;
+    ctx->gp_futex = &w->gp_futex;
+    ctx->number_of_cpusets = &w->number_of_cpusets.v;
+    ctx->shared = w->scheme_shared;
     ctx->root = a->root;
     ctx->all_mems = all_nodes(a->params.nnodes);
     ctx->worker = worker;
@@ -676,11 +849,13 @@ void h_ctx_init(struct h_ectx *e, void *arena, int worker)
     if (worker >= 0) {
         e->self = &a->workers[worker];
         e->role = e->self->stats.role;
-        ctx->slot = &e->self->slot;
-        ctx->task = &a->tasks[worker].t;
+        ctx->slot = &w->slots[worker];
+        ctx->task = &w->tasks[worker].t;
         e->cpu = e->self->stats.cpu;
         e->home_node = e->cpu % a->params.nnodes;
     } else {
         e->owner = 1;   /* the reclaimer and the orchestrator own what they touch (retired objects) */
     }
+    if (damaged >= 0)
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, 0, 0, (uint64_t)damaged);
 }

@@ -101,7 +101,7 @@ void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uin
         v->kind = kind;
         v->worker = ctx->worker;
         v->cpu = sched_getcpu();
-        v->task = ctx->task ? (int)(task_rec(ctx->task) - a->tasks) : -1;
+        v->task = ctx->task ? h_task_index(ctx, ctx->task) : -1;
         v->phase = ctx->worker == H_RECLAIMER ? (int)READ_ONCE(a->reclaimer_phase)
                    : ctx->worker >= 0 ? (int)READ_ONCE(a->workers[ctx->worker].stats.phase) : H_PH_IDLE;
         h_violation_describe(ctx, v);

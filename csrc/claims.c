@@ -79,7 +79,7 @@ void h_torture_protect(struct h_ctx *ctx, const void *obj)
         return;
     }
     const struct h_cpuset *cs = obj;
-    const struct h_cpuset_priv *priv = CS_PRIV(cs);
+    const struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
     uint64_t serial = READ_ONCE(priv->serial);
     if (READ_ONCE(priv->state) == H_OBJ_FREE || h_attached_during_read(ctx, serial) == 0)
         h_violation(ctx, H_V_FREE_WHILE_CLAIMED, off, serial, 0);

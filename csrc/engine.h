@@ -1,5 +1,5 @@
 /*
- * engine.h - the engine's own header: the arena's layout and what the engine's files share. Schemes never
+ * engine.h - the engine's own header: the arena's layout (two mappings, below) and what the engine's files share. Schemes never
  * include it (they see harness.h alone, where the arena is opaque). The engine is layered, each layer
  * calling only the ones below it:
  *
@@ -41,7 +41,8 @@ _Static_assert(sizeof(struct h_zonelist) <= H_PAGE_SIZE, "a zonelist block fits 
 /* Object debugging: where a cpuset is in its life (debugobjects' states). */
 enum h_obj_state { H_OBJ_FREE = 0, H_OBJ_ALLOCATED, H_OBJ_LIVE, H_OBJ_QUEUED };
 
-/* The engine's part of a cpuset (struct h_cpuset's engine_private_). */
+/* The engine's part of a cpuset, kept in the engine's mapping (one per slab object: h_cs_priv), out of the
+ * scheme's reach; the object's own tail (engine_private_) is a redzone. */
 struct h_cpuset_priv {
     uint64_t retired_at;     /* grace periods completed + 1 when handed to call_rcu; 0 while live */
     uint64_t serial;         /* what the engine created it as: its truth, whatever the scheme wrote */
@@ -51,9 +52,7 @@ struct h_cpuset_priv {
     uint32_t zonelist;       /* alloc-subset: page index + 1 of its zonelist block (kept after a free: a
                               * typesafe reader of a recycled object may still find the retired block) */
 };
-_Static_assert(sizeof(struct h_cpuset_priv) == sizeof(((struct h_cpuset *)0)->engine_private_), "cpuset tail");
 _Static_assert(sizeof(struct h_cpuset) == H_CPUSET_SIZE, "cpuset size");
-#define CS_PRIV(cs) ((struct h_cpuset_priv *)(void *)(cs)->engine_private_)
 
 /* struct page: descriptors live apart from page data, so poisoning data never breaks the free lists. */
 struct h_page {
@@ -65,7 +64,6 @@ struct h_page {
     uint16_t free_head;      /* slab: first free object, index + 1 */
     uint32_t partial_next;   /* slab partial list: page index + 1 */
     uint32_t partial_prev;
-    struct h_rcu_head rcu;
 } H_ALIGNED;
 _Static_assert(sizeof(struct h_page) == 64, "a page descriptor is one cache line");
 
@@ -74,9 +72,9 @@ struct h_node {
     uint64_t nfree;
 } H_ALIGNED;
 
-/* A task and its attach history: (serial << 16 | gen) and the serial's nodemask, per generation. */
+/* A task's attach history (the engine's, beside the task in the world): (serial << 16 | gen) and the
+ * serial's nodemask, per generation. */
 struct h_task_rec {
-    struct h_task t;
     uint64_t attach_gen;     /* bumped (release) before each publish */
     uint64_t attach_log[H_ATTACH_LOG];
     uint64_t attach_mems[H_ATTACH_LOG];
@@ -102,9 +100,13 @@ struct h_claims {
 } H_ALIGNED;
 
 struct h_worker {
-    struct h_rcu_slot slot;
     struct h_claims claims;
     struct h_litmus_line litmus;
+    int32_t slot_cpu;        /* shadows of what the engine wrote into the world's slot: cpu... */
+    int32_t slot_dead;       /* ...and dead */
+    uint64_t segv_off;       /* a fatal stray access: its address less ctx->base (integrity.c)... */
+    int32_t segv_write;      /* ...0 unknown, 1 a read, 2 a write... */
+    int32_t segv_where;      /* ...and which guard it hit (0: none recorded) */
     struct h_worker_stats stats H_ALIGNED;
     uint64_t flight_pos H_ALIGNED;
     struct h_flight_event flight[H_FLIGHT_EVENTS];
@@ -112,12 +114,53 @@ struct h_worker {
 
 struct h_word { uint64_t v; } H_ALIGNED;   /* a hot word on its own cache line */
 
+/*
+ * Two mappings of one memfd. The world is what ctx->base points into, all a scheme may touch: this header
+ * (at world offset one page: offset 0 to there is a PROT_NONE guard, so h_off 0 "none" and a small offset
+ * from ctx->base fault), the page rcu heads, and the simulated pages, each behind a redzone. The engine's
+ * mapping (struct h_arena: params, control words, the verdict's counts, grace-period clock, recorders, page
+ * descriptors, attach logs, shadows) is placed by each process at its own random distance past the world,
+ * with PROT_NONE between: no offset from ctx->base names it. A write into a guard page kills the writer
+ * (SIGSEGV, a crash the verdict names); a write into a redzone is out-of-bounds; a write through the
+ * context's own pointers that the engine's shadows do not expect is engine-corrupted.
+ */
+struct h_task_line { struct h_task t; } H_ALIGNED;
+
+struct h_world {
+    struct h_word gp_ctr;            /* read by every reader at lock / quiescent state (shadow: gp_ctr_shadow) */
+    int32_t gp_futex H_ALIGNED;      /* -1 while a grace-period waiter sleeps */
+    struct h_word number_of_cpusets; /* the "cpusets have been used" short-circuit reads this */
+    unsigned char scheme_shared[H_SCHEME_SHARED_MAX] H_ALIGNED;
+    struct h_task_line tasks[H_MAX_WORKERS];
+    struct h_rcu_slot slots[H_MAX_WORKERS];
+};
+
+#define H_REDZONE 64                 /* before every simulated page, and after the last */
+#define H_PAGE_STRIDE (H_PAGE_SIZE + H_REDZONE)
+#define H_REDZONE_BYTE 0xbb          /* SLUB_RED_INACTIVE */
+#define H_REDZONE_WORD 0xbbbbbbbbbbbbbbbbULL
+#define H_OBJ_REDZONE (H_CPUSET_SIZE - offsetof(struct h_cpuset, engine_private_))   /* a cpuset's tail */
+
+/* Process-local, in a private page just below the engine's mapping: where this process put the world (the
+ * start of its reservation), and the engine header's fixed part (sizes, layout, params) as it was mapped,
+ * which a stray write through ctx->arena cannot change for the orchestrator (h_header_restore). */
+struct h_local {
+    char *world;
+    size_t reservation_size;
+    unsigned char header[1024];
+};
+extern uint64_t h_sys_page;   /* the system's page size, this process's (set when it maps an arena) */
+
 struct h_arena {
     uint64_t magic;
-    uint64_t size;
+    uint64_t size;           /* bytes of the engine's mapping (memfd offset 0) */
+    uint64_t world_size;     /* bytes of the world's mapping (memfd offset `size`), from world offset page_size */
+    uint64_t page_size;
     struct h_params params;
-    h_off pages_desc;        /* struct h_page[npages] */
-    h_off pages_data;        /* npages * H_PAGE_SIZE bytes */
+    uint64_t pages_desc;     /* struct h_page[npages]: offset in the engine's mapping */
+    uint64_t cs_privs;       /* struct h_cpuset_priv[npages * H_OBJS_PER_SLAB]: offset in the engine's mapping */
+    h_off page_heads;        /* struct h_rcu_head[npages]: world offset (a page's call_rcu head) */
+    h_off pages_data;        /* world offset of page 0; page i at pages_data + i * H_PAGE_STRIDE, redzones between */
     uint64_t npages;
     int32_t parent_pid;
 
@@ -140,8 +183,7 @@ struct h_arena {
     uint32_t litmus_y H_ALIGNED;     /* the updater's flag */
 
     /* RCU */
-    struct h_word gp_ctr;            /* read by every reader at lock / quiescent state */
-    int32_t gp_futex H_ALIGNED;      /* -1 while a grace-period waiter sleeps */
+    struct h_word gp_ctr_shadow;     /* what the engine last wrote to the world's gp_ctr */
     struct h_word gp_started;        /* grace periods begun: the engine's clock, around the scheme's sync */
     struct h_word gp_completed;      /* grace periods completed: the pipe-count clock */
     uint32_t gp_lock H_ALIGNED;      /* serialises grace periods (futex mutex) */
@@ -157,7 +199,7 @@ struct h_arena {
 
     /* the cpuset world */
     uint32_t cpuset_mutex H_ALIGNED; /* writers' structural changes (the kernel's cpuset mutex) */
-    struct h_word number_of_cpusets; /* the "cpusets have been used" short-circuit reads this */
+    uint64_t number_of_cpusets_shadow;   /* what the engine last wrote to the world's number_of_cpusets */
     uint64_t next_serial H_ALIGNED;
     h_off root;
     uint32_t nlive;
@@ -185,11 +227,12 @@ struct h_arena {
     uint64_t reclaimer_flight_pos;   /* the reclaimer's flight recorder (grace periods, callbacks) */
     struct h_flight_event reclaimer_flight[H_RECLAIMER_FLIGHT_EVENTS];   /* a batch of frees per grace period */
 
-    unsigned char scheme_shared[H_SCHEME_SHARED_MAX] H_ALIGNED;
     struct h_node nodes[H_MAX_NODES];
     struct h_task_rec tasks[H_MAX_WORKERS];
     struct h_worker workers[H_MAX_WORKERS];
 };
+#define H_HEADER_BYTES offsetof(struct h_arena, cmd_gen)   /* written once, at creation */
+_Static_assert(H_HEADER_BYTES <= sizeof(((struct h_local *)0)->header), "the header copy fits");
 
 /* ---------------------------------------------------------------- the engine's per-process context */
 
@@ -234,7 +277,17 @@ struct h_ectx {
 };
 
 static inline struct h_ectx *E(struct h_ctx *c) { return (struct h_ectx *)c; }
-static inline struct h_task_rec *task_rec(struct h_task *t) { return (struct h_task_rec *)t; }
+static inline struct h_local *h_local(const struct h_arena *a) { return (struct h_local *)((char *)a - h_sys_page); }
+static inline struct h_world *h_world(const struct h_arena *a) { return (struct h_world *)(h_local(a)->world + h_sys_page); }
+static inline struct h_world *W(const struct h_ctx *ctx) { return h_world(ctx->arena); }
+static inline int h_task_index(const struct h_ctx *ctx, const struct h_task *t)
+{
+    return (int)((const struct h_task_line *)(const void *)t - W(ctx)->tasks);
+}
+static inline struct h_task_rec *task_rec(const struct h_ctx *ctx, const struct h_task *t)
+{
+    return &ctx->arena->tasks[h_task_index(ctx, t)];
+}
 
 /* Enter an engine call (H_OP_*) for the violation record; returns the call it was inside, to restore. */
 static inline int h_op_enter(struct h_ctx *ctx, int op)
@@ -296,12 +349,18 @@ struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t me
 int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, uint64_t *zonelist);
 void h_zonelist_release(struct h_ctx *ctx, struct h_page *pg);
 struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx);
+struct h_cpuset_priv *h_cs_priv(const struct h_ctx *ctx, const struct h_cpuset *cs);
+struct h_rcu_head *h_page_head(const struct h_ctx *ctx, uint64_t idx);
+uint64_t h_head_page(const struct h_ctx *ctx, const struct h_rcu_head *head);   /* page index, or npages: not one */
+void h_redzone_check(struct h_ctx *ctx, uint64_t idx);   /* the page's two redzones and, on a slab page, its objects' */
+void h_gp_shadow_check(struct h_ctx *ctx);     /* gp_ctr and the slot counters against the shadow; gp_lock held */
+void h_world_shadow_check(struct h_ctx *ctx);  /* number_of_cpusets, slot cpu and dead; after a round */
 char *h_page_data(const struct h_ctx *ctx, uint64_t idx);
 int h_on_slab_page(const struct h_ctx *ctx, const void *p);
 int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);
 void h_release_page(struct h_ctx *ctx, struct h_page *pg);
 void h_release_held_pages(struct h_ctx *ctx);
-void h_log_attach(struct h_task *t, uint64_t serial, uint64_t mems);
+void h_log_attach(struct h_ctx *ctx, struct h_task *t, uint64_t serial, uint64_t mems);
 
 /* ---------------------------------------------------------------- rcu.c */
 
@@ -323,6 +382,8 @@ void h_torture_enable(struct h_ectx *e);
 void h_check_cpu(struct h_ctx *ctx);
 void h_fault_check(struct h_ctx *ctx);
 void h_litmus_reader(struct h_ctx *ctx);
+void h_segv_watch(struct h_ectx *e);
+int64_t h_header_restore(struct h_arena *a);
 
 /* ---------------------------------------------------------------- weak.c */
 

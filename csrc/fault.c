@@ -31,9 +31,11 @@ void h_shuffle_begin(void *arena)
 
 void h_set_worker_cpu(void *arena, int worker, int cpu)
 {
-    struct h_worker *w = &((struct h_arena *)arena)->workers[worker];
+    struct h_arena *a = arena;
+    struct h_worker *w = &a->workers[worker];
     WRITE_ONCE(w->stats.cpu, cpu);
-    WRITE_ONCE(w->slot.cpu, cpu);
+    WRITE_ONCE(w->slot_cpu, cpu);
+    WRITE_ONCE(h_world(a)->slots[worker].cpu, cpu);
 }
 
 void h_shuffle_end(void *arena)

@@ -9,7 +9,8 @@
  * rebind them and destroy them, and how a destroyed cpuset is freed.
  *
  * Everything lives in one shared arena mapped by many processes at different addresses, so shared data
- * holds arena offsets (h_off), never pointers; h_ptr()/h_offset() convert with this process's base.
+ * holds arena offsets (h_off), never pointers; h_ptr()/h_offset() convert with this process's base. Offset 0
+ * and the pages just past the world's end are guard pages: a stray access there kills the process (a crash).
  *
  * A scheme is a `struct harness_scheme` (the ops table, like rcutorture's rcu_torture_ops) made with
  * HARNESS_SCHEME(). A scheme file defines exactly one table named harness_user_scheme:
@@ -105,7 +106,7 @@ struct h_rcu_head {
 /* A cpuset object in a slab page, 128 bytes. type, seq, refcount and lock are initialised by the slab
  * constructor when the page becomes a slab page, never per allocation: a TYPESAFE_BY_RCU reader may touch
  * them on an object that has been freed and reused at any moment. seq is odd while the object is free and
- * changes on every free and every (re)initialisation. The tail is the engine's. */
+ * changes on every free and every (re)initialisation. The tail is the engine's redzone: never written. */
 struct h_cpuset {
     uint32_t type;
     uint32_t seq;

@@ -17,6 +17,7 @@ static const char *const violation_names[H_NVIOLATIONS] = {
     [H_V_FREE_WHILE_CLAIMED] = "free-while-claimed", [H_V_QS_IN_READER] = "qs-in-reader",
     [H_V_SYNC_IN_READER] = "sync-in-reader",
     [H_V_RCU_UNDECLARED] = "rcu-undeclared", [H_V_SUSPICIOUS_RCU] = "suspicious-rcu", [H_V_HANG] = "hang",
+    [H_V_OUT_OF_BOUNDS] = "out-of-bounds", [H_V_ENGINE_CORRUPTED] = "engine-corrupted",
 };
 
 static const char *const phase_names[H_NPHASES] = {
@@ -95,24 +96,25 @@ void h_violation_describe(struct h_ctx *ctx, struct h_violation *v)
     v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
     v->read_start_ns = v->in_read ? e->read_start_ns : 0;
     v->index = -1;
-    h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, a->tasks);
+    struct h_world *w = W(ctx);
+    h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, w->tasks);
     if (!off) {
         v->object_is = H_OBJ_IS_NONE;
-    } else if (off >= a->size) {
+    } else if (off < a->page_size || off >= a->page_size + a->world_size) {   /* the guard page, or past the world */
         v->object_is = H_OBJ_IS_OUTSIDE;
-    } else if (off >= pages && off < pages + a->npages * H_PAGE_SIZE) {
-        v->index = (long long)((off - pages) / H_PAGE_SIZE);
+    } else if (off >= pages && off < pages + a->npages * H_PAGE_STRIDE) {
+        v->index = (long long)((off - pages) / H_PAGE_STRIDE);
         v->page_state = (int)READ_ONCE(h_page_desc(ctx, (uint64_t)v->index)->state);
         v->object_is = v->page_state == H_PAGE_SLAB || v->page_state == H_PAGE_SLAB_RCU ? H_OBJ_IS_CPUSET
                                                                                          : H_OBJ_IS_PAGE;
-        if (v->object_is == H_OBJ_IS_CPUSET) {
-            const struct h_cpuset *cs = h_ptr(ctx, off - (off - pages) % H_CPUSET_SIZE);
-            v->object_serial = READ_ONCE(CS_PRIV(cs)->serial);
-            v->object_state = (int)READ_ONCE(CS_PRIV(cs)->state);
+        if (v->object_is == H_OBJ_IS_CPUSET && (off - pages) % H_PAGE_STRIDE < H_PAGE_SIZE) {
+            const struct h_cpuset *cs = h_ptr(ctx, off - (off - pages) % H_PAGE_STRIDE % H_CPUSET_SIZE);
+            v->object_serial = READ_ONCE(h_cs_priv(ctx, cs)->serial);
+            v->object_state = (int)READ_ONCE(h_cs_priv(ctx, cs)->state);
         }
-    } else if (off >= tasks && off < tasks + sizeof(a->tasks)) {
+    } else if (off >= tasks && off < tasks + sizeof(w->tasks)) {
         v->object_is = H_OBJ_IS_TASK;
-        v->index = (long long)((off - tasks) / sizeof(a->tasks[0]));
+        v->index = (long long)((off - tasks) / sizeof(w->tasks[0]));
     } else {
         v->object_is = H_OBJ_IS_ENGINE;
     }
@@ -156,7 +158,7 @@ static void pipe_check(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t se
 {
     struct h_arena *a = ctx->arena;
     struct h_ectx *e = E(ctx);
-    uint64_t retired = READ_ONCE(CS_PRIV(cs)->retired_at);   /* stamps are gp_completed + 1, never 0 */
+    uint64_t retired = READ_ONCE(h_cs_priv(ctx, cs)->retired_at);   /* stamps are gp_completed + 1, never 0 */
     if (!retired) {
         const struct h_page *pg = h_page_of(ctx, cs);
         if (READ_ONCE(pg->state) == H_PAGE_SLAB_RCU)
@@ -211,7 +213,7 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
             return 0;   /* not a cpuset any more: its checkpoints have judged that */
         maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
     }
-    uint32_t zl = READ_ONCE(CS_PRIV(cs)->zonelist);
+    uint32_t zl = READ_ONCE(h_cs_priv(ctx, cs)->zonelist);
     if (!zl || zl - 1 >= a->npages)
         return zl == 0;   /* no block (the arena was out of pages): ok, the walk filters by mems */
     const struct h_zonelist *z = (const struct h_zonelist *)(const void *)h_page_data(ctx, zl - 1);
@@ -242,7 +244,11 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
     return tag | (s1 == s2 && s1 == serial && mask == mems && start < n);
 }
 
-uint64_t h_attach_gen(const struct h_task *task) { return smp_load_acquire(&task_rec((struct h_task *)task)->attach_gen); }
+/* Torture mode only (every caller runs with checks on): the attach log is the torture context's engine's. */
+uint64_t h_attach_gen(const struct h_task *task)
+{
+    return smp_load_acquire(&task_rec(h_torture_ctx(), task)->attach_gen);
+}
 
 /* Torture: a read begins; its start goes to the flight recorder with the read (h_check_snapshot). */
 uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
@@ -283,7 +289,7 @@ int h_attached_during_read(struct h_ctx *ctx, uint64_t serial)
 {
     struct h_ectx *e = E(ctx);
     uint64_t mems, lo = e->read_gen0 ? e->read_gen0 - 1 : 0;
-    return attached_between(task_rec(ctx->task), lo, h_attach_gen(ctx->task), serial, &mems);
+    return attached_between(task_rec(ctx, ctx->task), lo, h_attach_gen(ctx->task), serial, &mems);
 }
 
 /*
@@ -297,7 +303,7 @@ int h_attached_during_read(struct h_ctx *ctx, uint64_t serial)
 void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0, uint64_t g1)
 {
     struct h_ectx *e = E(ctx);
-    struct h_task_rec *r = task_rec(ctx->task);
+    struct h_task_rec *r = task_rec(ctx, ctx->task);
     e->verified = 0;
     if (!snap->consistent)
         h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
@@ -432,7 +438,7 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
     if (!h_in_pages(ctx, p))
         return;
     const struct h_page *pg = h_page_of(ctx, p);
-    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_SIZE;
+    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_STRIDE;
     const struct h_cpuset *cs = (const struct h_cpuset *)((const char *)p - in_page % H_CPUSET_SIZE);
     h_off obj = h_offset(ctx, cs);
     uint32_t pstate = READ_ONCE(pg->state);
@@ -443,7 +449,7 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
     }
     if (ctx->slot)
         WRITE_ONCE(ctx->slot->holding, obj);
-    const struct h_cpuset_priv *priv = CS_PRIV(cs);
+    const struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
     uint64_t field = in_page % H_CPUSET_SIZE;
     if (!protected(e))
         h_violation(ctx, H_V_SUSPICIOUS_RCU, obj, READ_ONCE(priv->serial), field);
@@ -570,7 +576,7 @@ void h_report_violation(void *arena, int kind, int worker, unsigned long long ob
 void h_get_worker_stats(void *arena, int worker, struct h_worker_stats *out)
 {
     struct h_arena *a = arena;
-    const struct h_rcu_slot *slot = &a->workers[worker].slot;
+    const struct h_rcu_slot *slot = &h_world(a)->slots[worker];
     *out = a->workers[worker].stats;
     out->in_read_section = (READ_ONCE(slot->read_sections) & 1) ||
                            (a->params.flavor != H_FLAVOR_QSBR && READ_ONCE(slot->ctr) != 0);
@@ -589,10 +595,10 @@ void h_get_global_stats(void *arena, struct h_global_stats *out)
     out->slab_pages = READ_ONCE(a->slab_pages);
     out->slab_pages_rcu_pending = READ_ONCE(a->slab_pages_rcu);
     out->slab_objects = READ_ONCE(a->slab_objects);
-    for (int n = 0; n < a->params.nnodes; n++)
+    for (int n = 0; n < a->params.nnodes && n < H_MAX_NODES; n++)
         out->pages_free += READ_ONCE(a->nodes[n].nfree);
     out->pages_total = a->npages;
-    out->number_of_cpusets = READ_ONCE(a->number_of_cpusets.v);
+    out->number_of_cpusets = READ_ONCE(h_world(a)->number_of_cpusets.v);
     out->violations = READ_ONCE(a->violations);
     for (int k = 0; k < H_NVIOLATIONS; k++) {
         out->violations_by_kind[k] = READ_ONCE(a->violations_by_kind[k]);
@@ -600,7 +606,7 @@ void h_get_global_stats(void *arena, struct h_global_stats *out)
     }
     out->nstalls = READ_ONCE(a->nstalls);
     out->run_start_ns = READ_ONCE(a->run_start_ns);
-    out->arena_bytes = a->size;
+    out->arena_bytes = a->size + a->world_size;
 }
 
 void h_get_first_violation(void *arena, struct h_violation *out)

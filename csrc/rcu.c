@@ -98,36 +98,38 @@ static void record_stall(struct h_ctx *ctx, int worker, uint64_t waited_ns, uint
     s->duration_ns = waited_ns;
     s->gp = gp;
     s->worker = worker;
-    s->cpu = READ_ONCE(a->workers[worker].slot.cpu);
+    s->cpu = READ_ONCE(a->workers[worker].slot_cpu);
     smp_store_release(&a->nstalls, n + 1);
 }
 
-static int reader_done(struct h_rcu_slot *slot, uint64_t target)
+/* dead: the engine's own record (its shadow), never the world's word a scheme could set */
+static int reader_done(struct h_rcu_slot *slot, const int32_t *dead, uint64_t target)
 {
     uint64_t c = smp_load_acquire(&slot->ctr);
-    return c == 0 || c >= target || READ_ONCE(slot->dead);
+    return c == 0 || c >= target || READ_ONCE(*dead);
 }
 
 static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint64_t t0)
 {
     struct h_arena *a = ctx->arena;
-    struct h_rcu_slot *slot = &a->workers[worker].slot;
-    uint32_t *f = (uint32_t *)&a->gp_futex;
+    struct h_rcu_slot *slot = &W(ctx)->slots[worker];
+    const int32_t *dead = &a->workers[worker].slot_dead;
+    uint32_t *f = (uint32_t *)&W(ctx)->gp_futex;
     uint64_t stall_ns = (uint64_t)a->params.stall_ms * 1000000ULL, next_report = stall_ns;
-    for (int spins = 0; !reader_done(slot, target);) {
+    for (int spins = 0; !reader_done(slot, dead, target);) {
         if (spins++ < H_GP_SPINS) {
             cpu_relax();
             continue;
         }
         WRITE_ONCE(*f, (uint32_t)-1);
         smp_mb_master(ctx);   /* flag store before the slot load; pairs with the reader's unlock/QS */
-        if (reader_done(slot, target)) {
+        if (reader_done(slot, dead, target)) {
             WRITE_ONCE(*f, 0);
             break;
         }
         h_futex_wait(f, (uint32_t)-1, H_GP_SLEEP_MS);
         uint64_t waited = h_now_ns() - t0;
-        if (stall_ns && waited >= next_report && !reader_done(slot, target)) {
+        if (stall_ns && waited >= next_report && !reader_done(slot, dead, target)) {
             record_stall(ctx, worker, waited, target);
             next_report += stall_ns;
         }
@@ -138,8 +140,9 @@ static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint
 static void wait_for_readers(struct h_ctx *ctx, uint64_t t0)
 {
     struct h_arena *a = ctx->arena;
-    uint64_t target = READ_ONCE(a->gp_ctr.v) + 1;
-    WRITE_ONCE(a->gp_ctr.v, target);
+    uint64_t target = READ_ONCE(a->gp_ctr_shadow.v) + 1;   /* the engine's count, whatever the world holds */
+    WRITE_ONCE(a->gp_ctr_shadow.v, target);
+    WRITE_ONCE(W(ctx)->gp_ctr.v, target);
     smp_mb_master(ctx);   /* unpublish and flip before reading any slot (pairs with read_lock's barrier) */
     for (int i = 0; i < a->params.nworkers; i++)
         wait_for_reader(ctx, i, target, t0);
@@ -170,10 +173,11 @@ static void synchronize_rcu(struct h_ctx *ctx)
     uint64_t inside[H_MAX_WORKERS];
     h_heartbeat(e, H_PH_SYNCHRONIZE);
     h_mutex_lock(&a->gp_lock);
+    h_gp_shadow_check(ctx);   /* gp_ctr and the slots, before a grace period trusts them */
     e->in_gp = 1;
     if (ctx->checks)
         for (int w = 0; w < n; w++)
-            inside[w] = smp_load_acquire(&a->workers[w].slot.read_sections);
+            inside[w] = smp_load_acquire(&W(ctx)->slots[w].read_sections);
     uint64_t t0 = h_now_ns(), gp = READ_ONCE(a->gp_started.v) + 1;
     smp_store_release(&a->gp_started.v, gp);
     h_event(ctx, H_EV_GP_START, gp, 0);
@@ -189,9 +193,10 @@ static void synchronize_rcu(struct h_ctx *ctx)
     h_event(ctx, H_EV_GP_END, gp, ns);
     if (ctx->checks)
         for (int w = 0; w < n; w++)
-            if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot.dead) &&
-                smp_load_acquire(&a->workers[w].slot.read_sections) == inside[w])
-                h_violation(ctx, H_V_GP_TOO_SHORT, READ_ONCE(a->workers[w].slot.holding), 0, (uint64_t)w);
+            if ((inside[w] & 1) && !READ_ONCE(a->workers[w].slot_dead) &&
+                smp_load_acquire(&W(ctx)->slots[w].read_sections) == inside[w])
+                h_violation(ctx, H_V_GP_TOO_SHORT, READ_ONCE(W(ctx)->slots[w].holding), 0, (uint64_t)w);
+    h_gp_shadow_check(ctx);   /* ...and after: a slot the grace period took as passed was real */
     e->in_gp = 0;
     h_mutex_unlock(&a->gp_lock);
 }
@@ -210,10 +215,6 @@ static struct h_cpuset *head_cpuset(struct h_rcu_head *head)
     return (struct h_cpuset *)((char *)head - offsetof(struct h_cpuset, rcu));
 }
 
-static struct h_page *head_page(struct h_rcu_head *head)
-{
-    return (struct h_page *)((char *)head - offsetof(struct h_page, rcu));
-}
 
 /* What a violation about a callback names: the cpuset it frees, or the data of the page it releases (a
  * head's own address would match nothing the flight recorder saw). */
@@ -221,9 +222,8 @@ static h_off head_object(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_k
 {
     if (kind == H_CB_FREE_CPUSET)
         return h_offset(ctx, head_cpuset(head));
-    struct h_arena *a = ctx->arena;
-    uint64_t idx = (uint64_t)(head_page(head) - (struct h_page *)h_ptr(ctx, a->pages_desc));
-    return idx < a->npages ? h_offset(ctx, h_page_data(ctx, idx)) : h_offset(ctx, head);
+    uint64_t idx = h_head_page(ctx, head);
+    return idx < ctx->arena->npages ? h_offset(ctx, h_page_data(ctx, idx)) : h_offset(ctx, head);
 }
 
 /* The arena's queue: an MPSC list the reclaimer takes whole. */
@@ -256,7 +256,7 @@ static void call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind 
     }
     if (kind == H_CB_FREE_CPUSET) {
         struct h_cpuset *cs = head_cpuset(head);
-        struct h_cpuset_priv *priv = CS_PRIV(cs);
+        struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
         uint32_t state = READ_ONCE(priv->state);
         if (state == H_OBJ_FREE || state == H_OBJ_QUEUED) {
             h_violation(ctx, state == H_OBJ_FREE ? H_V_DOUBLE_FREE : H_V_DOUBLE_CALL_RCU, h_offset(ctx, cs),
@@ -278,7 +278,7 @@ static void call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind 
     WRITE_ONCE(head->queued, 1);
     atomic_inc_relaxed(&a->cb_queued);
     if (kind == H_CB_FREE_CPUSET)
-        h_event(ctx, H_EV_CALL_RCU, CS_PRIV(head_cpuset(head))->serial, h_offset(ctx, head_cpuset(head)));
+        h_event(ctx, H_EV_CALL_RCU, h_cs_priv(ctx, head_cpuset(head))->serial, h_offset(ctx, head_cpuset(head)));
     else
         h_event(ctx, H_EV_CALL_RCU, 0, h_offset(ctx, head));
     if (ctx->ops->call_rcu) {
@@ -302,16 +302,16 @@ void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs) { h_call_rcu(ctx,
 /* Free now; a TYPESAFE_BY_RCU slab page that became empty waits for a grace period. */
 static void free_cpuset(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback)
 {
-    uint64_t zonelist, serial = CS_PRIV(cs)->serial;
+    uint64_t zonelist, serial = h_cs_priv(ctx, cs)->serial;
     h_weak_sync(H_WF_DRAIN);
     int64_t page = h_slab_free(ctx, cs, from_callback, &zonelist);
     h_claims_check(ctx, h_offset(ctx, cs), serial);   /* freed (its page perhaps given back): claims on it broken */
     atomic_inc_relaxed(&ctx->arena->frees);
     h_weak_sync(H_WF_FORGET);   /* the odd sequence and the refcount, stored directly */
     if (zonelist)   /* alloc-subset on a TYPESAFE_BY_RCU slab: a recycled object's reader may read it */
-        h_call_rcu(ctx, &h_page_desc(ctx, zonelist - 1)->rcu, H_CB_FREE_ZONELIST);
+        h_call_rcu(ctx, h_page_head(ctx, zonelist - 1), H_CB_FREE_ZONELIST);
     if (page >= 0) {
-        h_call_rcu(ctx, &h_page_of(ctx, cs)->rcu, H_CB_RELEASE_PAGE);
+        h_call_rcu(ctx, h_page_head(ctx, (uint64_t)page), H_CB_RELEASE_PAGE);
     }
 }
 
@@ -332,21 +332,24 @@ static void rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head)
     struct h_arena *a = ctx->arena;
     h_weak_sync(H_WF_DRAIN);
     if (!xchg(&head->queued, 0)) {
-        uint64_t serial = head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0;
+        uint64_t serial = head->kind == H_CB_FREE_CPUSET ? h_cs_priv(ctx, head_cpuset(head))->serial : 0;
         h_violation(ctx, H_V_CALLBACK_ON_LIVE, head_object(ctx, head, head->kind), serial, head->kind);
         return;
     }
     uint64_t completed = smp_load_acquire(&a->gp_completed.v);
     if (completed < head->gp_seq + 1)
         h_violation(ctx, H_V_GP_TOO_SHORT, head_object(ctx, head, head->kind),
-                    head->kind == H_CB_FREE_CPUSET ? CS_PRIV(head_cpuset(head))->serial : 0, 0);
+                    head->kind == H_CB_FREE_CPUSET ? h_cs_priv(ctx, head_cpuset(head))->serial : 0, 0);
     a->cb_hist[h_hist_bucket(h_now_ns() - head->queued_ns)]++;
+    uint64_t page = h_head_page(ctx, head);
     if (head->kind == H_CB_FREE_CPUSET)
         free_cpuset(ctx, head_cpuset(head), 1);
+    else if (page == a->npages)   /* a page's callback on a head that is no page's: its kind was overwritten */
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, head), 0, head->kind);
     else if (head->kind == H_CB_FREE_ZONELIST)
-        h_zonelist_release(ctx, head_page(head));
+        h_zonelist_release(ctx, h_page_desc(ctx, page));
     else
-        h_release_page(ctx, head_page(head));
+        h_release_page(ctx, h_page_desc(ctx, page));
     atomic_inc_relaxed(&a->cb_done);
 }
 
@@ -426,9 +429,10 @@ void h_gp_probe(void *arena, int count)
 void h_rcu_release_slot(void *arena, int worker)
 {
     struct h_arena *a = arena;
-    smp_store_release(&a->workers[worker].slot.dead, 1);
+    WRITE_ONCE(h_world(a)->slots[worker].dead, 1);
+    smp_store_release(&a->workers[worker].slot_dead, 1);   /* what grace periods read */
     smp_mb();
-    uint32_t *f = (uint32_t *)&a->gp_futex;
+    uint32_t *f = (uint32_t *)&h_world(a)->gp_futex;
     WRITE_ONCE(*f, 0);
     h_futex_wake(f, 1);
 }

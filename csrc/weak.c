@@ -59,10 +59,10 @@ void h_weak_enable(struct h_ectx *e)
         return;
     }
     struct h_weak *w = &weak_self;
-    h_weak_setup(w, a->params.seed ^ ((uint64_t)(e->c.worker + 2) << 40), a, a->size);
+    h_weak_setup(w, a->params.seed ^ ((uint64_t)(e->c.worker + 2) << 40), e->c.base, a->page_size + a->world_size);
     w->objects_lo = a->pages_data;
-    w->objects_hi = a->pages_data + a->npages * H_PAGE_SIZE;
-    w->flush_lo = (uintptr_t)offsetof(struct h_arena, scheme_shared);
+    w->objects_hi = a->pages_data + a->npages * H_PAGE_STRIDE;
+    w->flush_lo = (uintptr_t)h_offset(&e->c, e->c.shared);
     w->flush_hi = w->flush_lo + H_SCHEME_SHARED_MAX;
     w->ctx = &e->c;
     w->delay_max_ns = H_WEAK_DELAY_NS;

@@ -89,7 +89,8 @@ int h_worker_register(void *arena, int worker, int role, int cpu, char *err, int
     w->stats.role = role;
     w->stats.pid = getpid();
     w->stats.cpu = cpu;
-    w->slot.cpu = cpu;
+    w->slot_cpu = cpu;
+    h_world(a)->slots[worker].cpu = cpu;
     int now = sched_getcpu();
     if (now >= 0 && now < H_CPU_WORDS * 64)
         w->stats.cpus_seen[now / 64] |= 1ULL << (now % 64);
@@ -248,7 +249,7 @@ static struct h_task *random_task(struct h_ctx *ctx)
     uint64_t r = h_random(ctx);
     /* Mostly the readers' own tasks: that is where a race can be seen. */
     int t = p->nreaders && (r & 3) ? (int)((r >> 8) % (uint64_t)p->nreaders) : (int)((r >> 8) % (uint64_t)h_ntasks(p));
-    return &ctx->arena->tasks[t].t;
+    return &W(ctx)->tasks[t].t;
 }
 
 void h_writer_delay(struct h_ctx *ctx)
@@ -265,11 +266,11 @@ static void attach(struct h_ectx *e, struct h_task *task, struct h_cpuset *cs)
     struct h_cpuset *old = cs_at(ctx, task->cpuset);
     if (old == cs)
         return;
-    h_log_attach(task, CS_PRIV(cs)->serial, CS_PRIV(cs)->mems);
+    h_log_attach(ctx, task, h_cs_priv(ctx, cs)->serial, h_cs_priv(ctx, cs)->mems);
     h_heartbeat(e, H_PH_ATTACH);
     ctx->ops->attach(ctx, task, cs);
     h_weak_sync(H_WF_DRAIN);   /* the engine reads task->cpuset back */
-    h_event(ctx, H_EV_ATTACH, (uint64_t)(task_rec(task) - ctx->arena->tasks), CS_PRIV(cs)->serial);
+    h_event(ctx, H_EV_ATTACH, (uint64_t)h_task_index(ctx, task), h_cs_priv(ctx, cs)->serial);
     e->self->stats.counters[H_C_WRITER_ATTACHES]++;
 }
 
@@ -279,6 +280,22 @@ static struct h_cpuset *random_target(struct h_ctx *ctx, const struct h_cpuset *
     uint32_t i = (uint32_t)(h_random(ctx) % (a->nlive + 1));
     struct h_cpuset *cs = i < a->nlive ? cs_at(ctx, a->live[i]) : cs_at(ctx, a->root);
     return cs == not ? cs_at(ctx, a->root) : cs;
+}
+
+/* WRITER, cpuset mutex held (the count changes under it alone): the world's count, from the engine's shadow;
+ * a world count the engine did not write is engine-corrupted. */
+static void set_number_of_cpusets(struct h_ctx *ctx, int delta)
+{
+    struct h_arena *a = ctx->arena;
+    uint64_t *count = &W(ctx)->number_of_cpusets.v, seen = a->number_of_cpusets_shadow;
+    a->number_of_cpusets_shadow += (uint64_t)(int64_t)delta;
+    /* one atomic step from the value the engine wrote (release: the count before any attach to the new
+     * cpuset), so that no stray store between a check and the update goes unseen */
+    if (!atomic_compare_exchange_strong_explicit(H_ATOMIC(count), &seen, a->number_of_cpusets_shadow,
+                                                 memory_order_release, memory_order_relaxed)) {
+        h_violation(ctx, H_V_ENGINE_CORRUPTED, h_offset(ctx, count), 0, seen);
+        smp_store_release(count, a->number_of_cpusets_shadow);
+    }
 }
 
 static struct h_cpuset *create(struct h_ectx *e)
@@ -296,7 +313,7 @@ static struct h_cpuset *create(struct h_ectx *e)
     }
     a->live[a->nlive++] = h_offset(ctx, cs);
     /* before any task can be attached to it: a reader that sees the task moved sees the count */
-    smp_store_release(&a->number_of_cpusets.v, a->number_of_cpusets.v + 1);
+    set_number_of_cpusets(ctx, +1);
     h_event(ctx, H_EV_CREATE, serial, h_offset(ctx, cs));
     e->self->stats.counters[H_C_WRITER_CREATES]++;
     return cs;
@@ -309,15 +326,15 @@ static void destroy(struct h_ectx *e, struct h_cpuset *cs, struct h_cpuset *heir
     struct h_arena *a = ctx->arena;
     h_off off = h_offset(ctx, cs);
     for (int i = 0; i < h_ntasks(&a->params); i++)
-        if (a->tasks[i].t.cpuset == off)
-            attach(e, &a->tasks[i].t, heir);
+        if (W(ctx)->tasks[i].t.cpuset == off)
+            attach(e, &W(ctx)->tasks[i].t, heir);
     for (uint32_t i = 0; i < a->nlive; i++)
         if (a->live[i] == off) {
             a->live[i] = a->live[--a->nlive];
             break;
         }
-    smp_store_release(&a->number_of_cpusets.v, a->number_of_cpusets.v - 1);
-    h_event(ctx, H_EV_DESTROY, CS_PRIV(cs)->serial, off);
+    set_number_of_cpusets(ctx, -1);
+    h_event(ctx, H_EV_DESTROY, h_cs_priv(ctx, cs)->serial, off);
     e->self->stats.counters[H_C_WRITER_DESTROYS]++;
     h_writer_delay(ctx);   /* amplifier: between unpublishing and freeing */
     h_heartbeat(e, H_PH_DESTROY);
@@ -336,7 +353,7 @@ static int adversarial_step(struct h_ectx *e)
     struct h_ctx *ctx = &e->c;
     struct h_arena *a = ctx->arena;
     int r = (int)(h_random(ctx) % (uint64_t)a->params.nreaders);
-    h_off held = READ_ONCE(a->workers[r].slot.holding);
+    h_off held = READ_ONCE(W(ctx)->slots[r].holding);
     uint32_t i = 0;
     while (i < a->nlive && a->live[i] != held)
         i++;
@@ -348,7 +365,7 @@ static int adversarial_step(struct h_ectx *e)
         destroy(e, victim, random_target(ctx, victim));
         victim = create(e);
         if (victim)
-            attach(e, &a->tasks[r].t, victim);
+            attach(e, &W(ctx)->tasks[r].t, victim);
     }
     return 1;
 }
@@ -389,7 +406,7 @@ static void writer_step(struct h_ectx *e)
         /* only the root exists: re-attach it, which still runs the scheme's publish */
         struct h_task *t = random_task(ctx);
         struct h_cpuset *root = cs_at(ctx, a->root);
-        h_log_attach(t, CS_PRIV(root)->serial, CS_PRIV(root)->mems);
+        h_log_attach(ctx, t, h_cs_priv(ctx, root)->serial, h_cs_priv(ctx, root)->mems);
         h_heartbeat(e, H_PH_ATTACH);
         ctx->ops->attach(ctx, t, root);
         h_weak_sync(H_WF_DRAIN);
@@ -509,6 +526,7 @@ int h_worker_main(void *arena, int worker)
     struct h_arena *a = arena;
     struct h_ectx e;
     h_ctx_init(&e, arena, worker);
+    h_segv_watch(&e);
     h_torture_enable(&e);
     h_weak_enable(&e);
     struct h_worker_stats *s = &e.self->stats;

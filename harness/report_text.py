@@ -212,7 +212,8 @@ def event_line(t_s: float, what: str) -> str:
 def incident_lines(r: dict, events_shown: int = 0) -> list[str]:
     """Everything that happened besides the counts: crashes, stalls, events (`!!!` marks a failure), less
     the first `events_shown` events (a live run printed them as they happened)."""
-    return [*(crash_line(c) for c in r["crashes"]),
+    return [*(f"!!! engine-corrupted: {what}" for what in r.get("engine_corrupted", [])),
+            *(crash_line(c) for c in r["crashes"]),
             *(f"stall: worker {st['worker']} on CPU {st['cpu']} held up grace period {st['gp']} for "
               f"{st['duration_s'] * 1e3:.0f} ms at t={st['t_s']:.2f}s" for st in r["stalls"]),
             *(event_line(e["t_s"], e["what"]) for e in r["events"][events_shown:])]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from harness.figures import inconsistencies
 from harness.provenance import provenance
 from harness.story import object_story
 from harness.session import ROLE_READER, Session
@@ -245,4 +246,10 @@ class Result:
             **provenance(c.scheme_file),
         }
         report["object_story"] = object_story(report)
+        hung = {h["worker"] for h in s.hangs}
+        silent = [w for w in range(s.nworkers) if w not in s.dead and w not in hung and not snap.t_end_ns[w]]
+        corrupted = inconsistencies(report, snap.t_s, c.nodes * c.pages_per_node, silent)
+        report["engine_corrupted"] = corrupted
+        if corrupted:   # figures that cannot all be true: the engine's own state was written, nothing else holds
+            report["verdict"] = "FAILURE"
         return cls(report, snap)

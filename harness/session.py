@@ -105,6 +105,7 @@ def _reclaimer_entry(core: Core, fd: int, parent: int) -> None:
     """The call_rcu reclaimer, in a process of its own: a scheme's grace period or callback that never
     returns can then be killed like any hung worker, and it dies with the orchestrator as they do."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()   # its death (a scheme's stray write into its layout) is the orchestrator's to report
     try:
         if core.lib.h_worker_init(parent) != 0:
             os._exit(3)
@@ -273,6 +274,8 @@ class Session:
             newly.append(w)
             code = p.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
+            if code == -signal.SIGSEGV:
+                how += self._stray_access(w)
             self.note(w, f"worker {w} (pid {p.pid}) {how}")
             if w not in self._killed:
                 self.crashes.append({"worker": w, "pid": p.pid, "how": how, "injected": w in self._expected_crash})
@@ -283,6 +286,12 @@ class Session:
                 self.core.lib.h_rcu_release_slot(self.arena, w)
         self._release_dead_readers(force=False)
         return newly
+
+    def _stray_access(self, worker: int) -> str:
+        """Where a worker's fatal access went (its SIGSEGV handler recorded it), as ': <words>', or ''."""
+        buf = self.core.ffi.new("char[200]")
+        n = self.core.lib.h_worker_fault_text(self.arena, worker, buf, 200)
+        return f": {self.core.ffi.string(buf).decode()}" if n > 0 else ""
 
     def _release_dead_readers(self, force: bool) -> None:
         for w, stalls_then in list(self._unreleased.items()):
@@ -370,6 +379,7 @@ class Session:
             self._release_dead_readers(force=True)   # a writer may wait for one in synchronize_rcu
             self._wait_done()
             self._wait_reclaimer()
+            lib.h_arena_sweep(self.arena)   # every redzone and shadow, with nobody left to move them
             self._run_s += time.monotonic() - start
             if gc_was_enabled:
                 gc.enable()
