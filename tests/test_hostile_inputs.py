@@ -188,7 +188,7 @@ SOAK = [
     case("pages-too-few", "soak --pages-per-node 15", 2, "--pages-per-node 15 is out of range: must be 16 .. 2**31-1"),
     case("pages-past-int", f"soak --pages-per-node {2**31}", 2, f"--pages-per-node {2**31} is out of range"),
     case("pages-past-memory", "soak --pages-per-node 10000000", 2,
-         "4 nodes x 10000000 pages need an arena of 41,"),
+         "4 nodes x 10000000 pages need an arena of 54,"),
     case("nodes-and-pages-past-memory", "soak --nodes 64 --pages-per-node 100000000", 2,
          "64 nodes x 100000000 pages need an arena of"),
     case("job-nodes-more-than-nodes", "soak --job-nodes 5", 2, "job nodes must be 0..nodes (4), not 5"),
@@ -414,7 +414,7 @@ def test_cache_on_an_unusable_directory_exits_2(tmp_path, monkeypatch, capsys):
 
 def test_arena_past_the_address_space_limit_is_one_line():
     """Under RLIMIT_AS (ulimit -v) the arena counts twice: a forked worker maps it beside the orchestrator's
-    inherited mapping. 1.5 GiB of address space cannot hold twice an arena of 4 x 200000 pages (831 MiB)."""
+    inherited mapping. 1.5 GiB of address space cannot hold twice an arena of 4 x 200000 pages (1,100 MiB)."""
     import resource
     import subprocess
     import sys
@@ -424,6 +424,6 @@ def test_arena_past_the_address_space_limit_is_one_line():
     p = subprocess.run([sys.executable, "-m", "harness", "soak", "--pages-per-node", "200000", "--duration", "0.2"],
                        capture_output=True, text=True, timeout=60, preexec_fn=limit)
     assert p.returncode == 2 and p.stdout == "", p.stderr
-    assert p.stderr.count("\n") == 1 and p.stderr.startswith("error: 4 nodes x 200000 pages need an arena of 831 MiB "
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith("error: 4 nodes x 200000 pages need an arena of 1,100 MiB "
                                                              "mapped twice but only "), p.stderr
     assert p.stderr.endswith(" MiB is available (RLIMIT_AS): use fewer --nodes or --pages-per-node\n")
