@@ -17,7 +17,7 @@ from typing import Callable
 from harness.campaign.cpus import host_cpus
 from harness.parse import cpu_ranges
 
-SOAK_EXIT = {0: "SUCCESS", 1: "FAILURE", 2: "ERROR", 130: "INTERRUPTED"}
+SOAK_EXIT = {0: "SUCCESS", 1: "FAILURE", 2: "ERROR", 130: "INTERRUPTED", 143: "INTERRUPTED"}   # 128 + SIGINT, SIGTERM
 
 
 def soak_command(args: list[str], cpus: list[int], json_path: str) -> list[str]:
@@ -54,7 +54,7 @@ def execute(job: dict, started: Callable[[subprocess.Popen], None] | None = None
         with open(log, errors="replace") as f:
             text = f.read()
     code = proc.returncode
-    verdict = SOAK_EXIT.get(code, "ERROR") if report or code in (2, 130) else "ERROR"
+    verdict = SOAK_EXIT.get(code, "ERROR") if report or code in (2, 130, 143) else "ERROR"
     return {**job, "exit_code": code, "verdict": verdict, "report": report, "log": text,
             "started": begin.isoformat(timespec="milliseconds"), "seconds": seconds,
             "cpu_s": usage.ru_utime + usage.ru_stime, "cpus_used": cpus, "host": socket.gethostname()}
