@@ -65,6 +65,14 @@ class StarvationWatch:
         return runnable and self.cpu_used(key) < STARVED_CPU_SHARE * waited_s
 
 
+def _reap(procs: list, timeout_s: float) -> None:
+    """Wait up to timeout_s for these processes to exit, by their exit status, not by join(): join waits for a
+    pipe that a child the scheme forked holds open for as long as it lives, long after the worker is gone."""
+    deadline = time.monotonic() + timeout_s
+    while any(p.exitcode is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.005)   # polling exit statuses; nothing depends on this sleep's length
+
+
 @dataclass
 class WorkerEvent:
     t_s: float
@@ -464,8 +472,7 @@ class Session:
             self.hangs.append({**st, "after_stop_s": round(waited, 3)})
             lib.h_report_violation(self.arena, lib.H_V_HANG, w, 0, ws.phase)
             self.kill_worker(w, f"!!! hang: {self._where(st)} did not stop within {waited:.3g} s: killed")
-        for p in self.procs:
-            p.join(1.0)
+        _reap([p for w, p in enumerate(self.procs) if w in self._killed], 1.0)
         self.check_workers()
         self._release_dead_readers(force=True)
 
@@ -520,7 +527,7 @@ class Session:
                            "in_read_section": False, "after_stop_s": self.hang_bound_s})
         lib.h_report_violation(self.arena, lib.H_V_HANG, lib.H_RECLAIMER, 0, lib.h_reclaimer_phase(self.arena))
         r.kill()
-        r.join(2.0)
+        _reap([r], 2.0)
         self._reclaimer = None
         self.note(-1, f"!!! hang: the reclaimer, in {phase}, made no progress for {self.hang_bound_s:g} s: killed")
 
@@ -530,19 +537,21 @@ class Session:
         if self.arena != self.core.ffi.NULL:
             lib.h_request_stop(self.arena)
             lib.h_post_command(self.arena, lib.H_CMD_EXIT, 0)
+        _reap(self.procs, 2.0)
         for p in self.procs:
-            p.join(2.0)
             if p.exitcode is None:
                 p.kill()
-                p.join(1.0)
+        _reap(self.procs, 1.0)
         if self._reclaimer is not None:
             lib.h_reclaimer_stop(self.arena)
-            self._reclaimer.join(5.0)
+            _reap([self._reclaimer], 5.0)
             if self._reclaimer.exitcode is None:
                 self._reclaimer.kill()
-                self._reclaimer.join(1.0)
+                _reap([self._reclaimer], 1.0)
             self._reclaimer = None
         self._kill_descendants()
+        for p in self.procs:
+            p.join(1.0)   # at once now that nothing holds its pipe: multiprocessing forgets the process
         if self.arena != self.core.ffi.NULL:
             lib.h_arena_unmap(self.arena)
             self.arena = self.core.ffi.NULL

@@ -56,7 +56,7 @@ def configs(draw):  # type: ignore[no-untyped-def]
         inject=draw(st.lists(fault, max_size=1)) if ops or duration > 2 else [])   # each fault fits in the run
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_every_reproduce_line_parses_back_into_the_same_config(config):
     c = config.resolved(BUILTIN)
