@@ -364,7 +364,7 @@ class Session:
                 now = time.monotonic()
                 if duration is not None and now - start >= duration:
                     lib.h_request_stop(self.arena)
-                if interrupts.received() and not self.interrupted:
+                if interrupts.received():
                     self._interrupt(interrupts.received())   # type: ignore[arg-type]
                 if lib.h_stop_requested(self.arena):
                     break   # stopping: the rest is _wait_done's, under the hang bound
@@ -385,9 +385,11 @@ class Session:
                 gc.enable()
 
     def _interrupt(self, sig: "interrupts.Received") -> None:
-        """A signal from outside (Ctrl-C, `timeout`, a CI runner) ends the round like its duration would."""
-        self.interrupted = {"signal": sig.name, "t_s": round(self.elapsed(), 3), "at_unix_s": sig.at}
-        self.note(-2, f"interrupted by {sig.name}: stopping the run")
+        """A signal from outside (Ctrl-C, `timeout`, a CI runner) ends the round like its duration would, and
+        any later round at once."""
+        if not self.interrupted:
+            self.interrupted = {"signal": sig.name, "t_s": round(self.elapsed(), 3), "at_unix_s": sig.at}
+            self.note(-2, f"interrupted by {sig.name}: stopping the run")
         self.core.lib.h_request_stop(self.arena)
 
     @property
