@@ -485,7 +485,7 @@ static inline void h_cpuset_read(struct h_ctx *ctx, const struct h_cpuset *cs, s
 static inline void h_read_delay(struct h_ctx *ctx, const int checks)
 {
     if (checks && ctx->delay_threshold && unlikely((uint32_t)h_random(ctx) < ctx->delay_threshold))
-        h_delay_ns(ctx, h_random(ctx) % (ctx->read_delay_max_ns + 1));
+        h_delay_ns(ctx, h_random(ctx) % ((uint64_t)ctx->read_delay_max_ns + 1));   /* 64-bit: max may be UINT32_MAX */
 }
 
 /* Count a retry (a revalidation that failed): a near miss in the report. */

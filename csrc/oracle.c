@@ -342,7 +342,7 @@ void h_torture_enable(struct h_ectx *e) { torture_ctx = e->c.checks ? &e->c : NU
 static void maybe_delay(struct h_ectx *e)
 {
     if (e->access_delay_threshold && unlikely((uint32_t)h_random(&e->c) < e->access_delay_threshold))
-        h_delay_ns(&e->c, h_random(&e->c) % (e->access_delay_max_ns + 1));
+        h_delay_ns(&e->c, h_random(&e->c) % ((uint64_t)e->access_delay_max_ns + 1));   /* 64-bit: max may be UINT32_MAX */
 }
 
 /* What keeps a cpuset alive for this context: a read-side section (RCU's or the scheme's own), a claim, a

@@ -256,7 +256,7 @@ void h_writer_delay(struct h_ctx *ctx)
 {
     unsigned max = ctx->arena->params.writer_delay_max_ns;
     if (max)
-        h_delay_ns(ctx, h_random(ctx) % (max + 1));
+        h_delay_ns(ctx, h_random(ctx) % ((uint64_t)max + 1));   /* 64-bit: max may be UINT32_MAX */
 }
 
 /* Make `task` use `cs`, through the scheme's publish; the attach log first, for the identity oracle. */

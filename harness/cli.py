@@ -1,19 +1,20 @@
 """Command line: `python -m harness list | soak | report | repro | shrink | cache`. Exit status: 0 no violation
 (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
 failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
-nothing left behind; bisect-step: 128), 130 interrupted. An output file that cannot be written changes none of
-these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
+nothing left behind; bisect-step: 128), 128 + the signal when SIGINT or SIGTERM stopped it (130, 143;
+a soak that found a violation before the signal still exits 1). An output file that cannot be written
+changes none of these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import re
-import signal
 import sys
 import time
 from typing import Sequence
 
+from harness import interrupts
 from harness.config import Config
 from harness.params import PARAMS, Param, values_from_text
 from harness.output import save
@@ -150,12 +151,6 @@ def cmd_soak(args: argparse.Namespace) -> int:
     interval = parse_duration(args.interval)
     if not interval > 0:
         raise ConfigError(f"--interval must be positive, not {args.interval!r}")
-    interrupted = False
-
-    def on_term(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
     with Session(config) as s:
         c = s.config
         emit("start: " + " ".join(f"{k}={v}" for k, v in c.to_dict().items()))   # every parameter
@@ -166,22 +161,24 @@ def cmd_soak(args: argparse.Namespace) -> int:
                   "compiler barrier only (the test's sensitivity here)")
         emit(f"reproduce: {c.command()}")
         monitor = Monitor(s, "quiet" if args.quiet else "live" if sys.stdout.isatty() else "plain")
-        try:
-            with monitor:
-                s.run(duration=None if c.ops else c.duration, reader_ops=c.ops, interval=interval,
-                      on_interval=monitor)
-        except KeyboardInterrupt:   # run() has already stopped the workers and waited for them
-            interrupted = True
+        with monitor:   # a SIGINT or SIGTERM (interrupts.caught) ends the round early, cleanly
+            s.run(duration=None if c.ops else c.duration, reader_ops=c.ops, interval=interval,
+                  on_interval=monitor)
         monitor.show_events(s)      # what the run's end brought (hangs, deaths), before the verdict
-        result = Result.collect(s, status="interrupted" if interrupted else "completed", series=monitor.series)
+        result = Result.collect(s, series=monitor.series)
     rep = result.report
     for line in end_lines(rep, 0 if args.quiet else monitor.events_shown):
         emit(line)
     if args.json_path:   # after the verdict: a path that fails loses neither it nor the report (save falls back)
         save(args.json_path, json.dumps(rep, indent=1), "report")
-    if interrupted:
-        return 130
-    return 1 if rep["verdict"] == "FAILURE" else 0
+    return exit_code(rep["verdict"])
+
+
+def exit_code(verdict: str) -> int:
+    """FAILURE 1 (even when a signal ended the run: what ran before it failed), INTERRUPTED 128 + the signal
+    (130 SIGINT, 143 SIGTERM), SUCCESS 0."""
+    sig = interrupts.received()
+    return 1 if verdict == "FAILURE" else sig.exit_code if verdict == "INTERRUPTED" and sig else 0
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
@@ -232,6 +229,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_command(args: argparse.Namespace) -> int:
+    """soak, repro or shrink: commands that run workers, and end early and cleanly on SIGINT or SIGTERM."""
+    if args.command == "repro":
+        from harness.repro import repro
+        summary = repro(args.path, args.runs, emit, args.json_path)
+        return exit_code("INTERRUPTED" if summary["interrupted"] else "FAILURE" if summary["failures"] else "SUCCESS")
+    if args.command == "shrink":
+        from harness.shrink import shrink
+        result = shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
+        return exit_code("INTERRUPTED" if result["interrupted"] else "SUCCESS")
+    return cmd_soak(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -248,14 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "cache":
             return cmd_cache(args)
-        if args.command == "repro":
-            from harness.repro import repro
-            return 1 if repro(args.path, args.runs, emit, args.json_path)["failures"] else 0
-        if args.command == "shrink":
-            from harness.shrink import shrink
-            shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
-            return 0
-        return cmd_soak(args)
+        with interrupts.caught():
+            return run_command(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return campaign_cli.BISECT_ABORT if words[:1] == ["bisect-step"] else 2

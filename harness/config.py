@@ -116,6 +116,10 @@ class Config:
                 raise ConfigError("--inject reader-kill needs at least 2 readers, so the run can go on without one")
             if not c.ops and fault.at_s >= c.duration:
                 raise ConfigError(f"--inject {fault.spec} would fire after the run ends ({c.duration:g}s)")
+            past_s = fault.at_s + (fault.for_s or 0.0) - c.duration
+            if not c.ops and fault.for_s is not None and past_s > 1e-9:   # by more than the parser's 1 ns
+                raise ConfigError(f"--inject {fault.spec} would last until {fault.at_s + fault.for_s:g}s, past the "
+                                  f"run's end ({c.duration:g}s): it could not happen as asked; shorten it or run longer")
         clash = overlapping_faults(c.faults)
         if clash:
             a, b = clash

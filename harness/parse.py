@@ -4,8 +4,10 @@ names, and the one error type bad input raises. It imports nothing from the harn
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from decimal import Decimal
 
 FLAVORS = ("qsbr", "mb", "membarrier")
 WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
@@ -59,19 +61,25 @@ def parse_duration(text: str) -> float:
     m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(ns|us|ms|[smh]?)\s*", text)
     if not m:
         raise ConfigError(f"malformed duration {text!r}: expected e.g. 200ms, 30s, 10m, 2h")
-    return float(m.group(1)) * _UNITS[m.group(2)]
+    value = float(m.group(1)) * _UNITS[m.group(2)]
+    if not math.isfinite(value):
+        raise ConfigError(f"duration {text!r} is too long to be a number of seconds")
+    return value
 
 
 def seconds(x: float | None) -> str:
-    """A duration as the command line reads it back exactly: 600.0 -> '600', 0.1 -> '0.1' (never '%g')."""
+    """A duration as the command line reads it back exactly: 600.0 -> '600', 0.1 -> '0.1', 1e-09 ->
+    '0.000000001': the shortest digits that give back the same float (repr's), never in exponent form, which
+    parse_duration does not read."""
     x = float(x or 0)
-    return str(int(x)) if x == int(x) else repr(x)
+    return str(int(x)) if x == int(x) else format(Decimal(repr(x)), "f")
 
 
 def cpu_ranges(cpus: list[int]) -> str:
-    """[0, 1, 2, 5] -> '0-2,5'"""
+    """[0, 1, 2, 5] -> '0-2,5'; in the list's order ([2, 0, 1] -> '2,0-1'), which decides which worker runs
+    where, so the reproduce line's --cpus gives back the very same placement."""
     runs: list[list[int]] = []
-    for cpu in sorted(cpus):
+    for cpu in cpus:
         if runs and runs[-1][1] == cpu - 1:
             runs[-1][1] = cpu
         else:

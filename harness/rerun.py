@@ -40,10 +40,13 @@ class Trial:
     seconds: float            # the run's length
 
 
-def trial(config: Config) -> Trial:
-    """One run of `config` that stops at its first violation."""
+def trial(config: Config) -> Trial | None:
+    """One run of `config` that stops at its first violation; None when a signal stopped it before a verdict
+    (neither a pass nor a failure)."""
     import harness
     rep = harness.run(dataclasses.replace(config, until_violation=True)).report
+    if rep["verdict"] == "INTERRUPTED":
+        return None
     first = rep["first_violation"]
     kind = first["kind"] if first else "hang" if rep["hangs"] else "worker crash" if rep["crashes"] else None
     return Trial(rep["verdict"] == "FAILURE", rep["first_violation_s"], kind, rep["run_time_s"])

@@ -150,7 +150,7 @@ class Result:
         return int(self.report["violations"])  # type: ignore[arg-type]
 
     @classmethod
-    def collect(cls, s: Session, status: str = "completed", series: list[dict[str, object]] | None = None) -> "Result":
+    def collect(cls, s: Session, series: list[dict[str, object]] | None = None) -> "Result":
         snap = Snapshot.take(s)
         core, lib, ffi = s.core, s.core.lib, s.core.ffi
         readers = snap.readers
@@ -202,9 +202,11 @@ class Result:
             workers.append(entry)
         c = s.config
         report: dict[str, object] = {
-            "status": status,
+            # a signal from outside ends the run, it does not decide it: what ran before it still fails it
+            "status": "interrupted" if s.interrupted else "completed",
             "verdict": "FAILURE" if int(by_kind.sum()) or s.crashes else
-                       "INTERRUPTED" if status == "interrupted" else "SUCCESS",
+                       "INTERRUPTED" if s.interrupted else "SUCCESS",
+            "interrupted": s.interrupted,
             "violations": int(by_kind.sum()),
             "violations_by_kind": {name: int(by_kind[i]) for i, name in enumerate(core.violation_names)},
             "violations_outside_workers": {name: int(outside[i]) for i, name in enumerate(core.violation_names)

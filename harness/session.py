@@ -15,6 +15,7 @@ from typing import Callable
 
 import psutil
 
+from harness import interrupts
 from harness.config import Config
 from harness.parse import ConfigError
 from harness.core import Core
@@ -66,6 +67,14 @@ class StarvationWatch:
         return runnable and self.cpu_used(key) < STARVED_CPU_SHARE * waited_s
 
 
+def _reap(procs: list, timeout_s: float) -> None:
+    """Wait up to timeout_s for these processes to exit, by their exit status, not by join(): join waits for a
+    pipe that a child the scheme forked holds open for as long as it lives, long after the worker is gone."""
+    deadline = time.monotonic() + timeout_s
+    while any(p.exitcode is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.005)   # polling exit statuses; nothing depends on this sleep's length
+
+
 @dataclass
 class WorkerEvent:
     t_s: float
@@ -79,8 +88,8 @@ def _worker_entry(core: Core, fd: int, worker: int, role: int, cpu: int, parent:
         os.write(errw, f"worker {worker}: {msg}\n".encode()[:500])
         os._exit(code)
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the orchestrator's: it stops us via the arena
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.ignore_in_child()   # Ctrl-C and SIGTERM are the orchestrator's: it stops us via the arena
+    os.setpgid(0, 0)               # a group of our own: whatever the scheme forks dies with us (Session.close)
     faulthandler.disable()   # a crash is the orchestrator's to report (a host's faulthandler would print here)
     try:
         if core.lib.h_worker_init(parent) != 0:
@@ -104,7 +113,8 @@ def _worker_entry(core: Core, fd: int, worker: int, role: int, cpu: int, parent:
 def _reclaimer_entry(core: Core, fd: int, parent: int) -> None:
     """The call_rcu reclaimer, in a process of its own: a scheme's grace period or callback that never
     returns can then be killed like any hung worker, and it dies with the orchestrator as they do."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    interrupts.ignore_in_child()
+    os.setpgid(0, 0)
     faulthandler.disable()   # its death (a scheme's stray write into its layout) is the orchestrator's to report
     try:
         if core.lib.h_worker_init(parent) != 0:
@@ -148,6 +158,8 @@ class Session:
         self.stalled_s: dict[int, float] = {}        # live worker -> seconds without progress, at the last tick
         self._hang_watch = HangWatch(self, StarvationWatch, STARVED_WAIT_MAX)   # --until-violation: all stuck
         self.membarrier_selftest: dict[str, int] | None = None
+        self.interrupted: dict[str, object] | None = None   # the signal that stopped the run, and when
+        self._groups: list[int] = []                 # process groups of the workers, the reclaimer and their children
         self._t0 = time.monotonic()                  # moved to the first round's start: the run's clock
         try:
             self._start()
@@ -198,8 +210,10 @@ class Session:
             role = ROLE_READER if w < c.readers else ROLE_WRITER
             proc = _FORK.Process(target=_worker_entry, name=f"harness-{w}", daemon=True,
                                  args=(core, self.fd, w, role, c.cpu_of(w), os.getpid(), self._errw))
-            proc.start()
+            with interrupts.blocked():
+                proc.start()
             self.procs.append(proc)
+            self._groups.append(proc.pid)
             self.cpus_assigned.append([c.cpu_of(w)])
         while lib.h_wait_count(self.arena, 0, nworkers, 100) < nworkers:
             failed = [p for p in self.procs if p.exitcode is not None]
@@ -209,7 +223,9 @@ class Session:
             self.membarrier_selftest = self._membarrier_selftest()
         self._reclaimer = _FORK.Process(target=_reclaimer_entry, name="harness-reclaimer", daemon=True,
                                         args=(core, self.fd, os.getpid()))
-        self._reclaimer.start()
+        with interrupts.blocked():
+            self._reclaimer.start()
+        self._groups.append(self._reclaimer.pid)
 
     def _membarrier_selftest(self) -> dict[str, int]:
         """Prove that membarrier() reaches every reader process before trusting a run to it: the
@@ -363,6 +379,8 @@ class Session:
                 now = time.monotonic()
                 if duration is not None and now - start >= duration:
                     lib.h_request_stop(self.arena)
+                if interrupts.received():
+                    self._interrupt(interrupts.received())   # type: ignore[arg-type]
                 if lib.h_stop_requested(self.arena):
                     break   # stopping: the rest is _wait_done's, under the hang bound
                 if now >= next_tick:
@@ -383,6 +401,14 @@ class Session:
             self._run_s += time.monotonic() - start
             if gc_was_enabled:
                 gc.enable()
+
+    def _interrupt(self, sig: "interrupts.Received") -> None:
+        """A signal from outside (Ctrl-C, `timeout`, a CI runner) ends the round like its duration would, and
+        any later round at once."""
+        if not self.interrupted:
+            self.interrupted = {"signal": sig.name, "t_s": round(self.elapsed(), 3), "at_unix_s": sig.at}
+            self.note(-2, f"interrupted by {sig.name}: stopping the run")
+        self.core.lib.h_request_stop(self.arena)
 
     @property
     def hang_bound_s(self) -> float:
@@ -449,24 +475,26 @@ class Session:
         watch = StarvationWatch({w: p.pid for w, p in enumerate(self.procs) if w not in self.dead})
         deadline = start + self.hang_bound_s
         while True:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not interrupts.hurry():
                 self.check_workers()
                 live = self.nworkers - len(self.dead)
                 if lib.h_wait_count(self.arena, 1, live, 50) >= live:
                     return
             where = lambda w: self._where(self._state(w, self._worker_stats(w)))  # noqa: E731
-            if not self._waited_for_starved(watch, self._unfinished(), start, where):
+            if interrupts.hurry() or not self._waited_for_starved(watch, self._unfinished(), start, where):
                 break
             deadline = time.monotonic() + self.hang_bound_s
         for w in self._unfinished():
+            if interrupts.hurry():   # not hung: its wait was cut short
+                self.kill_worker(w, f"worker {w} killed unfinished: a second signal cut the wait for it short")
+                continue
             ws = self._worker_stats(w)
             st = self._state(w, ws)
             waited = time.monotonic() - start
             self.hangs.append({**st, "after_stop_s": round(waited, 3)})
             lib.h_report_violation(self.arena, lib.H_V_HANG, w, 0, ws.phase)
             self.kill_worker(w, f"!!! hang: {self._where(st)} did not stop within {waited:.3g} s: killed")
-        for p in self.procs:
-            p.join(1.0)
+        _reap([p for w, p in enumerate(self.procs) if w in self._killed], 1.0)
         self.check_workers()
         self._release_dead_readers(force=True)
 
@@ -510,6 +538,8 @@ class Session:
             while time.monotonic() < deadline:
                 if lib.h_reclaimer_phase(self.arena) == lib.H_PH_IDLE or lib.h_reclaimer_heartbeat(self.arena) != beat:
                     return
+                if interrupts.hurry():
+                    return   # close() stops it, killing it if it must
                 time.sleep(0.01)   # polling a phase word; nothing waits on this sleep's length
             if not self._waited_for_starved(watch, ["reclaimer"], start, lambda _: "the reclaimer"):
                 break
@@ -519,7 +549,7 @@ class Session:
                            "in_read_section": False, "after_stop_s": self.hang_bound_s})
         lib.h_report_violation(self.arena, lib.H_V_HANG, lib.H_RECLAIMER, 0, lib.h_reclaimer_phase(self.arena))
         r.kill()
-        r.join(2.0)
+        _reap([r], 2.0)
         self._reclaimer = None
         self.note(-1, f"!!! hang: the reclaimer, in {phase}, made no progress for {self.hang_bound_s:g} s: killed")
 
@@ -529,18 +559,21 @@ class Session:
         if self.arena != self.core.ffi.NULL:
             lib.h_request_stop(self.arena)
             lib.h_post_command(self.arena, lib.H_CMD_EXIT, 0)
+        _reap(self.procs, 2.0)
         for p in self.procs:
-            p.join(2.0)
             if p.exitcode is None:
                 p.kill()
-                p.join(1.0)
+        _reap(self.procs, 1.0)
         if self._reclaimer is not None:
             lib.h_reclaimer_stop(self.arena)
-            self._reclaimer.join(5.0)
+            _reap([self._reclaimer], 5.0)
             if self._reclaimer.exitcode is None:
                 self._reclaimer.kill()
-                self._reclaimer.join(1.0)
+                _reap([self._reclaimer], 1.0)
             self._reclaimer = None
+        self._kill_descendants()
+        for p in self.procs:
+            p.join(1.0)   # at once now that nothing holds its pipe: multiprocessing forgets the process
         if self.arena != self.core.ffi.NULL:
             lib.h_arena_unmap(self.arena)
             self.arena = self.core.ffi.NULL
@@ -548,6 +581,17 @@ class Session:
             if fd >= 0:
                 os.close(fd)
         self.fd = self._errr = self._errw = -1
+
+    def _kill_descendants(self) -> None:
+        """Whatever a scheme forked (and never reaped, or left running) is in its worker's process group:
+        SIGKILLed with it, so nothing outlives the run. A group's id stays taken while any member lives, so
+        a group that is already empty is the only one killpg can miss, and it fails with ESRCH."""
+        for pgid in self._groups:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self._groups.clear()
 
     def __enter__(self) -> "Session":
         return self

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from harness import interrupts
 from harness.config import Config
 from harness.parse import ConfigError, cpu_ranges, seconds
 from harness.output import save
@@ -43,10 +44,14 @@ class Shrink:
     steps: list[Step] = field(default_factory=list)
 
     def fails(self, config: Config) -> tuple[int, int, list[Trial]]:
-        """Failures in up to `trials` runs, stopping as soon as the verdict is certain either way."""
+        """Failures in up to `trials` runs, stopping as soon as the verdict is certain either way, or at a
+        SIGINT or SIGTERM (then the count is incomplete: callers check interrupts.received())."""
         runs: list[Trial] = []
         while len(runs) < self.trials:
-            runs.append(trial(config))
+            t = None if interrupts.received() else trial(config)
+            if t is None:
+                break
+            runs.append(t)
             failures = sum(t.failed for t in runs)
             if failures >= self.needed or failures + self.trials - len(runs) < self.needed:
                 break
@@ -58,6 +63,8 @@ class Shrink:
         except ConfigError:
             return False   # not a valid run (e.g. more workers than CPUs): not a candidate
         failures, n, _ = self.fails(candidate)
+        if interrupts.received():
+            return False   # not judged: the search stops here
         kept = failures >= self.needed
         self.steps.append(Step(change, failures, n, kept))
         self.emit(f"  {change:40s} fails {failures} of {n}: {'kept' if kept else 'needed, put back'}")
@@ -115,10 +122,10 @@ def shrink(path: str, trials: int, rate: float, budget_s: float, emit: Callable[
          f"(rate >= {percent(rate)}), each run with the recorded seed, stopping at its first violation")
     failures, n, runs = s.fails(s.config)
     emit(f"  {'the recorded command':40s} fails {failures} of {n}")
-    if failures < s.needed:
+    if failures < s.needed and not interrupts.received():
         raise ConfigError(f"the recorded run fails only {failures} of {n} times here, below the rate asked "
                           f"({percent(rate)}): try `repro` for its rate, then a lower --rate or more --trials")
-    first = max(t.first_violation_s or 0.0 for t in runs)
+    first = max((t.first_violation_s or 0.0 for t in runs), default=0.0)
     # A pass lists the candidates of the configuration so far and keeps the first that still fails; a change
     # once put back is not tried again (delta debugging would, at the price of many full-length passing runs).
     exhausted, changed, rejected = False, True, set()
@@ -134,17 +141,24 @@ def shrink(path: str, trials: int, rate: float, budget_s: float, emit: Callable[
             if s.attempt(change, candidate):
                 changed = True
                 break
+            if interrupts.received():
+                exhausted = True
+                break
             rejected.add(change)
+    sig = interrupts.received()
+    if sig:
+        emit(f"  interrupted by {sig.name}: stopping here, with the smallest command found so far")
     needed = [change for change, _ in _candidates(s.config, first) if change in rejected]
     command = s.config.command()
-    emit(f"smaller failing command (fails at least {s.needed} of {trials} runs here):")
+    emit(f"{'smallest failing command so far' if sig else 'smaller failing command'} (fails at least {s.needed} of "
+         f"{trials} runs here):")
     emit(f"  {command}")
     if needed and not exhausted:
         emit(f"it needs what these changes would take away: {'; '.join(needed)}")
     result = {"report": path, "recorded_command": report["command"], "command": command,
               "config": s.config.to_dict(), "trials": trials, "rate": rate, "needed_failures": s.needed,
               "steps": [st.__dict__ for st in s.steps], "needs": needed if not exhausted else None,
-              "budget_spent": exhausted}
+              "budget_spent": exhausted and not sig, "interrupted": sig.name if sig else None}
     if json_path:
         save(json_path, json.dumps(result, indent=1), "shrink result")
     return result

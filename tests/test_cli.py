@@ -84,16 +84,16 @@ def _soak_in_background(*extra):
     return p
 
 
-@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
-def test_interrupt_writes_report_and_exits_130(tmp_path, signame):
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_interrupt_writes_report_and_exits_128_plus_signal(tmp_path, signame, code):
     import signal
     path = tmp_path / "r.json"
     p = _soak_in_background("--json", str(path))
     p.send_signal(getattr(signal, signame))
     out, _ = p.communicate(timeout=30)
-    assert p.returncode == 130
+    assert p.returncode == code
     rep = json.loads(path.read_text())
-    assert rep["status"] == "interrupted" and rep["ops"] > 0
+    assert rep["status"] == "interrupted" and rep["ops"] > 0 and rep["interrupted"]["signal"] == signame
     assert rep["verdict"] == "INTERRUPTED" and any(l.startswith("INTERRUPTED: violations=0") for l in out.splitlines())
     assert rep["series"] and rep["series"][-1]["ops"] <= rep["ops"]   # at least the status line we waited for
     assert schema_error(rep) is None

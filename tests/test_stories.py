@@ -36,7 +36,7 @@ def test_a_writer_raised_violation_names_the_writer_its_operation_and_the_cpuset
     assert not any("read as serial" in s for s in [line, *story]), "no reader read anything here"
     events = [e["event"] for e in rep["object_story"]]
     assert events[-3:] == ["destroy", "call-rcu", "violation"], "its life up to the callback, in order"
-    assert story[-1].endswith(f"!!! gp-too-short in destroy, running an RCU callback")
+    assert story[-1].endswith("!!! gp-too-short in destroy, running an RCU callback")
 
 
 def test_a_reader_raised_violation_shows_the_read_that_raised_it():

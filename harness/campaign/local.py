@@ -52,7 +52,7 @@ class LocalRunner:
             self.stopping.set()
             for proc in self.procs.values():
                 if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)   # the soak stops its workers and exits 130
+                    proc.send_signal(signal.SIGTERM)   # the soak stops its workers and exits 143
 
     def check(self, jobs: list[Job]) -> None:
         """ConfigError for a job this runner can never run: called before anything is planned or written."""
@@ -102,7 +102,7 @@ class LocalRunner:
                 t.join()
             while not results.empty():   # a run that finished as the interrupt came is kept
                 res = results.get()
-                if res["verdict"] != "INTERRUPTED" and res.get("exit_code") != 130:
+                if res["verdict"] != "INTERRUPTED" and res.get("exit_code") not in (130, 143):
                     on_result(res)
         if status == "done" and pending:
             status = "budget"
