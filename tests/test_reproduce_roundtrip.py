@@ -21,7 +21,9 @@ positive_s = st.one_of(st.sampled_from([5e-324, 1e-9, 1.5e-5, 0.1, 1.0, 3.0, 600
                        st.floats(min_value=5e-324, max_value=1e300, allow_nan=False, allow_infinity=False))
 u32 = st.one_of(st.sampled_from([0, 1, 999, 1000, U32]), st.integers(0, U32))
 per_mille = st.integers(0, 1000)
-stutter = st.one_of(st.just((0.0, 0.0)), st.tuples(positive_s, positive_s))
+stutter_s = st.one_of(st.sampled_from([5e-324, 1e-9, 0.5, 4294967.0]),   # milliseconds in 32 bits in C
+                      st.floats(min_value=5e-324, max_value=4294967.0, allow_nan=False, allow_infinity=False))
+stutter = st.one_of(st.just((0.0, 0.0)), st.tuples(stutter_s, stutter_s))
 fault = st.one_of(
     st.builds(lambda at, f: f"arena-exhaust@{at}:{f}", st.sampled_from(["0", "0.000000001", "1ms"]),
               st.sampled_from(["1ns", "0.5", "2s"])),
