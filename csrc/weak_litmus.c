@@ -243,18 +243,22 @@ struct lit_shared {
 };
 
 /* The harness's own synchronisation, outside the emulation (bare builtins, not the scheme primitives).
- * Waiters may share a CPU with whom they wait for: spin a while, then yield. 0 on a timeout or a stop. */
-static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least)
+ * A waiter yields only when one it waits for is pinned to its own CPU (three threads on two CPUs), which
+ * cannot run until the waiter gives the CPU up. A waitee on another CPU answers within microseconds once it
+ * runs: yielding then would hand our CPU to whatever else is runnable here (a CPU hog) for a whole time
+ * slice on every trial. 0 on a timeout or a stop. */
+static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least, int shares_cpu)
 {
     uint64_t deadline = 0;
     for (unsigned spins = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least; spins++) {
         if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE) && __atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least)
             return 0;
-        if (spins < 256) {
+        if (spins % 256 != 255) {
             cpu_relax();
             continue;
         }
-        sched_yield();
+        if (shares_cpu)
+            sched_yield();
         if (!deadline)
             deadline = h_now_ns() + LIT_PROC_TIMEOUT_NS;
         else if (h_now_ns() > deadline)
@@ -276,9 +280,14 @@ static void skew(uint64_t *rng, uint64_t max)
  * and counts the outcome, so there is no further process competing for the CPUs.
  */
 static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const struct lit_test *lt, int i,
-                                                  long long trials, uint64_t seed, int weak, int cpu,
-                                                  long long enough)
+                                                  long long trials, uint64_t seed, int weak, const int *cpus,
+                                                  int ncpus, long long enough)
 {
+    int cpu = cpus[i % ncpus], shares[LIT_MAX_THREADS] = { 0 }, any_shares = 0;
+    for (int j = 0; j < lt->nthreads; j++) {   /* the threads pinned to this process's CPU besides itself */
+        shares[j] = j != i && cpus[j % ncpus] == cpu;
+        any_shares |= shares[j];
+    }
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
@@ -291,7 +300,7 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
         if (i == 0) {
             initial_state(&s->mem);
             __atomic_store_n(&s->go, (uint64_t)n + 1, __ATOMIC_RELEASE);
-        } else if (!wait_for(s, &s->go, (uint64_t)n + 1)) {
+        } else if (!wait_for(s, &s->go, (uint64_t)n + 1, shares[0])) {
             break;
         }
         t.r[0] = t.r[1] = 0;
@@ -313,7 +322,7 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
         memcpy(s->r[i], t.r, sizeof(t.r));
         __atomic_fetch_add(&s->done, 1, __ATOMIC_ACQ_REL);
         if (i == 0) {
-            if (!wait_for(s, &s->done, ((uint64_t)n + 1) * nthreads)) {
+            if (!wait_for(s, &s->done, ((uint64_t)n + 1) * nthreads, any_shares)) {
                 s->seen = -2;
                 break;
             }
@@ -347,7 +356,7 @@ long long h_litmus_weak_run_procs(int test, long long trials, unsigned long long
     for (int i = 0; i < lt->nthreads && !failed; i++) {
         pids[i] = fork();
         if (pids[i] == 0)
-            lit_process(s, lt, i, trials, seed, weak, cpus[i % ncpus], enough);
+            lit_process(s, lt, i, trials, seed, weak, cpus, ncpus, enough);
         failed = pids[i] < 0;
     }
     if (failed)
