@@ -223,8 +223,11 @@ def test_unreachable_scheduler_one_line_exit_2_nothing_written(tmp_path, capsys)
 def test_resume_after_interrupt_skips_finished_runs(tmp_path, capsys):
     out = str(tmp_path / "out")
     text = "replicas = 3\n[matrix]\nscheme = 'rcu-typesafe'\nduration = '0.5s'\n"
+    # Started as from a terminal, whatever started pytest: a shell that runs the suite in the background has
+    # SIGINT ignored, and Python leaves an inherited SIG_IGN as it is (no KeyboardInterrupt ever comes).
     proc = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", campaign_file(tmp_path, text),
-                             "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:   # the campaign's own progress line says when the first run is in
         if line.startswith("campaign: 1/3 done"):
             proc.send_signal(signal.SIGINT)

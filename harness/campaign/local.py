@@ -80,8 +80,9 @@ class LocalRunner:
                             running += 1
                             self.budget.charge(job)
                             t = threading.Thread(target=self._thread, args=(job, results), daemon=True)
-                            threads.append(t)
                             t.start()
+                            threads.append(t)   # after start(): a Ctrl-C inside it leaves one that cannot be
+                                                # joined; its soak still gets SIGTERM when it registers
                 if not running:
                     break
                 on_tick(running)
