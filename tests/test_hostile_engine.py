@@ -86,6 +86,9 @@ def clean_report():
 
 def test_consistent_figures_pass():
     assert inconsistencies(clean_report(), 1.0, 64, []) == []
+    fast = clean_report()   # a checks-off deref loop: 0.43 ns/op at best here, faster on a faster core
+    fast["workers"][0]["ops"] = fast["ops"] = 3 * 10**9
+    assert inconsistencies(fast, 1.0, 64, []) == [], "3 ops per ns is fast, not impossible"
 
 
 @pytest.mark.parametrize("spoil, says", [
