@@ -298,6 +298,7 @@ unsigned long long h_now_ns(void);
  * returning how many ended in its exists clause's outcome (-1: no such test). */
 int h_litmus_weak_count(void);
 const char *h_litmus_weak_name(int test);
+int h_litmus_weak_threads(int test);   /* its litmus threads (-1: no such test) */
 long long h_litmus_weak_run(int test, long long trials, unsigned long long seed, int weak);
 /* The same by real processes, litmus thread i pinned to cpus[i % ncpus]; stops once `enough` were seen (0:
  * never). -1: no such test; -2: a process could not be made or stopped answering. */

@@ -27,83 +27,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "litmus_shapes.h"
 #include "weak.h"
-
-enum { OP_W, OP_WREL, OP_WREG_REL, OP_ASSIGN, OP_R, OP_RACQ, OP_DEREF, OP_RDEP, OP_WMB, OP_RMB, OP_MB };
-enum { X, Y, Z, P, OBJ, NLOC };   /* OBJ: the first word of the object the RCU tests publish */
-
-struct lit_op {
-    int op;
-    int loc;   /* X..OBJ; OP_RDEP: the register holding the offset */
-    int arg;   /* OP_W/OP_WREL: the value; OP_WREG_REL: the register stored; loads: the register written */
-};
-
-#define LIT_MAX_OPS 4
-#define LIT_MAX_THREADS 3
-#define LIT_REGS 2
-
-struct lit_test {
-    const char *name;
-    int nthreads;
-    struct lit_op prog[LIT_MAX_THREADS][LIT_MAX_OPS + 1];   /* ends with op -1 */
-    int cond[LIT_MAX_THREADS][LIT_REGS];                    /* the exists clause: -1 any; LIT_OBJ: the object */
-};
-
-#define LIT_OBJ 1000   /* "the offset of obj" in a condition */
-#define END { -1, 0, 0 }
-#define ANY { -1, -1 }
-
-static const struct lit_test tests[] = {
-    { "MP+poonceonces", 2,
-      { { { OP_W, X, 1 }, { OP_W, Y, 1 }, END }, { { OP_R, Y, 0 }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, 0 } } },
-    { "MP+wmbonceonce+rmbonceonce", 2,
-      { { { OP_W, X, 1 }, { OP_WMB }, { OP_W, Y, 1 }, END }, { { OP_R, Y, 0 }, { OP_RMB }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, 0 } } },
-    { "MP+wmbonceonce+poonceonces", 2,
-      { { { OP_W, X, 1 }, { OP_WMB }, { OP_W, Y, 1 }, END }, { { OP_R, Y, 0 }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, 0 } } },
-    { "MP+poonceonces+rmbonceonce", 2,
-      { { { OP_W, X, 1 }, { OP_W, Y, 1 }, END }, { { OP_R, Y, 0 }, { OP_RMB }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, 0 } } },
-    { "MP+pooncerelease+poacquireonce", 2,
-      { { { OP_W, X, 1 }, { OP_WREL, Y, 1 }, END }, { { OP_RACQ, Y, 0 }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, 0 } } },
-    /* the object is initialised, then published; the reader reads the object's word through the pointer */
-    { "MP+onceassign+derefonce", 2,
-      { { { OP_W, OBJ, 1 }, { OP_ASSIGN, P, 0 }, END }, { { OP_DEREF, P, 0 }, { OP_RDEP, 0, 1 }, END } },
-      { ANY, { LIT_OBJ, 0 } } },
-    /* the same publish with WRITE_ONCE, what weak_publish_write_once.c does (not in the kernel's directory) */
-    { "MP+onceonce+derefonce", 2,
-      { { { OP_W, OBJ, 1 }, { OP_W, P, LIT_OBJ }, END }, { { OP_DEREF, P, 0 }, { OP_RDEP, 0, 1 }, END } },
-      { ANY, { LIT_OBJ, 0 } } },
-    { "SB+poonceonces", 2,
-      { { { OP_W, X, 1 }, { OP_R, Y, 0 }, END }, { { OP_W, Y, 1 }, { OP_R, X, 0 }, END } },
-      { { 0, -1 }, { 0, -1 } } },
-    { "SB+mbonceonces", 2,
-      { { { OP_W, X, 1 }, { OP_MB }, { OP_R, Y, 0 }, END }, { { OP_W, Y, 1 }, { OP_MB }, { OP_R, X, 0 }, END } },
-      { { 0, -1 }, { 0, -1 } } },
-    { "WRC+pooncerelease+rmbonceonce+Once", 3,
-      { { { OP_W, X, 1 }, END },
-        { { OP_R, X, 0 }, { OP_WREG_REL, Y, 0 }, END },
-        { { OP_R, Y, 0 }, { OP_RMB }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, -1 }, { 1, 0 } } },
-    { "ISA2+pooncerelease+poacquirerelease+poacquireonce", 3,
-      { { { OP_W, X, 1 }, { OP_WREL, Y, 1 }, END },
-        { { OP_RACQ, Y, 0 }, { OP_WREL, Z, 1 }, END },
-        { { OP_RACQ, Z, 0 }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, -1 }, { 1, 0 } } },
-    { "ISA2+poonceonces", 3,
-      { { { OP_W, X, 1 }, { OP_W, Y, 1 }, END },
-        { { OP_R, Y, 0 }, { OP_W, Z, 1 }, END },
-        { { OP_R, Z, 0 }, { OP_R, X, 1 }, END } },
-      { ANY, { 1, -1 }, { 1, 0 } } },
-    { "LB+poonceonces", 2,
-      { { { OP_R, X, 0 }, { OP_W, Y, 1 }, END }, { { OP_R, Y, 0 }, { OP_W, X, 1 }, END } },
-      { { 1, -1 }, { 1, -1 } } },
-};
-
-#define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
 /* The shared memory of a trial: small values (0, 1) read as offsets land in the guard, not on a location. */
 struct lit_mem {
@@ -123,14 +48,31 @@ static struct lit_thread threads[LIT_MAX_THREADS];
 
 #define OBJ_OFF ((uint64_t)offsetof(struct lit_mem, obj))
 
-int h_litmus_weak_count(void) { return NTESTS; }
-const char *h_litmus_weak_name(int test) { return test >= 0 && test < NTESTS ? tests[test].name : "?"; }
+int h_litmus_weak_count(void) { return h_lit_ntests; }
+const char *h_litmus_weak_name(int test) { return test >= 0 && test < h_lit_ntests ? h_lit_tests[test].name : "?"; }
+int h_litmus_weak_threads(int test) { return test >= 0 && test < h_lit_ntests ? h_lit_tests[test].nthreads : -1; }
 
-/* One primitive of thread t on the trial's memory m. */
-static void exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o)
+/* A kernel cmpxchg(): strong, returning the old value. cmpxchg_weak may fail spuriously (not on x86),
+ * leaving `old` as it was: it is retried then, as the kernel's LL/SC loops do. */
+static uint64_t lit_cmpxchg(uint64_t *x, uint64_t from, uint64_t to)
+{
+    uint64_t old;
+    do
+        old = from;
+    while (!cmpxchg_weak(x, &old, to) && old == from);
+    return old;
+}
+
+/*
+ * One primitive of thread t on the trial's memory m; 0 when it could not run yet (a lock held by another
+ * thread: the one-process runner, blocking = 0, tries again at a later step). With blocking, a lock is
+ * taken with h_spin_lock itself (task_lock), which spins and yields.
+ */
+static int exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o, int blocking)
 {
     uint64_t *x = o->loc == OBJ ? &m->obj[0] : &m->loc[o->loc][0];
     uint64_t v = o->arg == LIT_OBJ ? OBJ_OFF : (uint64_t)o->arg;
+    uint32_t unlocked = 0;
     switch (o->op) {
     case OP_W: WRITE_ONCE(*x, v); break;
     case OP_WREL: smp_store_release(x, v); break;
@@ -143,11 +85,26 @@ static void exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o
     case OP_WMB: smp_wmb(); break;
     case OP_RMB: smp_rmb(); break;
     case OP_MB: smp_mb(); break;
+    case OP_WIF:
+        if (t->r[0])   /* the store is not made, not even speculatively, unless the load returned nonzero */
+            WRITE_ONCE(*x, v);
+        break;
+    case OP_LOCK:
+        if (blocking)
+            h_spin_lock((uint32_t *)x);
+        else if (!cmpxchg_weak((uint32_t *)x, &unlocked, 1))   /* h_spin_lock's fast path */
+            return 0;
+        break;
+    case OP_UNLOCK: h_spin_unlock((uint32_t *)x); break;
+    case OP_CMPXCHG: t->r[o->arg] = lit_cmpxchg(x, (uint64_t)o->from, (uint64_t)!o->from); break;
     }
+    return 1;
 }
 
-static int matches(const struct lit_test *lt, uint64_t r[][LIT_REGS])
+static int matches(const struct lit_test *lt, uint64_t r[][LIT_REGS], const struct lit_mem *m)
 {
+    if (lt->final.loc1 && m->loc[lt->final.loc1 - 1][0] != (uint64_t)lt->final.val)
+        return 0;
     for (int i = 0; i < lt->nthreads; i++)
         for (int k = 0; k < LIT_REGS; k++) {
             int want = lt->cond[i][k];
@@ -177,9 +134,9 @@ static void setup_thread(struct lit_thread *t, struct lit_mem *m, uint64_t seed,
  */
 long long h_litmus_weak_run(int test, long long trials, unsigned long long seed, int weak)
 {
-    if (test < 0 || test >= NTESTS)
+    if (test < 0 || test >= h_lit_ntests)
         return -1;
-    const struct lit_test *lt = &tests[test];
+    const struct lit_test *lt = &h_lit_tests[test];
     uint64_t rng = (seed + 1) * 0x9E3779B97F4A7C15ULL | 1;
     long long seen = 0;
     for (int i = 0; i < lt->nthreads; i++)
@@ -204,7 +161,7 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
                 continue;
             }
             h_weak_use(weak ? &t->w : NULL);
-            exec(&mem, t, &lt->prog[i][t->pc++]);
+            t->pc += exec(&mem, t, &lt->prog[i][t->pc], 0);
             if (lt->prog[i][t->pc].op < 0)
                 left &= ~(1 << i);
             if (weak && (r >> 32 & 3) == 0) {   /* a held store of some thread reaches memory */
@@ -217,7 +174,7 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
         uint64_t r[LIT_MAX_THREADS][LIT_REGS];
         for (int i = 0; i < lt->nthreads; i++)
             memcpy(r[i], threads[i].r, sizeof(r[i]));
-        seen += matches(lt, r);
+        seen += matches(lt, r, &mem);
     }
     h_weak_use(NULL);
     return seen;
@@ -243,10 +200,10 @@ struct lit_shared {
 };
 
 /* The harness's own synchronisation, outside the emulation (bare builtins, not the scheme primitives).
- * A waiter yields only when one it waits for is pinned to its own CPU (three threads on two CPUs), which
- * cannot run until the waiter gives the CPU up. A waitee on another CPU answers within microseconds once it
- * runs: yielding then would hand our CPU to whatever else is runnable here (a CPU hog) for a whole time
- * slice on every trial. 0 on a timeout or a stop. */
+ * A waiter yields when another litmus thread is pinned to its own CPU: that one (the waitee, or one the
+ * waitee waits for) cannot run until the waiter gives the CPU up. With a CPU to itself a waiter only spins:
+ * yielding would hand the CPU to whatever else is runnable here (a CPU hog) for a whole time slice on
+ * every trial. 0 on a timeout or a stop. */
 static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least, int shares_cpu)
 {
     uint64_t deadline = 0;
@@ -283,11 +240,9 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
                                                   long long trials, uint64_t seed, int weak, const int *cpus,
                                                   int ncpus, long long enough)
 {
-    int cpu = cpus[i % ncpus], shares[LIT_MAX_THREADS] = { 0 }, any_shares = 0;
-    for (int j = 0; j < lt->nthreads; j++) {   /* the threads pinned to this process's CPU besides itself */
-        shares[j] = j != i && cpus[j % ncpus] == cpu;
-        any_shares |= shares[j];
-    }
+    int cpu = cpus[i % ncpus], shares_cpu = 0;
+    for (int j = 0; j < lt->nthreads; j++)   /* another thread pinned to this process's CPU */
+        shares_cpu |= j != i && cpus[j % ncpus] == cpu;
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
@@ -300,7 +255,7 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
         if (i == 0) {
             initial_state(&s->mem);
             __atomic_store_n(&s->go, (uint64_t)n + 1, __ATOMIC_RELEASE);
-        } else if (!wait_for(s, &s->go, (uint64_t)n + 1, shares[0])) {
+        } else if (!wait_for(s, &s->go, (uint64_t)n + 1, shares_cpu)) {
             break;
         }
         t.r[0] = t.r[1] = 0;
@@ -309,7 +264,7 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
             h_weak_fence(&t.w, H_WF_FULL);   /* after the initial state */
         skew(&rng, LIT_START_SKEW);          /* the sides meet at varying points */
         for (int pc = 0; lt->prog[i][pc].op >= 0; pc++) {
-            exec(&s->mem, &t, &lt->prog[i][pc]);
+            exec(&s->mem, &t, &lt->prog[i][pc], 1);
             skew(&rng, LIT_STEP_SKEW);
         }
         while (weak && t.w.n) {
@@ -322,11 +277,11 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
         memcpy(s->r[i], t.r, sizeof(t.r));
         __atomic_fetch_add(&s->done, 1, __ATOMIC_ACQ_REL);
         if (i == 0) {
-            if (!wait_for(s, &s->done, ((uint64_t)n + 1) * nthreads, any_shares)) {
+            if (!wait_for(s, &s->done, ((uint64_t)n + 1) * nthreads, shares_cpu)) {
                 s->seen = -2;
                 break;
             }
-            s->seen += matches(lt, s->r);
+            s->seen += matches(lt, s->r, &s->mem);
             if (enough && s->seen >= enough)
                 break;
         }
@@ -344,9 +299,9 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
 long long h_litmus_weak_run_procs(int test, long long trials, unsigned long long seed, int weak, const int *cpus,
                                   int ncpus, long long enough)
 {
-    if (test < 0 || test >= NTESTS || ncpus < 1)
+    if (test < 0 || test >= h_lit_ntests || ncpus < 1)
         return -1;
-    const struct lit_test *lt = &tests[test];
+    const struct lit_test *lt = &h_lit_tests[test];
     struct lit_shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (s == MAP_FAILED)
         return -2;
