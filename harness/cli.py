@@ -1,4 +1,4 @@
-"""Command line: `python -m harness list | soak | report | repro | shrink | cache`. Exit status: 0 no violation
+"""Command line: `python -m harness list | soak | report | repro | shrink | cache | litmus`. Exit status: 0 no violation
 (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
 failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
 nothing left behind; bisect-step: 128), 128 + the signal when SIGINT or SIGTERM stopped it (130, 143;
@@ -29,6 +29,7 @@ from harness.result import Result
 from harness.session import Session, WorkerFailed
 from harness.trace import write_trace
 from harness.campaign import cli as campaign_cli
+from harness.litmus import cli as litmus_cli
 
 WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trace", metavar="OUT.json", default=None,
                    help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
     campaign_cli.add_parsers(sub)
+    litmus_cli.add_parser(sub, _count)
     return p
 
 
@@ -258,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "cache":
             return cmd_cache(args)
+        if args.command == "litmus":
+            return litmus_cli.main(args)
         with interrupts.caught():
             return run_command(args)
     except (ConfigError, WorkerFailed, ReportError) as e:
