@@ -1,9 +1,11 @@
 /*
- * weak_litmus.c - the litmus suite of the weak-memory emulation (tests/test_litmus_weak.py).
+ * weak_litmus.c - the runners of the litmus suite of the weak-memory emulation (`python -m harness litmus`,
+ * tests/test_litmus_weak.py).
  *
- * The classic shapes of the kernel's tools/memory-model/litmus-tests, each thread a short program run
- * through the SAME primitives a scheme uses (READ_ONCE, WRITE_ONCE, smp_store_release, smp_load_acquire,
- * rcu_assign_pointer, rcu_dereference, smp_wmb, smp_rmb, smp_mb), compiled like a scheme (no H_ENGINE).
+ * The shapes of the kernel's tools/memory-model/litmus-tests and Documentation/litmus-tests
+ * (litmus_shapes.c), each thread a short program run through the SAME primitives a scheme uses (READ_ONCE,
+ * WRITE_ONCE, smp_store_release, smp_load_acquire, rcu_assign_pointer, rcu_dereference, smp_wmb, smp_rmb,
+ * smp_mb, cmpxchg_weak, h_spin_lock/unlock), compiled like a scheme (no H_ENGINE).
  * The emulated threads run in this one process, each with its own store buffer and load cache (weak.h),
  * interleaved one primitive at a time by a random scheduler, which also lets a random thread's held store
  * reach memory between steps. So the outcome is made by the emulation, not by the machine's timing: a
