@@ -238,8 +238,8 @@ void h_weak_fence(struct h_weak *w, int what)
     if (what & H_WF_DRAIN)
         drain_all(w);
     /* smp_mb: the emulated stores just drained and the loads the flush makes now are ordered by the real
-     * machine too. Without it x86's own store buffer lets both sides of SB+fencembonceonces read 0 (seen by the
-     * real-process litmus runs: 38 in 20,000), as an emulated smp_mb would not otherwise reach the CPU. */
+     * machine too. Without it x86's own store buffer lets both sides of SB+fencembonceonces read 0 (seen
+     * by the real-process litmus runs: 38 in 20,000), as an emulated smp_mb would not otherwise reach the CPU. */
     if ((what & H_WF_FULL) == H_WF_FULL)
         atomic_thread_fence(memory_order_seq_cst);
     if (what & H_WF_FLUSH)
