@@ -66,7 +66,8 @@ const struct lit_test h_lit_tests[] = {
       { { { OP_W, X, 1 }, { OP_MB }, { OP_R, Y, 0 }, END }, { { OP_W, Y, 1 }, { OP_MB }, { OP_R, X, 0 }, END } },
       { { 0, -1 }, { 0, -1 } } },
     { "SB+rfionceonce-poonceonces", 2,
-      { { { OP_W, X, 1 }, { OP_R, X, 0 }, { OP_R, Y, 1 }, END }, { { OP_W, Y, 1 }, { OP_R, Y, 0 }, { OP_R, X, 1 }, END } },
+      { { { OP_W, X, 1 }, { OP_R, X, 0 }, { OP_R, Y, 1 }, END },
+        { { OP_W, Y, 1 }, { OP_R, Y, 0 }, { OP_R, X, 1 }, END } },
       { { -1, 0 }, { -1, 0 } } },
     /* S and R */
     { "S+poonceonces", 2,
@@ -93,7 +94,9 @@ const struct lit_test h_lit_tests[] = {
       { { 1, -1 }, { 1, -1 } } },
     /* write-to-read causality, ISA2, Z6.0 */
     { "WRC+poonceonces+Once", 3,
-      { { { OP_W, X, 1 }, END }, { { OP_R, X, 0 }, { OP_W, Y, 1 }, END }, { { OP_R, Y, 0 }, { OP_R, X, 1 }, END } },
+      { { { OP_W, X, 1 }, END },
+        { { OP_R, X, 0 }, { OP_W, Y, 1 }, END },
+        { { OP_R, Y, 0 }, { OP_R, X, 1 }, END } },
       { ANY, { 1, -1 }, { 1, 0 } } },
     { "WRC+pooncerelease+fencermbonceonce+Once", 3,
       { { { OP_W, X, 1 }, END },

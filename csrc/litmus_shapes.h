@@ -39,7 +39,7 @@ struct lit_test {
     int nthreads;
     struct lit_op prog[LIT_MAX_THREADS][LIT_MAX_OPS + 1];   /* ends with op -1 */
     int cond[LIT_MAX_THREADS][LIT_REGS];                    /* the exists clause: -1 any; LIT_OBJ: the object */
-    struct { int loc1, val; } final;                        /* and a location's final value (loc1: loc + 1; 0 none) */
+    struct { int loc1, val; } final;                        /* and a final value (loc1: loc + 1; 0: none) */
 };
 
 extern const struct lit_test h_lit_tests[];

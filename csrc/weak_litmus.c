@@ -51,7 +51,10 @@ static struct lit_thread threads[LIT_MAX_THREADS];
 #define OBJ_OFF ((uint64_t)offsetof(struct lit_mem, obj))
 
 int h_litmus_weak_count(void) { return h_lit_ntests; }
-const char *h_litmus_weak_name(int test) { return test >= 0 && test < h_lit_ntests ? h_lit_tests[test].name : "?"; }
+const char *h_litmus_weak_name(int test)
+{
+    return test >= 0 && test < h_lit_ntests ? h_lit_tests[test].name : "?";
+}
 int h_litmus_weak_threads(int test) { return test >= 0 && test < h_lit_ntests ? h_lit_tests[test].nthreads : -1; }
 
 /* A kernel cmpxchg(): strong, returning the old value. cmpxchg_weak may fail spuriously (not on x86),

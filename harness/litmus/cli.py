@@ -57,6 +57,7 @@ def main(args: argparse.Namespace) -> int:
     emit(f"{len(rows)} shapes: " + (f"FORBIDDEN OUTCOME OBSERVED in {', '.join(forbidden)}" if forbidden
                                     else "no outcome LKMM forbids was observed"))
     if args.json_path:
-        save(args.json_path, json.dumps({"memory_model": args.memory_model, "procs": args.procs,
-                                         "seed": args.seed, "rows": [o.as_json() for o in rows]}, indent=1), "litmus table")
+        table = {"memory_model": args.memory_model, "procs": args.procs, "seed": args.seed,
+                 "rows": [o.as_json() for o in rows]}
+        save(args.json_path, json.dumps(table, indent=1), "litmus table")
     return 1 if forbidden else 0

@@ -61,7 +61,8 @@ def run(shape: Shape, trials: int, weak: bool, procs: bool, seed: int = 1,
     index, _ = c_shapes()[shape.name]
     if procs:
         where = placement(shape.threads, sorted(os.sched_getaffinity(0)) if cpus is None else cpus)
-        seen = _lib.h_litmus_weak_run_procs(index, trials, seed, int(weak), _ffi.new("int[]", where), len(where), enough)
+        seen = _lib.h_litmus_weak_run_procs(index, trials, seed, int(weak), _ffi.new("int[]", where), len(where),
+                                            enough)
         if seen < 0:
             raise LitmusFailed(f"{shape.name}: a litmus process could not be started or stopped answering")
     else:
