@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trace", metavar="OUT.json", default=None,
                    help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
     campaign_cli.add_parsers(sub)
-    litmus_cli.add_parser(sub, _count)
+    litmus_cli.add_parser(sub, _DefaultsHelp)
     return p
 
 

@@ -204,8 +204,10 @@ def test_litmus_exits_1_when_a_forbidden_outcome_shows(capsys, monkeypatch):
 
 @pytest.mark.parametrize("argv, says", [
     (["litmus", "MP+nope"], "unknown litmus shape 'MP+nope'"),
-    (["litmus", "--trials", "many"], "--trials: expected a count >= 1, not 'many'"),
-    (["litmus", "--trials", "0"], "--trials: expected a count >= 1, not '0'"),
+    (["litmus", "--trials", "many"], "--trials: expected a whole number from 1 to"),
+    (["litmus", "--trials", "0"], "--trials: expected a whole number from 1 to"),
+    (["litmus", "--trials", "9" * 30], "--trials: expected a whole number from 1 to"),
+    (["litmus", "--seed", "-1"], "--seed: expected a whole number from 0 to"),
     (["litmus", "--memory-model", "tso"], "--memory-model: invalid choice"),
 ])
 def test_litmus_bad_input_is_one_line_and_exit_2(capsys, argv, says):

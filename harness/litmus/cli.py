@@ -13,18 +13,32 @@ from harness.output import save
 from harness.parse import ConfigError
 
 
-def add_parser(sub: argparse._SubParsersAction, count: type) -> None:
+MAX = 2 ** 62   # the C runners count in long long
+
+
+def _number(lowest: int):
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not lowest <= int(text) <= MAX:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {lowest} to {MAX}, not {text!r}")
+        return int(text)
+    return parse
+
+
+def add_parser(sub: argparse._SubParsersAction, formatter: type) -> None:
     p = sub.add_parser("litmus", help="the kernel memory model's litmus shapes, through the scheme primitives",
-                       description=__doc__)
+                       formatter_class=formatter,
+                       description="Run the Linux kernel memory model's litmus tests through the primitives a "
+                                   "scheme uses, and compare each outcome count with the kernel file's verdict. "
+                                   "Exit 0: no outcome LKMM forbids was observed; 1: one was; 2: bad input.")
     p.add_argument("shapes", nargs="*", metavar="SHAPE", help="kernel litmus file names (default: every shape)")
     p.add_argument("--list", action="store_true", help="print the shapes with their LKMM verdicts, run nothing")
-    p.add_argument("--trials", type=count, default=20000, help="trials per shape")
+    p.add_argument("--trials", type=_number(1), default=20000, help="trials per shape")
     p.add_argument("--procs", action="store_true",
                    help="one pinned process per litmus thread on this process's CPUs (default: one process, "
                         "a seeded interleaving of the threads)")
     p.add_argument("--memory-model", choices=("weak", "native"), default="weak",
                    help="weak: the emulation of LKMM's reorderings; native: the machine's own")
-    p.add_argument("--seed", type=int, default=1, help="the one-process scheduler's seed")
+    p.add_argument("--seed", type=_number(0), default=1, help="the one-process scheduler's seed")
     p.add_argument("--json", dest="json_path", default=None, help="also write every row here")
 
 
