@@ -82,8 +82,8 @@ class Case:
     def config(self) -> Config:
         writers = 0 if self.writer == "none" else 1
         return Config(scheme=self.scheme, rcu=self.rcu, workload=self.workload, readers=self.readers,
-                      writers=writers, writer_period_ns=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
-                      read_delay_per_mille=0, writer_delay_max_ns=0, seed=SEED, nodes=self.nodes,
+                      writers=writers, writer_period=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
+                      read_delay=[0, 0], writer_delay=0, seed=SEED, nodes=self.nodes,
                       job_nodes=self.job_nodes, memory_model=self.memory_model,
                       oversubscribe=self.readers + writers > NCPUS)
 

@@ -54,7 +54,7 @@ void h_weak_setup(struct h_weak *w, uint64_t seed, const void *base, uint64_t si
 void h_weak_enable(struct h_ectx *e)
 {
     struct h_arena *a = e->c.arena;
-    if (!a->params.memory_model || !e->c.checks) {
+    if (a->params.memory_model != H_MEMORY_WEAK || !e->c.checks) {
         h_weak_use(NULL);
         return;
     }

@@ -15,8 +15,8 @@ import time
 from typing import Sequence
 
 from harness import interrupts
-from harness.config import Config
-from harness.params import PARAMS, Param, values_from_text
+from harness.config import PARAMS, Config, config_from_texts
+from harness.params import Param
 from harness.output import save
 from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
 from harness.core import Core
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("soak", help="an affinity-pinned stress run",
                        formatter_class=_DefaultsHelp)
     for param in PARAMS:
-        add_param(s, param, "")
+        add_param(s, param)
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
     s.add_argument("--interval", default="1s", help="status line period")
     s.add_argument("--quiet", action="store_true", help="no status lines")
@@ -119,9 +119,10 @@ def cmd_list(core: Core) -> int:
     return 0
 
 
-def add_param(parser: argparse.ArgumentParser, param: Param, prefix: str) -> None:
-    """One row of the parameter table as a flag; its default in --help is the table's."""
-    default = "" if param.default is None else f" (default: {param.default})"
+def add_param(parser: argparse.ArgumentParser, param: Param) -> None:
+    """One parameter as a flag; its default in --help is its Config field's (or its mode's)."""
+    text = param.default_text()
+    default = f" (default: {text})" if text else ""
     if param.switch:
         parser.add_argument(param.flag, action=argparse.BooleanOptionalAction, default=None,
                             help=param.help + default)
@@ -131,19 +132,8 @@ def add_param(parser: argparse.ArgumentParser, param: Param, prefix: str) -> Non
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The Config the soak flags ask for: every flag given, through the table's parser; the rest default."""
-    given: dict[str, object] = {}
-    for param in PARAMS:
-        value = getattr(args, param.name.replace("-", "_"))
-        if value is None:
-            continue
-        if param.switch:
-            given[param.fields[0]] = value
-        elif param.repeat:
-            given[param.fields[0]] = list(value)
-        else:
-            given.update(values_from_text(param, value))
-    return Config(**given)  # type: ignore[arg-type]
+    """The Config the soak flags ask for: every flag given, through its parameter's parser; the rest default."""
+    return config_from_texts({p.name: getattr(args, p.name) for p in PARAMS if getattr(args, p.name) is not None})
 
 
 def cmd_soak(args: argparse.Namespace) -> int:

@@ -42,7 +42,7 @@ def test_synchronize_waits_for_a_parked_reader():
     """A reader stalled inside its critical section holds up the grace period (reported as a stall); the
     grace period completes once it leaves."""
     cfg = harness.Config(scheme="rcu-deferred", rcu="mb", workload="deref", duration=1.0, seed=2,
-                         read_delay_per_mille=100, read_delay_max_ns=30_000_000, stall_ms=10)
+                         read_delay=[100, 30_000_000], stall_bound=10)
     r = harness.run(cfg)
     rep = r.report
     assert rep["violations"] == 0
