@@ -114,7 +114,7 @@ def docs_table(params: tuple[Param, ...]) -> str:
     """The parameter table for the docs (Markdown): one row per knob, the name every interface uses."""
     rows = ["| flag / key | default | unit | what |", "|---|---|---|---|"]
     for p in params:
-        default = p.default_text() or "from the machine"
+        default = "none" if p.repeat else p.default_text() or "by the run (see what)"
         rows.append(f"| `{p.flag}` / `{p.name}` | {default} | {p.unit} | {p.help.replace('|', '/')} |")
     return "\n".join(rows)
 

@@ -13,7 +13,7 @@ from harness.cli import build_parser, main
 from harness.config import PARAMS, Config
 from harness.core import BUILTIN, Core, CoreMismatch, check_agrees_with
 from harness.params import docs_table
-from harness.report_schema import schema
+from harness.report_schema import schema, schema_error
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,18 @@ def test_every_interface_says_a_knob_by_its_field_name(report):
                 if a.dest == "writer_period")
     assert soak.option_strings == ["--writer-period"]
     assert sorted(soak_options()) == sorted(set(names) - set(OWNED))
-    assert list(schema()["properties"]["config"]["properties"]) == names
     assert list(report["config"]) == names
+
+
+def test_the_report_schema_types_each_parameter_from_its_field(report):
+    """The schema's config part is derived from Config: a new parameter needs no edit there, and a value of
+    the wrong shape is still named by its JSON path."""
+    assert list(schema()["properties"]["config"]["properties"]) == [f.name for f in fields(Config)]
+    assert schema_error(report) is None
+    for name, bad, says in (("read_delay", [20], "$.config.read_delay: [20] is too short"),
+                            ("stall_bound", 0, "$.config.stall_bound: 0 is less than the minimum of 1"),
+                            ("shuffle", "3s", "$.config.shuffle: '3s' is not of type 'number', 'null'")):
+        assert schema_error({**report, "config": {**report["config"], name: bad}}) == says
 
 
 def test_defaults_come_from_the_field(capsys):
