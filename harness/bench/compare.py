@@ -1,0 +1,70 @@
+"""Interleaved rounds of several schemes on the same CPUs, and what they say: each scheme's median ns/op with
+its 95% interval, every pair's ratio with its interval and a one-line answer, and the noise verdict."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Callable
+
+from harness.bench import noise, stats
+from harness.bench.rounds import RoundResult, run_round
+from harness.config import Config
+from harness.core import Core
+from harness.params import ns_text
+
+
+def conditions(c: Config) -> str:
+    """'alloc, 1 reader + writer every 10us' as the answer line says it."""
+    readers = f"{c.readers} reader{'s' if c.readers != 1 else ''}"
+    who = "writer" if c.writers == 1 else f"{c.writers} writers"
+    writer = ("no writer" if not c.writers else
+              f"{who} every {ns_text(c.writer_period_ns)}" if c.writer_period_ns else f"{who} in a storm")
+    return f"{c.workload}, {readers} + {writer}" if c.writers else f"{c.workload}, {readers}, {writer}"
+
+
+def interleaved(core: Core, configs: dict[str, Config], rounds: int, seconds: float,
+                progress: Callable[[str], None]) -> dict[str, list[RoundResult]]:
+    """`rounds` rounds of every scheme, the order rotated each round (A B C, B C A, C A B, ...) so neither
+    drift nor a first-after-idle effect favours one scheme. Round i of every scheme uses seed + i."""
+    labels = list(configs)
+    out: dict[str, list[RoundResult]] = {k: [] for k in labels}
+    for i in range(rounds):
+        for k in labels[i % len(labels):] + labels[:i % len(labels)]:
+            c = configs[k]
+            out[k].append(run_round(core, Config(**{**c.to_dict(), "seed": c.seed + i}), seconds))  # type: ignore[operator]
+        progress(f"round {i + 1}/{rounds}: " + ", ".join(f"{k} {out[k][-1].ns_per_op:.2f} ns/op" for k in labels))
+    return out
+
+
+def pair_line(fast: str, slow: str, ratio: tuple[float, float, float], where: str, n: int) -> str:
+    r, lo, hi = ratio
+    if lo <= 1 <= hi:
+        return (f"no significant difference: {slow} / {fast} = {r:.2f}x [{lo:.2f}, {hi:.2f}] holds 1, on {where}, "
+                f"this machine; n = {n} rounds")
+    return f"{fast} is {r:.2f}x [{lo:.2f}, {hi:.2f}] cheaper than {slow} on {where}, this machine; n = {n} rounds"
+
+
+def summarize(results: dict[str, list[RoundResult]], config: Config, load_before: float) -> dict:
+    """The report: per scheme median and interval, per pair ratio (slower over faster) and its line, noise."""
+    ns = {k: [r.ns_per_op for r in v] for k, v in results.items()}
+    n = min(len(v) for v in ns.values())
+    schemes = {k: dict(zip(("median_ns_per_op", "ci_low", "ci_high"), stats.median_ci(v)), spread=stats.spread(v))
+               for k, v in ns.items()}
+    where = conditions(config)
+    pairs = []
+    for a, b in combinations(ns, 2):
+        fast, slow = (a, b) if schemes[a]["median_ns_per_op"] <= schemes[b]["median_ns_per_op"] else (b, a)
+        ratio = stats.ratio_ci(ns[slow], ns[fast])
+        pairs.append({"faster": fast, "slower": slow, "ratio": ratio[0], "ci_low": ratio[1], "ci_high": ratio[2],
+                      "significant": not ratio[1] <= 1 <= ratio[2], "answer": pair_line(fast, slow, ratio, where, n)})
+    verdict = noise.verdict(load_before, len(config.cpus or []), {k: s["spread"] for k, s in schemes.items()}, n,
+                            all(p["significant"] for p in pairs))
+    return {"schemes": schemes, "pairs": pairs, "noise": verdict, "rounds": n}
+
+
+def render(report: dict) -> list[str]:
+    out = [f"{k:28s} median {s['median_ns_per_op']:9.2f} ns/op  95% CI [{s['ci_low']:.2f}, {s['ci_high']:.2f}]  "
+           f"spread {100 * s['spread']:.0f}%" for k, s in report["schemes"].items()]
+    out.append(report["noise"]["line"])
+    out += [f"answer: {p['answer']}" for p in report["pairs"]]
+    return out
