@@ -59,12 +59,12 @@ def summarize(results: dict[str, list[RoundResult]], config: Config, load_before
                       "significant": not ratio[1] <= 1 <= ratio[2], "answer": pair_line(fast, slow, ratio, where, n)})
     verdict = noise.verdict(load_before, len(config.cpus or []), {k: s["spread"] for k, s in schemes.items()}, n,
                             all(p["significant"] for p in pairs))
-    return {"schemes": schemes, "pairs": pairs, "noise": verdict, "rounds": n}
+    return {"medians": schemes, "pairs": pairs, "noise": verdict, "rounds": n}
 
 
 def render(report: dict) -> list[str]:
     out = [f"{k:28s} median {s['median_ns_per_op']:9.2f} ns/op  95% CI [{s['ci_low']:.2f}, {s['ci_high']:.2f}]  "
-           f"spread {100 * s['spread']:.0f}%" for k, s in report["schemes"].items()]
+           f"spread {100 * s['spread']:.0f}%" for k, s in report["medians"].items()]
     out.append(report["noise"]["line"])
     out += [f"answer: {p['answer']}" for p in report["pairs"]]
     return out

@@ -17,10 +17,10 @@ def _pyplot():  # type: ignore[no-untyped-def]
 
 def comparison(report: dict, title: str, where: str) -> str:
     plt = _pyplot()
-    names = list(report["schemes"])
-    med = [report["schemes"][k]["median_ns_per_op"] for k in names]
-    err = [[m - report["schemes"][k]["ci_low"] for k, m in zip(names, med)],
-           [report["schemes"][k]["ci_high"] - m for k, m in zip(names, med)]]
+    names = list(report["medians"])
+    med = [report["medians"][k]["median_ns_per_op"] for k in names]
+    err = [[m - report["medians"][k]["ci_low"] for k, m in zip(names, med)],
+           [report["medians"][k]["ci_high"] - m for k, m in zip(names, med)]]
     fig, ax = plt.subplots(figsize=(1.8 + 1.4 * len(names), 4))
     ax.bar(names, med, yerr=err, capsize=6, color="#4c72b0")
     ax.set_ylabel("median ns/op (95% CI)")
