@@ -30,12 +30,12 @@ def add_parser(sub: argparse._SubParsersAction, add_param: Callable[[argparse.Ar
     for param in PARAMS:
         if param.flag in RUN_FLAGS:
             add_param(b, param, "")
-    b.add_argument("--rounds", default=None, help=f"interleaved rounds per scheme (default: {DEFAULT_ROUNDS}; "
+    b.add_argument("--rounds", default=None, metavar="N", help=f"interleaved rounds per scheme (default: {DEFAULT_ROUNDS}; "
                    f"{DEFAULT_SCALING_ROUNDS} per point with --scaling)")
-    b.add_argument("--round", dest="round_time", default=DEFAULT_ROUND, help="length of one round")
+    b.add_argument("--round", dest="round_time", metavar="TIME", default=DEFAULT_ROUND, help="length of one round")
     b.add_argument("--scaling", action="store_true", help="1..N readers, and 1..N-1 readers + a writer, N the CPUs: "
                    "total ops/s and ns/op against readers")
-    b.add_argument("--json", dest="json_path", default=None, help="write the rounds, medians, intervals, ratios here")
+    b.add_argument("--json", dest="json_path", metavar="FILE", default=None, help="write the rounds, medians, intervals, ratios here")
     b.add_argument("--plot", metavar="DIR", default=None, help="also write a PNG plot here (needs the plot extra)")
 
 
