@@ -89,7 +89,7 @@ def test_rounds_are_interleaved_with_the_order_rotated(monkeypatch):
 
     def fake_round(core, config, seconds):
         order.append((config.scheme, config.seed))
-        return RoundResult(1.0, [1.0], 1e9, 1, 0)
+        return RoundResult(1.0, [1.0], 1e9, 1, 0, 1.0)
 
     monkeypatch.setattr(compare, "run_round", fake_round)
     configs = {k: Config(scheme=k, seed=7) for k in ("a", "b", "c")}

@@ -34,6 +34,7 @@ class RoundResult:
     ops_per_s: float                 # all readers together
     ops: int
     writer_ops: int
+    best_window_ns_per_op: float | None   # mean over readers of each one's best 2 ms window; None: no window
 
 
 def run_round(core: Core, config: Config, seconds: float) -> RoundResult:
@@ -55,5 +56,7 @@ def run_round(core: Core, config: Config, seconds: float) -> RoundResult:
         raise RoundFailed(f"{config.scheme}: a reader did no operation in a {seconds:g} s round: "
                           "the machine is too busy, or the round too short (--round)")
     per_reader = loop_ns[rd] / ops[rd]
+    best = snap.counters[rd, names.index("best_window_ps_per_op")] / 1000.0
     return RoundResult(float(per_reader.mean()), [round(float(v), 4) for v in per_reader],
-                       float((ops[rd] / (loop_ns[rd] / 1e9)).sum()), int(ops[rd].sum()), int(ops[~rd].sum()))
+                       float((ops[rd] / (loop_ns[rd] / 1e9)).sum()), int(ops[rd].sum()), int(ops[~rd].sum()),
+                       float(best.mean()) if best.all() else None)
