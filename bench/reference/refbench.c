@@ -1,7 +1,8 @@
 /*
  * refbench.c - the project's reference for what its schemes cost: the same
  * read-side work as the harness's deref loop (load a published pointer, read
- * all six fields of a 64-byte object, check them) under the real mechanisms
+ * the object's serial and mems_allowed, as h_cpuset_read does; here the pair is
+ * also checked, ~serial == mems, to count torn reads) under the real mechanisms
  * the schemes model: liburcu's qsbr, memb and mb flavors, an inc-not-zero
  * refcount on type-stable memory, a spinlock, a seqlock, and bare loads.
  * Readers (and an optional updater that replaces the object every 10 us) are
@@ -33,8 +34,7 @@
 #include <urcu/urcu-memb.h>
 #include <urcu/urcu-mb.h>
 
-#define MAGIC     0x5ca1ab1e0ddba11ULL
-#define POISON    0xdeaddeaddeaddeadULL
+#define POISON    0xdeaddeaddeaddeadULL   /* serial == mems == POISON: never ~serial == mems */
 #define POOL      1024
 #define MAX_READERS 256
 #define BATCH     256            /* reads between looks at the stop flag */
@@ -43,12 +43,10 @@
 #define ALIGNED   __attribute__((aligned(64)))
 
 struct obj {
-	_Atomic uint64_t magic, gen, payload[4];
-	_Atomic uint32_t ref;    /* refcount only */
-	uint32_t pad;
-	uint64_t spare;
+	_Atomic uint64_t serial, mems;   /* what the harness's reader copies out of a cpuset */
+	_Atomic uint32_t ref;            /* refcount only */
 } ALIGNED;
-_Static_assert(sizeof(struct obj) == 64, "one cache line, as the harness's object");
+_Static_assert(sizeof(struct obj) == 64, "one cache line");
 
 enum mech { PLAIN, QSBR, MEMB, MB, REFCOUNT, SPINLOCK, SEQLOCK, NMECH };
 static const char *names[NMECH] = { "plain", "qsbr", "memb", "mb", "refcount", "spinlock", "seqlock" };
@@ -90,22 +88,17 @@ static void pin(int slot)
  * rcu_dereference's dependency, the seqlock's fences), as in the harness. */
 static inline unsigned read_obj(struct obj *p, uint64_t *sink)
 {
-	uint64_t m = atomic_load_explicit(&p->magic, memory_order_relaxed);
-	uint64_t gen = atomic_load_explicit(&p->gen, memory_order_relaxed);
-	uint64_t a = atomic_load_explicit(&p->payload[0], memory_order_relaxed);
-	uint64_t b = atomic_load_explicit(&p->payload[1], memory_order_relaxed);
-	uint64_t c = atomic_load_explicit(&p->payload[2], memory_order_relaxed);
-	uint64_t d = atomic_load_explicit(&p->payload[3], memory_order_relaxed);
-	*sink += a ^ b ^ c ^ d;
-	return (m != MAGIC) | (a != gen) | (b != gen + 1) | (c != gen + 2) | (d != gen + 3);
+	uint64_t serial = atomic_load_explicit(&p->serial, memory_order_relaxed);
+	uint64_t mems = atomic_load_explicit(&p->mems, memory_order_relaxed);
+	*sink += mems;
+	return ~serial != mems;
 }
 
-static void fill(struct obj *o, uint64_t magic, uint64_t gen)
+/* serial 0: poison (a reclaimed object); else a live one */
+static void fill(struct obj *o, uint64_t serial)
 {
-	atomic_store_explicit(&o->magic, magic, memory_order_relaxed);
-	atomic_store_explicit(&o->gen, gen, memory_order_relaxed);
-	for (int i = 0; i < 4; i++)
-		atomic_store_explicit(&o->payload[i], magic == MAGIC ? gen + (uint64_t)i : POISON, memory_order_relaxed);
+	atomic_store_explicit(&o->serial, serial ? serial : POISON, memory_order_relaxed);
+	atomic_store_explicit(&o->mems, serial ? ~serial : POISON, memory_order_relaxed);
 }
 
 /* inc-not-zero, then re-check that p is still the published object: on
@@ -239,7 +232,7 @@ static void *update(void *arg)
 		/* refcount: a slot is free once its last reference is gone */
 		while (mech == REFCOUNT && atomic_load_explicit(&nw->ref, memory_order_acquire))
 			nw = &g.pool[slot++ % POOL];
-		fill(nw, MAGIC, ++gen);
+		fill(nw, ++gen);
 		atomic_store_explicit(&nw->ref, 1, memory_order_release);
 		uint64_t a = now_ns();
 		struct obj *old;
@@ -266,7 +259,7 @@ static void *update(void *arg)
 		if (mech == REFCOUNT)
 			atomic_fetch_sub_explicit(&old->ref, 1, memory_order_release);
 		else if (mech != PLAIN)   /* plain has no way to know: it reuses blind, as unsynchronized does */
-			fill(old, POISON, 0);
+			fill(old, 0);
 		g.upd_ops++;
 	}
 	g.upd_ns = now_ns() - t0;
@@ -316,7 +309,7 @@ int main(int argc, char **argv)
 		if (CPU_ISSET(c, &allowed))
 			cpus[ncpus++] = c;
 	pthread_spin_init(&g.lock, PTHREAD_PROCESS_PRIVATE);
-	fill(&g.pool[0], MAGIC, 1);
+	fill(&g.pool[0], 1);
 	atomic_store(&g.pool[0].ref, 1);
 	atomic_store(&g.ptr, &g.pool[0]);
 
