@@ -2,9 +2,8 @@
 
 refbench times the same read-side critical section as the harness's deref loop (load a shared pointer, read
 the object's serial and mems_allowed as h_cpuset_read does, and check the pair) under the real mechanism each
-scheme models (liburcu's qsbr, memb
-and mb flavors, an inc-not-zero refcount, a spinlock, a seqlock, bare loads), with reader threads and an
-optional updater (one change every 10 us) pinned one per CPU. It is built here from the system's liburcu
+scheme models (liburcu's qsbr, memb and mb flavors, an inc-not-zero refcount, a spinlock, a seqlock, bare
+loads), with reader threads and an optional updater (one change every 10 us) pinned one per CPU. It is built here from the system's liburcu
 (`apt-get install liburcu-dev`, or the distribution's equivalent). Run it in the same session as the harness
 benchmark and compare ratios, not absolute numbers.
 
