@@ -109,6 +109,9 @@ def test_a_short_comparison_writes_what_it_prints(capsys, tmp_path):
         assert len(rounds) == 3 and all(r["ns_per_op"] > 0 and r["ops"] > 0 for r in rounds)
     pair, = data["pairs"]
     assert f"answer: {pair['answer']}" in out
+    best = pair["best_window"]   # 50 ms rounds hold 2 ms windows
+    assert f"answer, best 2 ms windows (preemption filtered out): {best['answer']}" in out
+    assert best["ci_low"] <= best["ratio"] <= best["ci_high"]
     medians = {k: v["median_ns_per_op"] for k, v in data["medians"].items()}
     assert pair["ratio"] == pytest.approx(medians[pair["slower"]] / medians[pair["faster"]])
     assert data["noise"]["line"] in out

@@ -30,7 +30,7 @@ def verdict(load_before: float, ncpus: int, spreads: dict[str, float], rounds: i
              f"spread between rounds {said}"]
     if not noisy:
         return {"noisy": False, "busy": busy, "line": "noise: quiet: " + "; ".join(parts)}
-    advice = (f"rerun with --rounds {rounds * 4} (intervals narrow as 1/sqrt(rounds)) on a quieter machine"
-              if not answered else "the answer holds within its interval, but ns/op on a busy machine are inflated: "
-              "quote figures from a quiet one")
+    advice = (f"rerun with --rounds {rounds * 4} (intervals narrow as 1/sqrt(rounds)) on a quieter machine, or "
+              "read the best-window answer" if not answered else "the answer holds within its interval, but ns/op "
+              "on a busy machine are inflated: quote figures from a quiet one")
     return {"noisy": True, "busy": busy, "line": "noise: NOISY: " + "; ".join(parts) + f": {advice}"}
