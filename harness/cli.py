@@ -1,6 +1,6 @@
 """Command line: `python -m harness list | soak | bench | report | repro | shrink | cache`. Exit status: 0 no violation
 (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
-failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
+failed; bench: a round whose workers crashed or hung), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
 nothing left behind; bisect-step: 128), 128 + the signal when SIGINT or SIGTERM stopped it (130, 143;
 a soak that found a violation before the signal still exits 1). An output file that cannot be written
 changes none of these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
