@@ -1,12 +1,15 @@
 """`python -m harness bench`: bad input is one line and exit 2 before anything runs; the statistics say
 "cheaper" only when the interval excludes 1; rounds are interleaved; a real short comparison and scaling
-sweep write what they print; a round with a crashed worker gives no answer."""
+sweep write what they print; a round with a crashed worker gives no answer, nor does one cut by SIGINT."""
 
 import json
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from harness.bench import compare, noise, stats
@@ -134,3 +137,18 @@ def test_a_round_with_a_crashed_worker_gives_no_answer(capsys, monkeypatch):
                  "--rounds", "3", "--round", "50ms"]) == 1
     out, err = capsys.readouterr()
     assert "answer:" not in out and err.startswith("error: stray-writes: a worker crashed or hung")
+
+
+def test_sigint_stops_the_bench_with_no_answer_and_nothing_left():
+    p = subprocess.Popen([sys.executable, "-m", "harness", "bench", "rcu-typesafe", "task-lock", "--rounds", "50",
+                          "--round", "200ms", "--seed", "7"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("bench: ")
+    assert p.stdout.readline().startswith("on alloc")
+    assert p.stdout.readline().startswith("round 1/50")   # a round is done: the next one is running
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (out, err)
+    assert "bench: interrupted by SIGINT: no answer" in out and "answer:" not in out and "Traceback" not in err
+    # forked workers keep the command line they were forked from: none of them may outlive the command
+    left = [q for q in psutil.process_iter(["cmdline"]) if q.info["cmdline"] == p.args]
+    assert not left, left
