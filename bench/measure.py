@@ -18,6 +18,7 @@ import numpy as np
 
 from harness.config import Config
 from harness.parse import allowed_cpus
+from harness.bench.rounds import scheme_label as label_of
 from harness.core import BUILTIN
 from harness.result import Snapshot, gp_summary
 from harness.session import Session
@@ -31,7 +32,7 @@ _CHUNK = 64                                         # the C loop's chunk (H_CHUN
 
 def scheme_label(scheme: str, rcu: str) -> str:
     """'rcu-typesafe/qsbr' for RCU schemes; the flavor means nothing to the others."""
-    return f"{scheme}/{rcu}" if BUILTIN.scheme(scheme).uses_rcu else scheme
+    return label_of(BUILTIN, scheme, rcu)
 
 
 @dataclass(frozen=True)

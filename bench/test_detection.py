@@ -27,7 +27,9 @@ AMPLIFIERS = {
 CAP_S = 2.0   # a run that has not caught the bug by then counts as missed
 
 
-@pytest.mark.parametrize("amplifiers", list(AMPLIFIERS))
+# the default: no amplifier against all of them; each alone with --bench-full-matrix
+@pytest.mark.parametrize("amplifiers", [a if a in ("none", "all") else pytest.param(a, marks=pytest.mark.full_matrix)
+                                        for a in AMPLIFIERS])
 @pytest.mark.parametrize("scheme", BUSTED)
 def test_time_to_first_violation(benchmark, scheme, amplifiers, bench_opts, bench_results):
     seeds = iter(range(1, bench_opts.seeds + 1))

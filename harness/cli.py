@@ -1,6 +1,6 @@
-"""Command line: `python -m harness list | soak | report | repro | shrink | cache`. Exit status: 0 no violation
+"""Command line: `python -m harness list | soak | bench | report | repro | shrink | cache`. Exit status: 0 no violation
 (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
-failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
+failed; bench: a round whose workers crashed or hung), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
 nothing left behind; bisect-step: 128), 128 + the signal when SIGINT or SIGTERM stopped it (130, 143;
 a soak that found a violation before the signal still exits 1). An output file that cannot be written
 changes none of these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
@@ -29,6 +29,7 @@ from harness.result import Result
 from harness.session import Session, WorkerFailed
 from harness.trace import write_trace
 from harness.campaign import cli as campaign_cli
+from harness.bench import command as bench_command
 
 WORKLOAD_HELP = {
     "deref": "the cpuset_mems_allowed() read alone",
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trace", metavar="OUT.json", default=None,
                    help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
     campaign_cli.add_parsers(sub)
+    bench_command.add_parser(sub, add_param, _DefaultsHelp)
     return p
 
 
@@ -220,7 +222,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """soak, repro or shrink: commands that run workers, and end early and cleanly on SIGINT or SIGTERM."""
+    """soak, repro, shrink or bench: commands that run workers, and end early and cleanly on SIGINT or SIGTERM."""
     if args.command == "repro":
         from harness.repro import repro
         summary = repro(args.path, args.runs, emit, args.json_path)
@@ -229,6 +231,8 @@ def run_command(args: argparse.Namespace) -> int:
         from harness.shrink import shrink
         result = shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
         return exit_code("INTERRUPTED" if result["interrupted"] else "SUCCESS")
+    if args.command == "bench":
+        return bench_command.cmd_bench(args)
     return cmd_soak(args)
 
 
