@@ -10,10 +10,10 @@ from typing import Callable
 from harness import interrupts
 from harness.bench import compare, noise, plot, scaling
 from harness.bench.rounds import Interrupted, RoundFailed, scheme_label
-from harness.config import Config
+from harness.config import PARAMS, Config
 from harness.monitor import emit
 from harness.output import save
-from harness.params import PARAMS, Param, values_from_text
+from harness.params import Param
 from harness.parse import ConfigError, cpu_ranges, parse_duration
 from harness.userscheme import core_for
 
@@ -22,14 +22,14 @@ RUN_FLAGS = ("--workload", "--rcu", "--cpus", "--readers", "--writers", "--write
 DEFAULT_ROUNDS, DEFAULT_SCALING_ROUNDS, DEFAULT_ROUND = 15, 5, "400ms"
 
 
-def add_parser(sub: argparse._SubParsersAction, add_param: Callable[[argparse.ArgumentParser, Param, str], None],
+def add_parser(sub: argparse._SubParsersAction, add_param: Callable[[argparse.ArgumentParser, Param], None],
                formatter: type) -> None:
     b = sub.add_parser("bench", help="compare schemes' speed, checks off: medians and ratios with 95% intervals",
                        formatter_class=formatter)
     b.add_argument("schemes", nargs="+", metavar="SCHEME", help="schemes to compare (see `list`)")
     for param in PARAMS:
         if param.flag in RUN_FLAGS:
-            add_param(b, param, "")
+            add_param(b, param)
     b.add_argument("--rounds", default=None, metavar="N", help=f"interleaved rounds per scheme (default: {DEFAULT_ROUNDS}; "
                    f"{DEFAULT_SCALING_ROUNDS} per point with --scaling)")
     b.add_argument("--round", dest="round_time", metavar="TIME", default=DEFAULT_ROUND, help="length of one round")
@@ -43,9 +43,9 @@ def _configs(args: argparse.Namespace) -> tuple:
     """(core, {label: resolved Config}): every scheme checked before anything runs; one seed for all."""
     given: dict[str, object] = {"checks": False}
     for param in PARAMS:
-        value = getattr(args, param.name.replace("-", "_"), None) if param.flag in RUN_FLAGS else None
+        value = getattr(args, param.name, None) if param.flag in RUN_FLAGS else None
         if value is not None:
-            given.update(values_from_text(param, value))
+            given[param.name] = param.from_text(value)
     if args.scaling and "readers" in given:
         raise ConfigError("--scaling chooses the reader counts itself (1..N): drop --readers")
     if args.scaling and "writers" in given:

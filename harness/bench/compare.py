@@ -20,7 +20,7 @@ def conditions(c: Config) -> str:
     readers = f"{c.readers} reader{'s' if c.readers != 1 else ''}"
     who = "writer" if c.writers == 1 else f"{c.writers} writers"
     writer = ("no writer" if not c.writers else
-              f"{who} every {ns_text(c.writer_period_ns)}" if c.writer_period_ns else f"{who} in a storm")
+              f"{who} every {ns_text(c.writer_period)}" if c.writer_period else f"{who} in a storm")
     return f"{c.workload}, {readers} + {writer}" if c.writers else f"{c.workload}, {readers}, {writer}"
 
 

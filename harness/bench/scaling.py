@@ -40,7 +40,7 @@ def sweep(core: Core, configs: dict[str, Config], rounds: int, seconds: float,
 
 
 def render(rows: list[dict], config: Config) -> list[str]:
-    period = ns_text(config.writer_period_ns) if config.writer_period_ns else "0 (a storm)"
+    period = ns_text(config.writer_period) if config.writer_period else "0 (a storm)"
     out = [f"scaling on {config.workload}, checks off, writer period {period}; medians of interleaved rounds",
            f"{'readers':>7} {'writer':6} {'scheme':28s} {'total Mops/s':>12} {'95% CI':>17} {'ns/op':>9}"]
     for r in rows:
