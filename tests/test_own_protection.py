@@ -73,3 +73,33 @@ def test_annotation_misuse_is_reported(scheme_cache, tmp_path, misuse):
     assert rep["first_violation"]["kind"] == "rcu-unbalanced" and rep["first_violation"]["detail"] == detail, \
         rep["first_violation"]
 
+
+
+# Nested sections with the oracles off (production loops): the reader probes its own announcement, which the
+# nest count must keep through the inner unlock (else a grace period could end under the outer section) and
+# withdraw at the outer one. A probe that fails traps: a worker crash, which the report lists.
+NESTED_PROBE = """#include "harness.h"
+static inline void r(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap, const int flavor, const int checks)
+{
+    h_rcu_read_lock(ctx, flavor);
+    h_rcu_read_lock(ctx, flavor);
+    struct h_cpuset *cs = h_ptr(ctx, rcu_dereference(task->cpuset));
+    h_rcu_read_unlock(ctx, flavor);
+    if (!checks && READ_ONCE(ctx->slot->ctr) == 0)
+        __builtin_trap();   /* the inner unlock ended the outer section */
+    h_cpuset_read(ctx, cs, snap, checks);
+    h_rcu_read_unlock(ctx, flavor);
+    if (!checks && READ_ONCE(ctx->slot->ctr) != 0)
+        __builtin_trap();   /* the outer unlock left the reader announced */
+}
+HARNESS_SCHEME(harness_user_scheme, r, .name = "nested-probe", .flags = H_SCHEME_RCU_READER,
+               .slab_mode = H_SLAB_PLAIN, .attach = h_publish, .destroy = h_cpuset_free_rcu);
+"""
+
+
+@pytest.mark.parametrize("rcu", ["mb", "membarrier"])   # qsbr's lock announces nothing at any depth
+def test_user_scheme_nests_with_checks_off(scheme_cache, tmp_path, rcu):
+    src = tmp_path / "nested_probe.c"
+    src.write_text(NESTED_PROBE)
+    rep = harness.run(harness.Config(scheme_file=str(src), rcu=rcu, checks=False, duration=0.3, seed=1)).report
+    assert rep["crashes"] == [] and rep["ops"] > 0, (rep["crashes"], rep["ops"])
