@@ -10,6 +10,7 @@ import pytest
 import harness
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+MUTANTS = Path(__file__).resolve().parent / "mutants"
 OWN = ["hazard_pointers.c", "epoch_reclamation.c", "own_urcu.c", "nested_sections.c"]
 
 
@@ -20,6 +21,17 @@ def test_example_runs_clean(scheme_cache, example, rcu):
     assert rep["violations"] == 0, (rep["violations_by_kind"], rep["first_violation"])
     destroys = sum(w["destroys"] for w in rep["workers"])
     assert rep["ops"] > 0 and destroys > 0, destroys   # cpusets were freed under the readers
+
+
+def test_own_grace_period_waiting_for_nothing_is_found_while_it_waits(scheme_cache):
+    """An SRCU whose unlock re-reads the index leaves a lock count no unlock will match: its .synchronize waits
+    forever while every worker goes on. The engine names that hang during the run, from the reclaimer that waits;
+    the orchestrator could name a hung worker only after the run had ended."""
+    duration = 3.0
+    rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "srcu_reread_index.c"), duration=duration, seed=1,
+                                     until_violation=True)).report
+    fv = rep["first_violation"]
+    assert fv["kind"] == "hang" and fv["where"] == "synchronize" and fv["t_s"] < duration, fv
 
 
 # A hazard-pointer reader with one misuse of the annotations each; the engine's rcu-unbalanced detail says which.
