@@ -451,8 +451,11 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
 {
     struct h_ectx *e = E(ctx);
     maybe_delay(e);
-    if (in_scheme_shared(ctx, p))
+    if (in_scheme_shared(ctx, p)) {
         maybe_outlast_gp(e);
+        if (e->gp_watch)   /* the scheme's own grace period polls: is it waiting for anything? */
+            h_own_gp_poll(e);
+    }
     if (kind == H_ACC_DEREF) {
         if (!(in_section(e) || e->claims > 0 || e->locks > 0 || e->owner))
             h_violation(ctx, H_V_SUSPICIOUS_RCU, h_offset(ctx, p), 0, kind);
@@ -583,6 +586,7 @@ void h_torture_end_of_op(struct h_ectx *e, int phase)
         e->refs = 0;
     }
     e->locks = 0;
+    h_own_gp_op_ended(e);
 }
 
 /* The orchestrator's findings (a worker that would not stop): counted like the engine's own. */
