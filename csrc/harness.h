@@ -22,7 +22,7 @@
  *                    .flags = H_SCHEME_RCU_READER, .slab_mode = H_SLAB_TYPESAFE_BY_RCU,
  *                    .attach = h_publish, .destroy = h_cpuset_free);
  *
- * and runs with `python -m harness soak --scheme-file my_scheme.c` (see README, "Bring your own scheme").
+ * and runs with `python -m harness soak --scheme-file my_scheme.c` (see docs/own-scheme.md).
  *
  * The ops table (required: name, read, attach, destroy):
  *   read     READER. Fill *snap, through h_cpuset_read(), with the serial and mems_allowed of a cpuset that

@@ -26,7 +26,7 @@
  * What it cannot show: load buffering (a load never returns a store that is not yet in memory or the
  * buffer), a store seen by some processes and not others (the buffer drains to memory, which every process
  * sees at once: multi-copy atomic), and a load through an index (not an offset) is not treated as dependent,
- * so a scheme that reads shared data through a loaded array index could see it stale (README).
+ * so a scheme that reads shared data through a loaded array index could see it stale (docs/weak-memory.md).
  */
 #include "engine.h"
 #include "weak.h"

@@ -38,7 +38,7 @@ LKMM: dict[str, tuple[str, str]] = {
     "LB+poonceonces": ("Sometimes", "kernel"),
 }
 
-# What the emulation cannot produce (README, "Weak-memory mode"): a load never returns a store that has not
+# What the emulation cannot produce (docs/weak-memory.md): a load never returns a store that has not
 # been made yet, so load buffering never shows. Allowed and never shown: incomplete, never unsound.
 NOT_EMULATED = {"LB+poonceonces"}
 

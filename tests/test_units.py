@@ -90,7 +90,7 @@ def test_membarrier_reaches_every_reader_process():
 
 
 def test_arena_size_follows_the_readme_formula():
-    """README "Memory a run needs": arena_bytes = 1191936 + roundup(320 P, 4096) + roundup(41216 + 1120 P, 4096),
+    """docs/platform.md, "Memory a run needs": arena_bytes = 1191936 + roundup(320 P, 4096) + roundup(41216 + 1120 P, 4096),
     P = nodes x pages."""
     def roundup(n):
         return -(-n // 4096) * 4096
