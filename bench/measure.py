@@ -18,6 +18,7 @@ import numpy as np
 
 from harness.config import Config
 from harness.parse import allowed_cpus
+from harness.bench.rounds import scheme_label as label_of
 from harness.core import BUILTIN
 from harness.result import Snapshot, gp_summary
 from harness.session import Session
@@ -31,7 +32,7 @@ _CHUNK = 64                                         # the C loop's chunk (H_CHUN
 
 def scheme_label(scheme: str, rcu: str) -> str:
     """'rcu-typesafe/qsbr' for RCU schemes; the flavor means nothing to the others."""
-    return f"{scheme}/{rcu}" if BUILTIN.scheme(scheme).uses_rcu else scheme
+    return label_of(BUILTIN, scheme, rcu)
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ class Case:
     def config(self) -> Config:
         writers = 0 if self.writer == "none" else 1
         return Config(scheme=self.scheme, rcu=self.rcu, workload=self.workload, readers=self.readers,
-                      writers=writers, writer_period_ns=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
-                      read_delay_per_mille=0, writer_delay_max_ns=0, seed=SEED, nodes=self.nodes,
+                      writers=writers, writer_period=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
+                      read_delay=[0, 0], writer_delay=0, seed=SEED, nodes=self.nodes,
                       job_nodes=self.job_nodes, memory_model=self.memory_model,
                       oversubscribe=self.readers + writers > NCPUS)
 

@@ -1,6 +1,6 @@
 """Memory of a soak's processes: `python bench/memory.py [WORKERS]` starts `python -m harness soak` with that
 many workers (default 2: one reader, one writer), samples every process of its tree 3 s in (psutil RSS, USS,
-PSS) and prints one line per process and the totals. The README's memory table comes from it."""
+PSS) and prints one line per process and the totals. The memory table of docs/platform.md comes from it."""
 
 import subprocess
 import sys

@@ -29,6 +29,7 @@ class Collector:
         self.rows: list[dict[str, object]] = []
         self.started = time.time()
         self.load_start = os.getloadavg()
+        self.unavailable: dict[str, str] = {}   # what could not be measured here -> why (one line each)
 
     def add(self, kind: str, figures: dict[str, object]) -> None:
         self.rows.append({"kind": kind, **figures})
@@ -92,15 +93,24 @@ class Collector:
                         "met": met, "how": how})
 
         anchors = {(a["mechanism"], a["config"]): a for a in self.of("anchor")}
+        unmatched = []
         for ref_key, mech in REFERENCE_FOR.items():
             label = scheme_label(*ref_key) if isinstance(ref_key, tuple) else scheme_label(ref_key, "qsbr")
             for cfg, (readers, writer) in ANCHOR_CONFIGS.items():
                 mine, ref = self._throughput("deref", label, readers, writer), anchors.get((mech, cfg))
-                figure = mine and ref and mine["best_window_ns_per_op"] and \
-                    mine["best_window_ns_per_op"] / ref["best_window_ns_per_read"]
-                target(f"{label} {cfg} / refbench {mech}", figure, 1.25,
-                       how=f"best-window ns/op {fmt(mine and mine['best_window_ns_per_op'])} vs "
-                           f"{fmt(ref and ref['best_window_ns_per_read'])} ({ref and ref['mode']})")
+                if not (mine and ref and mine["best_window_ns_per_op"]):
+                    unmatched.append(f"{label} {cfg}")
+                    continue
+                target(f"{label} {cfg} / refbench {mech}", mine["best_window_ns_per_op"] / ref["best_window_ns_per_read"],
+                       1.25, how=f"best-window ns/op {fmt(mine['best_window_ns_per_op'])} vs "
+                                 f"{fmt(ref['best_window_ns_per_read'])} ({ref['mode']})")
+        if unmatched:   # one line for all of them, with the reason
+            why = self.unavailable.get("anchors") or ("no refbench run in this session (bench/test_anchors.py "
+                                                      "not selected)" if not anchors else
+                                                      "the harness benchmark or refbench run it pairs with is not "
+                                                      "in this run (--bench-full-matrix, or more CPUs)")
+            target(f"harness deref / refbench, {len(unmatched)} pairs", None, 1.25,
+                   how=f"not measured here: {why}: {', '.join(unmatched[:4])}{', ...' if len(unmatched) > 4 else ''}")
         ts = self._throughput("deref", "rcu-typesafe/qsbr", 1, "none")
         un = self._throughput("deref", "unsynchronized", 1, "none")
         target("rcu-typesafe/qsbr / unsynchronized, 1R", _ratio(ts, un, "best_window_ns_per_op"), 1.5,
@@ -173,6 +183,9 @@ def fmt(v: object, digits: int = 3) -> str:
 
 
 def table(headers: list[str], rows: list[list[object]]) -> list[str]:
+    """Aligned text; a column no row has a value in is not printed."""
+    keep = [i for i in range(len(headers)) if i == 0 or any(row[i] is not None and row[i] != "" for row in rows)]
+    headers, rows = [headers[i] for i in keep], [[row[i] for i in keep] for row in rows]
     cells = [headers] + [[fmt(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731

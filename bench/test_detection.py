@@ -14,13 +14,12 @@ import harness
 BUSTED = [s.name for s in harness.schemes() if s.busted]
 # Each race amplifier alone, none, and all of them; shuffle and stutter at periods short enough to act
 # within a run that lasts milliseconds (their soak defaults, 3 s and 5 s, would never fire here).
-_QUIET = {"read_delay_per_mille": 0, "writer_delay_max_ns": 0, "shuffle_s": 0.0, "stutter_on_s": 0.0,
-          "stutter_off_s": 0.0}
-_SHUFFLE = {"shuffle_s": 0.01}
-_STUTTER = {"stutter_on_s": 0.02, "stutter_off_s": 0.005}
+_QUIET = {"read_delay": [0, 0], "writer_delay": 0, "shuffle": 0.0, "stutter": [0.0, 0.0]}
+_SHUFFLE = {"shuffle": 0.01}
+_STUTTER = {"stutter": [0.02, 0.005]}
 AMPLIFIERS = {
     "none": _QUIET,
-    "delays": {**_QUIET, "read_delay_per_mille": None, "writer_delay_max_ns": None},   # None: torture defaults
+    "delays": {**_QUIET, "read_delay": None, "writer_delay": None},   # None: torture defaults
     "shuffle": {**_QUIET, **_SHUFFLE},
     "stutter": {**_QUIET, **_STUTTER},
     "all": {**_SHUFFLE, **_STUTTER},
@@ -28,7 +27,9 @@ AMPLIFIERS = {
 CAP_S = 2.0   # a run that has not caught the bug by then counts as missed
 
 
-@pytest.mark.parametrize("amplifiers", list(AMPLIFIERS))
+# the default: no amplifier against all of them; each alone with --bench-full-matrix
+@pytest.mark.parametrize("amplifiers", [a if a in ("none", "all") else pytest.param(a, marks=pytest.mark.full_matrix)
+                                        for a in AMPLIFIERS])
 @pytest.mark.parametrize("scheme", BUSTED)
 def test_time_to_first_violation(benchmark, scheme, amplifiers, bench_opts, bench_results):
     seeds = iter(range(1, bench_opts.seeds + 1))

@@ -21,6 +21,7 @@ from test_mutant_detection import test_mutant_kill as mutant_kill
 CORRECT = [(s.name, rcu) for s in harness.schemes() if s.correct
            for rcu in (("qsbr", "mb", "membarrier") if s.uses_rcu else ("qsbr",))]
 WEAK_MUTANTS = [n for n, (_, extra) in TABLE.MUTANTS.items() if extra.get("memory_model") == "weak"]
+DEFAULT = {("rcu-typesafe", "qsbr"), ("task-lock", "qsbr")}   # the rest with --bench-full-matrix
 TARGET_OPS_PER_S = 1e6
 
 
@@ -35,7 +36,8 @@ class _FiledAs:
 
 
 @pytest.mark.parametrize("memory_model", ["native", "weak"])
-@pytest.mark.parametrize("scheme,rcu", CORRECT, ids=[f"{s}-{r}" for s, r in CORRECT])
+@pytest.mark.parametrize("scheme,rcu", [(s, r) if (s, r) in DEFAULT else pytest.param(s, r, marks=pytest.mark.full_matrix)
+                                        for s, r in CORRECT], ids=[f"{s}-{r}" for s, r in CORRECT])
 def test_weak_memory_cost(benchmark, scheme, rcu, memory_model, bench_opts, bench_results):
     case = Case(scheme, rcu, "deref", 1, "steady", checks=True, memory_model=memory_model)
     info = measure(benchmark, case, bench_opts.round_s, bench_opts.rounds)
@@ -44,6 +46,7 @@ def test_weak_memory_cost(benchmark, scheme, rcu, memory_model, bench_opts, benc
     bench_results.add("weak_memory_cost", info)
 
 
+@pytest.mark.full_matrix   # bench/test_mutant_detection.py runs them too, by default the first of each kind
 @pytest.mark.parametrize("name", WEAK_MUTANTS, ids=[Path(n).stem for n in WEAK_MUTANTS])
 def test_weak_mutant_time_to_first_violation(benchmark, scheme_cache, name, bench_opts, bench_results):
     mutant_kill(benchmark, scheme_cache, name, bench_opts, _FiledAs(bench_results, "weak_mutants"))

@@ -26,8 +26,14 @@ def _job(nodes: int, width: str) -> int:
 CASES = [Case(scheme, "qsbr", workload, 1, writer, nodes=nodes, job_nodes=_job(nodes, width))
          for nodes in NODES for width in ("1", "half") for writer in WRITERS for scheme in SCHEMES
          for workload in ("alloc", "alloc-subset")]
+# the default: both ends of the node range, half the nodes in the job, a steady writer, the lock against RCU;
+# the rest with --bench-full-matrix
+DEFAULT = {(c.scheme, c.nodes, c.job_nodes, c.writer) for c in CASES if c.scheme in ("task-lock", "rcu-typesafe")
+           and c.nodes in (NODES[0], NODES[-1]) and c.job_nodes == c.nodes // 2 and c.writer == "steady"}
+PARAMS = [pytest.param(c, marks=() if (c.scheme, c.nodes, c.job_nodes, c.writer) in DEFAULT
+                       else pytest.mark.full_matrix) for c in CASES]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", PARAMS, ids=lambda c: c.id)
 def test_zonelist(benchmark, case, bench_opts, bench_results):
     bench_results.add("zonelist", measure(benchmark, case, bench_opts.round_s, bench_opts.rounds))

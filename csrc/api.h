@@ -16,22 +16,45 @@
 #define H_MAX_STALLS 64
 #define H_NAME_LEN 64
 
-/* Roles of a worker process. */
+/* Roles of a worker process. Names: h_role_name(). */
 #define H_ROLE_READER 0
 #define H_ROLE_WRITER 1
+#define H_NROLES 2
 
-/* RCU flavors. */
+/* RCU flavors (struct h_params.flavor). Names: h_flavor_name(), the --rcu values. */
 #define H_FLAVOR_QSBR 0
 #define H_FLAVOR_MB 1
 #define H_FLAVOR_MEMBARRIER 2
 #define H_NFLAVORS 3
 
-/* Workloads a reader runs. */
+/* Workloads a reader runs (struct h_params.workload). Names: h_workload_name(), the --workload values. */
 #define H_WORKLOAD_DEREF 0
 #define H_WORKLOAD_ALLOC 1
 #define H_WORKLOAD_UNUSED 2
 #define H_WORKLOAD_ALLOC_SUBSET 3
 #define H_NWORKLOADS 4
+
+/* The writer's operations: bit H_WRITER_OP_x of struct h_params.writer_ops. Names: h_writer_op_name(). */
+#define H_WRITER_OP_CREATE 0
+#define H_WRITER_OP_ATTACH 1
+#define H_WRITER_OP_REBIND 2
+#define H_WRITER_OP_DESTROY 3
+#define H_NWRITER_OPS 4
+
+/* Memory models (struct h_params.memory_model). Names: h_memory_model_name(), the --memory-model values.
+ * Weak: the primitives emulate LKMM's reorderings (weak.c). */
+#define H_MEMORY_NATIVE 0
+#define H_MEMORY_WEAK 1
+#define H_NMEMORY_MODELS 2
+
+/* A worker's life (struct h_worker_stats.state): starting; ready (registered, waiting for a command);
+ * running (inside a round); done (the round ended, waiting for the next command); exited. */
+#define H_WORKER_STARTING 0
+#define H_WORKER_READY 1
+#define H_WORKER_RUNNING 2
+#define H_WORKER_DONE 3
+#define H_WORKER_EXITED 4
+#define H_NWORKER_STATES 5
 
 /* Violation kinds (oracles). Names come from h_violation_name(). */
 #define H_V_USE_AFTER_FREE 0
@@ -151,8 +174,8 @@ struct h_params {
     int adversarial;                /* amplifier: the writer recycles the very cpusets readers are reading */
     int job_nodes;                  /* readers' initial job cpuset: the last job_nodes nodes (0: every other node) */
     int stop_on_violation;
-    unsigned writer_ops;            /* the writer's operations: bit i set = H_WRITER_OPS[i] enabled */
-    int memory_model;               /* 0 native; 1 weak: the primitives emulate LKMM's reorderings (weak.c) */
+    unsigned writer_ops;            /* the writer's operations: bit H_WRITER_OP_x set = x enabled */
+    int memory_model;               /* H_MEMORY_NATIVE or H_MEMORY_WEAK */
 };
 
 struct h_flight_event {
@@ -223,7 +246,7 @@ struct h_worker_stats {
     int pid;
     unsigned long long heartbeat_ns;  /* last sign of progress, ns since run start */
     int cpu;                    /* CPU the orchestrator assigned */
-    int state;                  /* 0 starting, 1 ready, 2 running, 3 done, 4 exited */
+    int state;                  /* H_WORKER_*: starting, ready, running, done, exited */
     int phase;                  /* H_PH_*: what it is doing now */
     int in_read_section;        /* inside an RCU read-side critical section (as far as the engine can see) */
 };
@@ -263,6 +286,12 @@ const char *h_phase_name(int phase);
 const char *h_op_name(int op);
 const char *h_page_state_name(int state);
 const char *h_object_state_name(int state);
+/* The names Python's parameters use, by the index C reads (checked against harness/parse.py at load). */
+const char *h_role_name(int role);
+const char *h_flavor_name(int flavor);
+const char *h_workload_name(int workload);
+const char *h_writer_op_name(int op);
+const char *h_memory_model_name(int model);
 
 /* ---- orchestrator side ---- */
 int h_arena_create(const struct h_params *p, char *err, int errlen);  /* returns a memfd, or -1 */

@@ -132,8 +132,9 @@ void h_weak_fence(struct h_weak *w, int what);
 /*
  * smp_mb: a full barrier, ordering earlier stores before later loads (store->load is the one ordering x86
  * does not give for free). On x86-64 a locked add to the stack is a full barrier and costs ~2.4 ns on this
- * class of machine, against ~20 ns for the mfence that atomic_thread_fence(seq_cst) emits (see
- * shared/anchors); the kernel made the same choice. Elsewhere the C11 fence is the portable answer.
+ * class of machine, against ~20 ns for the mfence that atomic_thread_fence(seq_cst) emits (liburcu's mb
+ * flavor pays one per read: bench/reference/refbench.c, mb against memb); the kernel made the same choice.
+ * Elsewhere the C11 fence is the portable answer.
  */
 #if defined(__x86_64__)
 #define h_native_mb() __asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")

@@ -107,6 +107,7 @@ struct h_worker {
     uint64_t segv_off;       /* a fatal stray access: its address less ctx->base (integrity.c)... */
     int32_t segv_write;      /* ...0 unknown, 1 a read, 2 a write... */
     int32_t segv_where;      /* ...and which guard it hit (0: none recorded) */
+    uint64_t ops_ended H_ALIGNED;   /* torture: operations it ended with nothing open (own_gp.c); own line */
     struct h_worker_stats stats H_ALIGNED;
     uint64_t flight_pos H_ALIGNED;
     struct h_flight_event flight[H_FLIGHT_EVENTS];
@@ -268,6 +269,10 @@ struct h_ectx {
     int locks;                   /* spinlocks held */
     int owner;                   /* a writer holding the cpuset mutex, or the reclaimer: owns what it touches */
     int in_gp;                   /* inside h_synchronize_rcu: a nested call means the arena's own wait */
+    int gp_watch;                /* inside the scheme's own .synchronize, not yet reported stuck (own_gp.c)... */
+    uint32_t gp_polls;           /* ...its accesses to the scheme's memory since the last progress check, */
+    int gp_rounds;               /* ...rounds in which every other worker ended H_OWN_GP_OPS operations, */
+    uint64_t gp_seen[H_MAX_WORKERS];   /* ...and each worker's ops_ended when the current round began */
     int in_call_rcu;             /* inside the scheme's .call_rcu: h_call_rcu means the arena's queue */
     int op;                      /* H_OP_*: the engine call running now (a violation's record names it) */
     int verified;                /* the last snapshot's serial was found in the attach log... */
@@ -375,6 +380,10 @@ void h_violation_describe(struct h_ctx *ctx, struct h_violation *v);
 void h_section_mark(struct h_ctx *ctx);
 void h_outlast_hold(struct h_ectx *e);
 int h_attached_during_read(struct h_ctx *ctx, uint64_t serial);
+/* own_gp.c */
+void h_own_gp_begin(struct h_ectx *e);
+void h_own_gp_poll(struct h_ectx *e);
+void h_own_gp_op_ended(struct h_ectx *e);
 /* claims.c */
 void h_claims_check(struct h_ctx *ctx, h_off off, uint64_t serial);
 void h_claims_end_of_op(struct h_ectx *e);

@@ -22,7 +22,7 @@
  *                    .flags = H_SCHEME_RCU_READER, .slab_mode = H_SLAB_TYPESAFE_BY_RCU,
  *                    .attach = h_publish, .destroy = h_cpuset_free);
  *
- * and runs with `python -m harness soak --scheme-file my_scheme.c` (see README, "Bring your own scheme").
+ * and runs with `python -m harness soak --scheme-file my_scheme.c` (see docs/own-scheme.md).
  *
  * The ops table (required: name, read, attach, destroy):
  *   read     READER. Fill *snap, through h_cpuset_read(), with the serial and mems_allowed of a cpuset that
@@ -366,25 +366,32 @@ static inline void h_rcu_leave_slot(struct h_ctx *ctx, const int flavor)
  * means "already inside", and only inner levels are counted, so a section that does not nest costs one
  * load of its own slot word and one of the count, no store. Every lock has its unlock before `read`
  * returns. In torture mode the engine does the same through its checkpoint, which checks those rules.
+ * With checks off, nesting is compiled in where H_RCU_NESTING is defined: always for a scheme file (the
+ * scheme-file build defines it), never for the built-in schemes, which do not nest and keep the bare
+ * outermost lock and unlock in their production loops.
  */
 static inline void h_rcu_read_lock(struct h_ctx *ctx, const int flavor)
 {
     if (unlikely(h_torture_ctx() != NULL))
         h_torture_rcu_lock(ctx, flavor);
-    else if (flavor == H_FLAVOR_QSBR || likely(READ_ONCE(ctx->slot->ctr) == 0))
-        h_rcu_enter_slot(ctx, flavor);
-    else
+#ifdef H_RCU_NESTING
+    else if (flavor != H_FLAVOR_QSBR && unlikely(READ_ONCE(ctx->slot->ctr) != 0))
         ctx->rcu_nest++;
+#endif
+    else
+        h_rcu_enter_slot(ctx, flavor);
 }
 
 static inline void h_rcu_read_unlock(struct h_ctx *ctx, const int flavor)
 {
     if (unlikely(h_torture_ctx() != NULL))
         h_torture_rcu_unlock(ctx, flavor);
-    else if (flavor == H_FLAVOR_QSBR || likely(ctx->rcu_nest == 0))
-        h_rcu_leave_slot(ctx, flavor);
-    else
+#ifdef H_RCU_NESTING
+    else if (flavor != H_FLAVOR_QSBR && unlikely(ctx->rcu_nest != 0))
         ctx->rcu_nest--;
+#endif
+    else
+        h_rcu_leave_slot(ctx, flavor);
 }
 
 /* QSBR READER, outside any read-side section: this reader holds no reference taken before now. Cheap

@@ -70,10 +70,33 @@ static const char *const object_state_names[] = {
     [H_OBJ_QUEUED] = "waiting for its call_rcu callback",
 };
 
+static const char *const role_names[] = { [H_ROLE_READER] = "reader", [H_ROLE_WRITER] = "writer" };
+
+static const char *const flavor_names[] = {
+    [H_FLAVOR_QSBR] = "qsbr", [H_FLAVOR_MB] = "mb", [H_FLAVOR_MEMBARRIER] = "membarrier",
+};
+
+static const char *const workload_names[] = {
+    [H_WORKLOAD_DEREF] = "deref", [H_WORKLOAD_ALLOC] = "alloc", [H_WORKLOAD_UNUSED] = "unused",
+    [H_WORKLOAD_ALLOC_SUBSET] = "alloc-subset",
+};
+
+static const char *const writer_op_names[] = {
+    [H_WRITER_OP_CREATE] = "create", [H_WRITER_OP_ATTACH] = "attach", [H_WRITER_OP_REBIND] = "rebind",
+    [H_WRITER_OP_DESTROY] = "destroy",
+};
+
+static const char *const memory_model_names[] = { [H_MEMORY_NATIVE] = "native", [H_MEMORY_WEAK] = "weak" };
+
 #define NAME_OF(table, i) ((i) >= 0 && (i) < (int)(sizeof(table) / sizeof(table[0])) ? table[i] : "?")
 const char *h_op_name(int op) { return NAME_OF(op_names, op); }
 const char *h_page_state_name(int state) { return NAME_OF(page_state_names, state); }
 const char *h_object_state_name(int state) { return NAME_OF(object_state_names, state); }
+const char *h_role_name(int role) { return NAME_OF(role_names, role); }
+const char *h_flavor_name(int flavor) { return NAME_OF(flavor_names, flavor); }
+const char *h_workload_name(int workload) { return NAME_OF(workload_names, workload); }
+const char *h_writer_op_name(int op) { return NAME_OF(writer_op_names, op); }
+const char *h_memory_model_name(int model) { return NAME_OF(memory_model_names, model); }
 
 const char *h_violation_name(int kind) { return kind >= 0 && kind < H_NVIOLATIONS ? violation_names[kind] : "?"; }
 const char *h_counter_name(int i) { return i >= 0 && i < H_NCOUNTERS ? counter_names[i] : "?"; }
@@ -428,8 +451,11 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
 {
     struct h_ectx *e = E(ctx);
     maybe_delay(e);
-    if (in_scheme_shared(ctx, p))
+    if (in_scheme_shared(ctx, p)) {
         maybe_outlast_gp(e);
+        if (e->gp_watch)   /* the scheme's own grace period polls: is it waiting for anything? */
+            h_own_gp_poll(e);
+    }
     if (kind == H_ACC_DEREF) {
         if (!(in_section(e) || e->claims > 0 || e->locks > 0 || e->owner))
             h_violation(ctx, H_V_SUSPICIOUS_RCU, h_offset(ctx, p), 0, kind);
@@ -560,6 +586,7 @@ void h_torture_end_of_op(struct h_ectx *e, int phase)
         e->refs = 0;
     }
     e->locks = 0;
+    h_own_gp_op_ended(e);
 }
 
 /* The orchestrator's findings (a worker that would not stop): counted like the engine's own. */

@@ -181,9 +181,12 @@ static void synchronize_rcu(struct h_ctx *ctx)
     uint64_t t0 = h_now_ns(), gp = READ_ONCE(a->gp_started.v) + 1;
     smp_store_release(&a->gp_started.v, gp);
     h_event(ctx, H_EV_GP_START, gp, 0);
-    if (ctx->ops->synchronize)
+    if (ctx->ops->synchronize) {
+        if (ctx->checks)
+            h_own_gp_begin(e);   /* judged by progress while it waits (own_gp.c) */
         ctx->ops->synchronize(ctx);
-    else
+        e->gp_watch = 0;
+    } else
         wait_for_readers(ctx, t0);
     uint64_t ns = h_now_ns() - t0;
     a->gp_hist[h_hist_bucket(ns)]++;

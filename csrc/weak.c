@@ -26,7 +26,7 @@
  * What it cannot show: load buffering (a load never returns a store that is not yet in memory or the
  * buffer), a store seen by some processes and not others (the buffer drains to memory, which every process
  * sees at once: multi-copy atomic), and a load through an index (not an offset) is not treated as dependent,
- * so a scheme that reads shared data through a loaded array index could see it stale (README).
+ * so a scheme that reads shared data through a loaded array index could see it stale (docs/weak-memory.md).
  */
 #include "engine.h"
 #include "weak.h"
@@ -54,7 +54,7 @@ void h_weak_setup(struct h_weak *w, uint64_t seed, const void *base, uint64_t si
 void h_weak_enable(struct h_ectx *e)
 {
     struct h_arena *a = e->c.arena;
-    if (!a->params.memory_model || !e->c.checks) {
+    if (a->params.memory_model != H_MEMORY_WEAK || !e->c.checks) {
         h_weak_use(NULL);
         return;
     }

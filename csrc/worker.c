@@ -156,7 +156,7 @@ static void run_reader(struct h_ectx *e)
     struct h_arena *a = ctx->arena;
     const struct h_params *p = &a->params;
     struct h_worker_stats *s = &e->self->stats;
-    h_chunk_fn chunk = ctx->ops->chunk[p->flavor][p->checks ? (p->memory_model ? H_CHECKS_WEAK : 1) : 0][p->workload];
+    h_chunk_fn chunk = ctx->ops->chunk[p->flavor][p->checks ? (p->memory_model == H_MEMORY_WEAK ? H_CHECKS_WEAK : 1) : 0][p->workload];
     const int qsbr = (ctx->ops->flags & H_SCHEME_RCU_READER) && p->flavor == H_FLAVOR_QSBR;
     const uint64_t target = READ_ONCE(a->reader_ops), run_start = READ_ONCE(a->run_start_ns);
     uint64_t base_ops = s->counters[H_C_OPS], ops = 0, best_ps = s->counters[H_C_BEST_WINDOW_PS];
@@ -372,25 +372,26 @@ static int adversarial_step(struct h_ectx *e)
 
 /* The writer's operations and their shares of the steps (percent): create a cpuset and attach a task to it,
  * move a task, rebind (copy-update a cpuset's mems), destroy. */
-enum { H_WOP_CREATE, H_WOP_ATTACH, H_WOP_REBIND, H_WOP_DESTROY, H_NWOPS };
-static const unsigned wop_share[H_NWOPS] = { 25, 35, 20, 20 };
+static const unsigned wop_share[H_NWRITER_OPS] = {
+    [H_WRITER_OP_CREATE] = 25, [H_WRITER_OP_ATTACH] = 35, [H_WRITER_OP_REBIND] = 20, [H_WRITER_OP_DESTROY] = 20,
+};
 
 /* The operation for a draw r in [0, 100) among the enabled ones (mask), each keeping its share relative to
  * the others; with all enabled, r maps as it always has. */
 static int pick_writer_op(unsigned mask, uint64_t r)
 {
     unsigned total = 0, at = 0;
-    for (int op = 0; op < H_NWOPS; op++)
+    for (int op = 0; op < H_NWRITER_OPS; op++)
         total += (mask >> op & 1) ? wop_share[op] : 0;
     uint64_t x = r * total / 100;
-    for (int op = 0; op < H_NWOPS; op++) {
+    for (int op = 0; op < H_NWRITER_OPS; op++) {
         if (!(mask >> op & 1))
             continue;
         at += wop_share[op];
         if (x < at)
             return op;
     }
-    return H_WOP_CREATE;   /* unreachable with a mask Config accepts (at least one operation) */
+    return H_WRITER_OP_CREATE;   /* unreachable with a mask Config accepts (at least one operation) */
 }
 
 /* One structural change, under the cpuset mutex like the kernel's cpuset code. Whatever the enabled
@@ -414,19 +415,19 @@ static void writer_step(struct h_ectx *e)
     } else if (a->params.adversarial && r < 20 && a->params.nreaders && adversarial_step(e)) {
         /* done */
     } else {
-        switch (a->nlive < 2 ? H_WOP_CREATE : pick_writer_op(a->params.writer_ops, r)) {
-        case H_WOP_CREATE: {
+        switch (a->nlive < 2 ? H_WRITER_OP_CREATE : pick_writer_op(a->params.writer_ops, r)) {
+        case H_WRITER_OP_CREATE: {
             struct h_cpuset *cs = create(e);
             if (cs)
                 attach(e, random_task(ctx), cs);
             break;
         }
-        case H_WOP_ATTACH: {
+        case H_WRITER_OP_ATTACH: {
             struct h_task *t = random_task(ctx);
             attach(e, t, random_target(ctx, cs_at(ctx, t->cpuset)));
             break;
         }
-        case H_WOP_REBIND: {
+        case H_WRITER_OP_REBIND: {
             /* a cpuset's mems change by copy-update: a new cpuset, its tasks moved, the old destroyed */
             struct h_cpuset *old = cs_at(ctx, a->live[h_random(ctx) % a->nlive]);
             struct h_cpuset *cs = create(e);
@@ -531,7 +532,7 @@ int h_worker_main(void *arena, int worker)
     h_weak_enable(&e);
     struct h_worker_stats *s = &e.self->stats;
     uint32_t seen = smp_load_acquire(&a->cmd_gen);
-    WRITE_ONCE(s->state, 1);
+    WRITE_ONCE(s->state, H_WORKER_READY);
     count_in(&a->ready);
     for (;;) {
         uint32_t gen;
@@ -542,10 +543,10 @@ int h_worker_main(void *arena, int worker)
         }
         seen = gen;
         if (READ_ONCE(a->cmd) == H_CMD_EXIT) {
-            WRITE_ONCE(s->state, 4);
+            WRITE_ONCE(s->state, H_WORKER_EXITED);
             return 0;
         }
-        WRITE_ONCE(s->state, 2);
+        WRITE_ONCE(s->state, H_WORKER_RUNNING);
         if (READ_ONCE(a->cmd) == H_CMD_LITMUS) {
             if (s->role == H_ROLE_READER)
                 h_litmus_reader(&e.c);
@@ -553,7 +554,7 @@ int h_worker_main(void *arena, int worker)
             run_reader(&e);
         else
             run_writer(&e);
-        WRITE_ONCE(s->state, 3);
+        WRITE_ONCE(s->state, H_WORKER_DONE);
         count_in(&a->done);
     }
 }

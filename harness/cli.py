@@ -1,6 +1,6 @@
-"""Command line: `python -m harness list | soak | report | repro | shrink | cache | litmus`. Exit status: 0 no violation
-(repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
-failed), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
+"""Command line: `python -m harness list | soak | bench | report | repro | shrink | cache | litmus`. Exit status: 0 no
+violation (repro: no rerun failed; shrink: a smaller failing command was printed), 1 any violation (repro: some rerun
+failed; bench: a round whose workers crashed or hung), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
 nothing left behind; bisect-step: 128), 128 + the signal when SIGINT or SIGTERM stopped it (130, 143;
 a soak that found a violation before the signal still exits 1). An output file that cannot be written
 changes none of these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
@@ -15,8 +15,8 @@ import time
 from typing import Sequence
 
 from harness import interrupts
-from harness.config import Config
-from harness.params import PARAMS, Param, values_from_text
+from harness.config import PARAMS, Config, config_from_texts
+from harness.params import Param
 from harness.output import save
 from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
 from harness.core import Core
@@ -29,6 +29,7 @@ from harness.result import Result
 from harness.session import Session, WorkerFailed
 from harness.trace import write_trace
 from harness.campaign import cli as campaign_cli
+from harness.bench import command as bench_command
 from harness.litmus import cli as litmus_cli
 
 WORKLOAD_HELP = {
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("soak", help="an affinity-pinned stress run",
                        formatter_class=_DefaultsHelp)
     for param in PARAMS:
-        add_param(s, param, "")
+        add_param(s, param)
     s.add_argument("--json", dest="json_path", default=None, help="write the report here")
     s.add_argument("--interval", default="1s", help="status line period")
     s.add_argument("--quiet", action="store_true", help="no status lines")
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trace", metavar="OUT.json", default=None,
                    help="also write every worker's flight records as a Chrome/Perfetto trace (ui.perfetto.dev)")
     campaign_cli.add_parsers(sub)
+    bench_command.add_parser(sub, add_param, _DefaultsHelp)
     litmus_cli.add_parser(sub, _DefaultsHelp)
     return p
 
@@ -121,9 +123,10 @@ def cmd_list(core: Core) -> int:
     return 0
 
 
-def add_param(parser: argparse.ArgumentParser, param: Param, prefix: str) -> None:
-    """One row of the parameter table as a flag; its default in --help is the table's."""
-    default = "" if param.default is None else f" (default: {param.default})"
+def add_param(parser: argparse.ArgumentParser, param: Param) -> None:
+    """One parameter as a flag; its default in --help is its Config field's (or its mode's)."""
+    text = param.default_text()
+    default = f" (default: {text})" if text else ""
     if param.switch:
         parser.add_argument(param.flag, action=argparse.BooleanOptionalAction, default=None,
                             help=param.help + default)
@@ -133,19 +136,8 @@ def add_param(parser: argparse.ArgumentParser, param: Param, prefix: str) -> Non
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The Config the soak flags ask for: every flag given, through the table's parser; the rest default."""
-    given: dict[str, object] = {}
-    for param in PARAMS:
-        value = getattr(args, param.name.replace("-", "_"))
-        if value is None:
-            continue
-        if param.switch:
-            given[param.fields[0]] = value
-        elif param.repeat:
-            given[param.fields[0]] = list(value)
-        else:
-            given.update(values_from_text(param, value))
-    return Config(**given)  # type: ignore[arg-type]
+    """The Config the soak flags ask for: every flag given, through its parameter's parser; the rest default."""
+    return config_from_texts({p.name: getattr(args, p.name) for p in PARAMS if getattr(args, p.name) is not None})
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
@@ -232,7 +224,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """soak, repro or shrink: commands that run workers, and end early and cleanly on SIGINT or SIGTERM."""
+    """soak, repro, shrink or bench: commands that run workers, and end early and cleanly on SIGINT or SIGTERM."""
     if args.command == "repro":
         from harness.repro import repro
         summary = repro(args.path, args.runs, emit, args.json_path)
@@ -241,6 +233,8 @@ def run_command(args: argparse.Namespace) -> int:
         from harness.shrink import shrink
         result = shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
         return exit_code("INTERRUPTED" if result["interrupted"] else "SUCCESS")
+    if args.command == "bench":
+        return bench_command.cmd_bench(args)
     return cmd_soak(args)
 
 

@@ -6,55 +6,103 @@ from __future__ import annotations
 import os
 import random
 import shlex
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from typing import TYPE_CHECKING
 
-from harness.faults import NEEDS_RCU_READER, Fault, parse_fault
-from harness.params import DEFAULT_SCHEME, PARAMS, RANGES, U32, check_range, mode_defaults
-from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError, allowed_cpus, check_allowed
+from harness.faults import KINDS as FAULT_KINDS, NEEDS_RCU_READER, Fault, parse_fault
+from harness.params import (INT, U32, U64, Limit, Param, choice, delay, delay_text, ms_text, ns_bound, ns_text,
+                            param, params_of, parse_bool, parse_int, parse_ms, parse_ns, parse_stutter,
+                            parse_writer_ops, stutter_text)
+from harness.parse import (FLAVORS, MAX_NODES, MAX_WORKERS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError,
+                           allowed_cpus, check_allowed, cpu_ranges, parse_cpu_list, parse_duration, seconds)
 
 if TYPE_CHECKING:
     from harness.core import Core
 
-__all__ = ["Config", "ConfigError", "DEFAULT_SCHEME"]
+__all__ = ["Config", "ConfigError", "DEFAULT_SCHEME", "PARAMS"]
+
+DEFAULT_SCHEME = "rcu-typesafe"
+READ_DELAY_MAX_NS, ACCESS_DELAY_MAX_NS = 50000, 20000   # a delay's MAX when only PER_MILLE is given
+PER_MILLE, NS32 = Limit(0, 1000, "0 .. 1000 per mille"), Limit(0, U32, f"0 .. {ns_bound(U32)}")
 
 
 @dataclass
 class Config:
-    """One stress run. None means "from the machine": all allowed CPUs, one writer, the rest readers."""
+    """One stress run: every field is a parameter (harness/params.py), under the one name the command line
+    (--NAME), the pytest plugin, campaign files and the JSON report use. None means "from the machine" (all
+    allowed CPUs, one writer, the rest readers) or "from the mode" (the race amplifiers: on with the checks)."""
 
-    scheme: str | None = None         # None: the scheme file's scheme if there is one, else DEFAULT_SCHEME
-    rcu: str = "qsbr"
-    memory_model: str = "native"
-    workload: str = "alloc"
-    cpus: list[int] | None = None
-    readers: int | None = None
-    writers: int = 1
-    duration: float = 10.0
-    ops: int = 0                      # reader ops per reader per round; 0: run for `duration`
-    seed: int | None = None
-    checks: bool = True               # False: oracles off, pure throughput
-    until_violation: bool = False
-    oversubscribe: bool = False       # allow more workers than CPUs (several per CPU)
-    nodes: int = 4
-    pages_per_node: int = 1024
-    job_nodes: int = 0                # readers' initial job cpuset: the last K nodes; 0: every other node
-    read_delay_per_mille: int | None = None   # amplifier; None: on in torture (checks) runs, off otherwise
-    read_delay_max_ns: int = 50000
-    writer_delay_max_ns: int | None = None    # amplifier; None: 5 us in torture runs, off otherwise
-    access_delay_per_mille: int | None = None  # amplifier at every checkpoint (every primitive a scheme calls);
-    access_delay_max_ns: int = 20000           # None: 2 per mille in torture runs, off otherwise
-    adversarial: bool | None = None   # amplifier: the writer recycles the cpusets readers are reading; None: torture
-    writer_period_ns: int = 0         # 0: writer storm; 10000: one change every 10 us
-    writer_ops: list[str] = field(default_factory=lambda: list(WRITER_OPS))   # what the writer may do
-    stall_ms: int = 1000
-    shuffle_s: float | None = None    # amplifier: rotate workers across CPUs this often; None: 3 s in torture
-    stutter_on_s: float | None = None  # amplifier: run this long, then all pause stutter_off_s together;
-    stutter_off_s: float | None = None  # None: 5 s / 0.5 s in torture runs, off otherwise
-    inject: list[str] = field(default_factory=list)   # faults, KIND[@AT][:FOR] (harness/faults.py)
-    scheme_file: str | None = None    # a C file defining harness_user_scheme (see harness.h)
-    memory_model: str = "native"      # "weak": store-store and load-load reordering emulated (torture only)
+    scheme: str | None = param(
+        None, help=f"scheme name (default: the --scheme-file's scheme if one is given, else {DEFAULT_SCHEME})",
+        parse=str, always=True)
+    rcu: str = param("qsbr", help=f"RCU flavor: {', '.join(FLAVORS)}", parse=choice("--rcu", FLAVORS), always=True)
+    memory_model: str = param(
+        "native", help="native: the machine's own ordering; weak: the primitives emulate the store-store and "
+        "load-load reorderings of Arm/POWER that x86 hides (LKMM's; needs the checks on)",
+        parse=choice("--memory-model", MEMORY_MODELS))
+    workload: str = param("alloc", help=", ".join(WORKLOADS), parse=choice("--workload", WORKLOADS), always=True)
+    cpus: list[int] | None = param(None, help="CPU list, e.g. 0,2-3 (default: every allowed CPU)",
+                                   parse=parse_cpu_list, show=cpu_ranges, always=True)
+    readers: int | None = param(None, help="reader processes (default: CPUs minus writers)", parse=parse_int,
+                                always=True, limits=(Limit(1, MAX_WORKERS, f"1 .. {MAX_WORKERS}"),))
+    writers: int = param(1, help="writer processes", parse=parse_int, always=True,
+                         limits=(Limit(0, MAX_WORKERS - 1, f"0 .. {MAX_WORKERS - 1}"),))
+    duration: float = param(10.0, help="seconds, or with an ns/us/ms/s/m/h suffix", parse=parse_duration,
+                            show=seconds, always=True, unit="s")
+    ops: int = param(0, help="reader ops per reader instead of a duration (0: the duration)", parse=parse_int,
+                     limits=(Limit(0, U64, "0 .. 2**64-1"),))
+    seed: int | None = param(None, help="0 .. 2**64-1 (default: random, printed)", parse=parse_int, always=True,
+                             limits=(Limit(0, U64, "0 .. 2**64-1"),))
+    checks: bool = param(True, help="oracles and race amplifiers (--no-checks: pure throughput)", parse=parse_bool)
+    until_violation: bool = param(False, help="stop at the first violation", parse=parse_bool)
+    oversubscribe: bool = param(False, help="allow more workers than CPUs", parse=parse_bool)
+    nodes: int = param(4, help=f"simulated memory nodes, 1..{MAX_NODES}", parse=parse_int,
+                       limits=(Limit(1, MAX_NODES, f"1 .. {MAX_NODES}"),))
+    pages_per_node: int = param(1024, help="simulated pages per node", parse=parse_int,
+                                limits=(Limit(16, INT, "16 .. 2**31-1"),))
+    job_nodes: int = param(0, help="the readers' initial job cpuset: the last K nodes, far from the low home nodes "
+                           "(0: every other node)", parse=parse_int, limits=(Limit(0, MAX_NODES, f"0 .. {MAX_NODES}"),))
+    writer_period: int = param(0, help="one writer change per period, e.g. 10us (0: a writer storm)",
+                               parse=parse_ns, show=ns_text, limits=(NS32,), unit="ns")
+    writer_ops: list[str] = param(
+        list(WRITER_OPS), help="the writer's operations, a list of " + ", ".join(WRITER_OPS) +
+        " (fewer than 2 live cpusets always means a create)", parse=parse_writer_ops, show=",".join, metavar="OPS")
+    writer_delay: int | None = param(
+        None, help="amplifier: a random delay up to MAX between writer steps", parse=parse_ns, show=ns_text,
+        metavar="MAX", mode=lambda checks, ncpus: 5000 if checks else 0, limits=(NS32,), unit="ns")
+    read_delay: list[int] | None = param(
+        None, help="amplifier: chance per read of a delay up to MAX where the scheme calls h_read_delay (0: off)",
+        parse=delay("--read-delay", READ_DELAY_MAX_NS), show=delay_text, metavar="PER_MILLE[:MAX]",
+        mode=lambda checks, ncpus: [20 if checks else 0, READ_DELAY_MAX_NS], limits=(PER_MILLE, NS32),
+        unit="[per mille, ns]")
+    access_delay: list[int] | None = param(
+        None, help="amplifier: chance of a delay up to MAX at every checkpoint (every primitive a scheme calls: "
+        "loads, atomics, locks, unlock, put, write sections) (0: off)",
+        parse=delay("--access-delay", ACCESS_DELAY_MAX_NS), show=delay_text, metavar="PER_MILLE[:MAX]",
+        mode=lambda checks, ncpus: [2 if checks else 0, ACCESS_DELAY_MAX_NS], limits=(PER_MILLE, NS32),
+        unit="[per mille, ns]")
+    adversarial: bool | None = param(
+        None, help="amplifier: the writer recycles, twice, the very cpuset a reader is reading", parse=parse_bool,
+        mode=lambda checks, ncpus: checks)
+    shuffle: float | None = param(
+        None, help="amplifier: rotate workers across CPUs this often (1 CPU: off; 0: off)", parse=parse_duration,
+        show=seconds, metavar="PERIOD", mode=lambda checks, ncpus: 3.0 if checks and ncpus > 1 else 0.0, unit="s")
+    stutter: list[float] | None = param(
+        None, help="amplifier: all workers run RUN, then pause PAUSE together (0: off)", parse=parse_stutter,
+        show=stutter_text, metavar="RUN:PAUSE", mode=lambda checks, ncpus: [5.0, 0.5] if checks else [0.0, 0.0],
+        unit="[s, s]")
+    stall_bound: int = param(
+        1000, help="report a reader holding up a grace period, or any worker making no progress, this long; a "
+        "worker that has not stopped max(2s, twice this) after the run is hung (FAILURE)", parse=parse_ms,
+        show=ms_text, limits=(Limit(1, U32, f"1 ms .. {ns_bound(U32 * 10**6)}"),), unit="ms")
+    inject: list[str] = param(
+        [], help="inject a fault (may repeat): " + "; ".join(f"{kind}: {what}" for kind, (what, _) in
+                                                               FAULT_KINDS.items()),
+        parse=str, metavar="KIND[@AT][:FOR]", repeat=True)
+    scheme_file: str | None = param(
+        None, help="a C file defining harness_user_scheme (see harness.h): compiled, cached, run like a built-in",
+        parse=str)
 
     def resolved(self, core: "Core | None" = None) -> "Config":
         """A copy with every default filled in from the machine, validated against `core` (default: the
@@ -94,8 +142,8 @@ class Config:
         if workers > len(c.cpus) and not c.oversubscribe:
             raise ConfigError(f"{workers} workers ({c.readers} readers + {c.writers} writers) but only "
                               f"{len(c.cpus)} CPUs: use fewer or pass --oversubscribe")
-        if workers > 256:
-            raise ConfigError(f"at most 256 workers, not {workers}")
+        if workers > MAX_WORKERS:
+            raise ConfigError(f"at most {MAX_WORKERS} workers, not {workers}")
         if not c.duration > 0 and not c.ops:
             raise ConfigError(f"duration must be positive, not {c.duration:g}")
         if c.job_nodes > c.nodes:
@@ -105,9 +153,13 @@ class Config:
         for name, value in mode_defaults(c.checks, len(c.cpus)).items():
             if getattr(c, name) is None:
                 setattr(c, name, value)
-        if min(c.shuffle_s, c.stutter_on_s, c.stutter_off_s) < 0:  # type: ignore[type-var]
+        for p in PARAMS:
+            p.check(getattr(c, p.name), f"{p.name} = {getattr(c, p.name)}")
+        if len(c.stutter) != 2:  # type: ignore[arg-type]
+            raise ConfigError(f"stutter must be [RUN, PAUSE] in seconds, not {c.stutter}")
+        if min(c.shuffle, *c.stutter) < 0:  # type: ignore[misc]
             raise ConfigError("shuffle and stutter times must be >= 0")
-        if bool(c.stutter_on_s) != bool(c.stutter_off_s):
+        if bool(c.stutter[0]) != bool(c.stutter[1]):  # type: ignore[index]
             raise ConfigError("stutter needs both a run and a pause time, e.g. --stutter 5s:500ms")
         for fault in c.faults:
             if fault.kind in NEEDS_RCU_READER and not core.scheme(c.scheme).uses_rcu:  # type: ignore[union-attr]
@@ -125,9 +177,7 @@ class Config:
             a, b = clash
             raise ConfigError(f"--inject {a.spec} and --inject {b.spec} overlap on {fault_target(a)}: a fault "
                               "there could not happen as asked; move one of them in time")
-        for name in RANGES:
-            check_range(name, getattr(c, name), f"{name} = {getattr(c, name)}")
-        if max(c.stutter_on_s, c.stutter_off_s) * 1000 > U32:  # type: ignore[operator]
+        if max(c.stutter) * 1000 > U32:  # type: ignore[arg-type]
             raise ConfigError(f"stutter times must be at most {U32 / 1000:.0f} s (milliseconds in 32 bits)")
         return c
 
@@ -149,21 +199,47 @@ class Config:
         """The soak command that reproduces this run (seed included), from the parameter table: the flags a
         reader needs to see, and every other one that is not at its default for this mode, shell-quoted."""
         assert self.cpus is not None
-        defaults = {**{f.name: f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
-                       for f in fields(Config)}, **mode_defaults(self.checks, len(self.cpus))}
+        defaults = {**{p.name: p.default for p in PARAMS}, **mode_defaults(self.checks, len(self.cpus))}
         words = ["python", "-m", "harness", "soak"]
         for p in PARAMS:
-            values = tuple(getattr(self, name) for name in p.fields)
-            if values[0] is None or (p.repeat and not values[0]):
+            value = getattr(self, p.name)
+            if value is None or (p.repeat and not value):
                 continue
-            if p.always or values != tuple(defaults[name] for name in p.fields):
-                words += p.text(values)
+            if p.always or value != defaults[p.name]:
+                words += p.text(value)
         return " ".join(shlex.quote(w) for w in words)
 
 
 _TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "list[int]": (list,),
-          "list[str]": (list,)}
-_ITEMS = {"list[int]": int, "list[str]": str}
+          "list[str]": (list,), "list[float]": (list,)}
+_ITEMS = {"list[int]": (int,), "list[str]": (str,), "list[float]": (int, float)}
+
+
+PARAMS: tuple[Param, ...] = params_of(Config)
+
+
+def mode_defaults(checks: bool, ncpus: int) -> dict[str, object]:
+    """What the None ("from the mode") fields become: torture runs (checks on) turn every race amplifier on,
+    as rcutorture does; throughput runs turn them off."""
+    return {p.name: p.mode(checks, ncpus) for p in PARAMS if p.mode is not None}
+
+
+def config_from_texts(texts: dict[str, object], name_errors: bool = False) -> Config:
+    """A Config from parameters given as text, by name (a repeatable one: a list of texts), through each
+    parameter's own parser: what the command line, the pytest plugin and campaign files hand over.
+    name_errors: an error starts with the parameter's name (a campaign key's, where no flag was typed)."""
+    by_name = {p.name: p for p in PARAMS}
+    values = {}
+    for name, text in texts.items():
+        p = by_name[name]
+        try:
+            if p.repeat:
+                values[name] = [p.from_text(t) for t in (text if isinstance(text, list) else [text])]
+            else:
+                values[name] = p.from_text(str(text))
+        except ConfigError as e:
+            raise ConfigError(f"{name}: {e}" if name_errors else str(e)) from None
+    return Config(**values)
 
 
 def check_types(c: Config) -> None:
@@ -178,7 +254,8 @@ def check_types(c: Config) -> None:
         if ok and kind in _ITEMS:
             ok = all(isinstance(v, _ITEMS[kind]) and not isinstance(v, bool) for v in value)
         if not ok:
-            raise ConfigError(f"{f.name} must be {'a list of ' + _ITEMS[kind].__name__ if kind in _ITEMS else kind}"
+            item = kind[5:-1].replace("float", "number")
+            raise ConfigError(f"{f.name} must be {'a list of ' + item if kind in _ITEMS else kind}"
                               f"{' or None' if optional else ''}, not {value!r}")
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from harness import _core
+from harness import parse
 
 SCHEME_BUSTED, SCHEME_RCU_READER, SCHEME_UNSAFE, SCHEME_REFCOUNT = 1, 2, 4, 8
 
@@ -52,9 +53,17 @@ class Core:
         self.violation_names = [s(lib.h_violation_name(k)).decode() for k in range(lib.H_NVIOLATIONS)]
         self.counter_names = [s(lib.h_counter_name(k)).decode() for k in range(lib.H_NCOUNTERS)]
         self.user = self.schemes[0] if user else None   # a scheme file's scheme comes first in the table
+        check_agrees_with(self)
 
     def scheme(self, name: str) -> SchemeInfo | None:
         return next((sc for sc in self.schemes if sc.name == name), None)
+
+    def names(self, name_of: str, count: str) -> tuple[str, ...]:
+        """A C name table in index order: names("h_flavor_name", "H_NFLAVORS")."""
+        return tuple(self.ffi.string(getattr(self.lib, name_of)(i)).decode() for i in range(getattr(self.lib, count)))
+
+    def role_name(self, role: int) -> str:
+        return self.ffi.string(self.lib.h_role_name(role)).decode()
 
     def phase_name(self, phase: int) -> str:
         return self.ffi.string(self.lib.h_phase_name(phase)).decode()
@@ -73,6 +82,29 @@ class Core:
 
     def error_text(self, buf) -> str:  # type: ignore[no-untyped-def]
         return self.ffi.string(buf).decode(errors="replace")
+
+
+class CoreMismatch(RuntimeError):
+    """Python's copy of the C core's names or limits (harness/parse.py) disagrees with the core's own: every
+    run would hand C the wrong numbers, so the core does not load."""
+
+
+def check_agrees_with(core: Core) -> None:
+    """What Python parses options into (harness/parse.py, loaded without C) against what this build of the
+    C core reads, by name: each index, each limit. Raises CoreMismatch naming the first that differs."""
+    lib = core.lib
+    tables = (("FLAVORS", "h_flavor_name", "H_NFLAVORS"), ("WORKLOADS", "h_workload_name", "H_NWORKLOADS"),
+              ("WRITER_OPS", "h_writer_op_name", "H_NWRITER_OPS"),
+              ("MEMORY_MODELS", "h_memory_model_name", "H_NMEMORY_MODELS"))
+    for python_name, name_of, count in tables:
+        ours, theirs = getattr(parse, python_name), core.names(name_of, count)
+        if ours != theirs:
+            raise CoreMismatch(f"harness.parse.{python_name} is {ours} but the C core's {name_of}() gives {theirs}")
+    for python_name, c_name in (("MAX_WORKERS", "H_MAX_WORKERS"), ("MAX_NODES", "H_MAX_NODES")):
+        ours = getattr(parse, python_name)
+        if ours != getattr(lib, c_name):
+            raise CoreMismatch(f"harness.parse.{python_name} is {ours} but the C core's {c_name} is "
+                               f"{getattr(lib, c_name)}")
 
 
 BUILTIN = Core(_core)

@@ -44,7 +44,7 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
-def live_view(e: dict, roles: list[str]) -> Group:
+def live_view(e: dict, roles: list[str], checks: bool) -> Group:
     """The rich display: one row per worker, then the global status line."""
     t = Table(title=f"t={e['t_s']:.1f}s of {e['duration_s']:g}s", title_justify="left")
     for col in ("worker", "role", "cpu", "ops/s", "ops", "near misses"):
@@ -53,7 +53,7 @@ def live_view(e: dict, roles: list[str]) -> Group:
         t.add_row(str(w), role, str(cpu), f"{e['worker_ops_per_s'][w]:,.0f}", f"{e['worker_ops'][w]:,}",
                   f"{e['worker_near_misses'][w]:,}")
     style = "bold red" if e["violations"] else ("yellow" if e["stalls"] else "green")
-    return Group(t, Text(status_line(e), style=style))
+    return Group(t, Text(status_line(e, checks), style=style))
 
 
 class Monitor:
@@ -69,6 +69,7 @@ class Monitor:
         self._pids = s.child_pids   # the reclaimer's memory counts too
         snap = Snapshot.take(s)
         self._roles = ["reader" if r else "writer" for r in snap.readers]
+        self._checks = s.config.checks
         self._last_t = time.monotonic()   # rates by the wall clock: the run's clock starts with the run
         self._last_ops = snap.counter(s, "ops").astype(np.int64)
         self._live = Live(console=console, auto_refresh=False) if mode == "live" else None
@@ -134,9 +135,9 @@ class Monitor:
     def _show(self, e: dict) -> None:
         """One series entry on the screen: the live table or a status line."""
         if self._live:
-            self._live.update(live_view(e, self._roles), refresh=True)
+            self._live.update(live_view(e, self._roles, self._checks), refresh=True)
         elif self.mode == "plain":
-            emit(status_line(e))
+            emit(status_line(e, self._checks))
 
     def show_events(self, s: Session) -> None:
         """Events (progress stalls, faults, hangs, deaths) as they happen, each once; `events_shown` of them."""

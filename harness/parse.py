@@ -1,6 +1,6 @@
-"""The command line's vocabulary and syntax, as a leaf module: durations, CPU lists, the flavor and workload
-names, and the one error type bad input raises. It imports nothing from the harness, so the pytest plugin and
-`harness.config` can parse options without loading the C core."""
+"""The command line's vocabulary and syntax, as a leaf module: durations, CPU lists, the C core's names and
+limits, and the one error type bad input raises. It imports nothing from the harness, so the pytest plugin
+and `harness.config` can parse options without loading the C core."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import os
 import re
 from decimal import Decimal
 
-FLAVORS = ("qsbr", "mb", "membarrier")
-WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")
-WRITER_OPS = ("create", "attach", "rebind", "destroy")   # bit i of struct h_params.writer_ops (csrc/worker.c)
-MEMORY_MODELS = ("native", "weak")   # weak: the primitives emulate LKMM's reorderings (csrc/weak.c)
+# The C core's names, by the index C reads (csrc/api.h): here so that parsing options loads no C; harness.core
+# refuses to load an engine whose h_*_name() tables or limits say otherwise (check_agrees_with).
+FLAVORS = ("qsbr", "mb", "membarrier")                   # H_FLAVOR_*, h_flavor_name()
+WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")  # H_WORKLOAD_*, h_workload_name()
+WRITER_OPS = ("create", "attach", "rebind", "destroy")   # bit H_WRITER_OP_* of struct h_params.writer_ops
+MEMORY_MODELS = ("native", "weak")   # H_MEMORY_*; weak: the primitives emulate LKMM's reorderings (csrc/weak.c)
+MAX_WORKERS = 256                    # H_MAX_WORKERS
+MAX_NODES = 64                       # H_MAX_NODES
 
 
 class ConfigError(ValueError):

@@ -31,18 +31,19 @@ PLUGIN_DEFAULTS = {"duration": "2s"}   # the plugin's own defaults, where a test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """One --harness-NAME option and harness_NAME ini key per soak flag (harness/params.py)."""
-    from harness.params import PARAMS
+    """One --harness-NAME option and harness_NAME ini key per Config parameter (harness/config.py)."""
+    from harness.config import PARAMS
     group = parser.getgroup("harness", "cpuset-rcu-harness stress runs (the harness_stress fixture and marker)")
     for p in PARAMS:
-        default = PLUGIN_DEFAULTS.get(p.name, p.default)
-        help_text = f"{p.help} (default: {default})" if default is not None else p.help
-        group.addoption(f"--harness-{p.name}", dest=_dest(p.name), default=None, metavar=p.metavar, help=help_text)
+        default = PLUGIN_DEFAULTS.get(p.name) or p.default_text()
+        help_text = f"{p.help} (default: {default})" if default else p.help
+        group.addoption(f"--{_dest(p.name).replace('_', '-')}", dest=_dest(p.name), default=None, metavar=p.metavar,
+                        help=help_text)
         parser.addini(_dest(p.name), help_text, default=None)
 
 
 def _dest(name: str) -> str:
-    return "harness_" + name.replace("-", "_")
+    return "harness_" + name
 
 
 class _Settings:
@@ -50,7 +51,7 @@ class _Settings:
     any test runs. `overrides` are the Config fields they set; a test's own arguments win over them."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from harness.params import PARAMS, values_from_text
+        from harness.config import PARAMS, config_from_texts
         from harness.parse import ConfigError
 
         self.given: dict[str, str] = {}
@@ -61,7 +62,8 @@ class _Settings:
                 if text is None:
                     continue
                 self.given[p.name] = text
-                self.overrides.update(values_from_text(p, text))
+            given = config_from_texts(self.given)
+            self.overrides = {name: getattr(given, name) for name in self.given}
             self.overrides.setdefault("seed", random.randrange(1, 2**31))
         except ConfigError as e:
             raise pytest.UsageError(f"harness: {e}") from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from harness.parse import cpu_ranges
-from harness.report_text import fmt_ns, title
+from harness.report_text import TORTURE_RATE, fmt_ns, title, torture
 
 
 def reader_ns_per_op(r: dict) -> float | None:
@@ -84,6 +84,9 @@ def render_comparison(runs: list[dict]) -> str:
     table = [head, *comparison_rows(runs)]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     out = [f"== {len(runs)} runs side by side (changes against #1) =="]
+    tortured = [f"#{i + 1}" for i, r in enumerate(runs) if torture(r)]
+    if tortured:
+        out.append(f"{', '.join(tortured)}: ops/s and ns/op are torture throughput ({TORTURE_RATE})")
     out += ["  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
             for row in table]
     out += [""] + [f"#{i + 1}: {r['command']}" for i, r in enumerate(runs)]

@@ -13,7 +13,38 @@ SCHEMA_FILE = "report-v1.json"
 
 @functools.cache
 def schema() -> dict:
-    return json.loads(resources.files("harness").joinpath("schema", SCHEMA_FILE).read_text())
+    """The shipped schema, its config's properties filled in from the Config parameters."""
+    s = json.loads(resources.files("harness").joinpath("schema", SCHEMA_FILE).read_text())
+    s["properties"]["config"]["properties"] = config_properties()
+    return s
+
+
+_JSON_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
+
+
+def config_properties() -> dict:
+    """Each Config field's JSON type from its annotation ("list[int] | None" -> an array of integers or
+    null), with the lowest value its limits allow (0 without limits) and, for a pair, its length."""
+    from dataclasses import fields
+    from harness.config import PARAMS, Config
+    limits = {p.name: p.limits for p in PARAMS}
+    out = {}
+    for f in fields(Config):
+        kind, _, optional = str(f.type).partition(" | ")
+        item = kind[5:-1] if kind.startswith("list[") else None
+        prop: dict = {"type": "array" if item else _JSON_TYPES[kind]}
+        numeric = _JSON_TYPES[item or kind] in ("integer", "number")   # counts and durations: never negative
+        lows = {"minimum": min((limit.lo for limit in limits[f.name]), default=0)} if numeric else {}
+        if item:
+            prop["items"] = {"type": _JSON_TYPES[item], **lows}
+            if len(limits[f.name]) > 1:
+                prop["minItems"] = prop["maxItems"] = len(limits[f.name])
+        else:
+            prop.update(lows)
+        if optional:
+            prop["type"] = [prop["type"], "null"]
+        out[f.name] = prop
+    return out
 
 
 @functools.cache

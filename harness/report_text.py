@@ -87,12 +87,21 @@ def kinds_line(r: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in r["violations_by_kind"].items() if v) or "none"
 
 
+TORTURE_RATE = "oracles on: not a speed figure; `harness bench` compares speed"
+
+
+def torture(r: dict) -> bool:
+    """A run with the oracles on: its rate is how fast it hunted races, not what the scheme costs."""
+    return bool(r["config"].get("checks", True))
+
+
 def verdict_line(r: dict) -> str:
     """The one line that ends a run: verdict and the counts that decide it."""
     gp = r["gp"]
     return (f"{r['verdict']}: violations={r['violations']} ({kinds_line(r)}) ops={r['ops']} "
-            f"ops/s={r['ops_per_s']:,.0f} near_misses={r['near_misses']} gp={gp['count']} "
-            f"gp_p50={_us(gp['p50_ns'])} gp_p99={_us(gp['p99_ns'])}")
+            f"ops/s={r['ops_per_s']:,.0f}{' (torture throughput)' if torture(r) else ''} "
+            f"near_misses={r['near_misses']} gp={gp['count']} gp_p50={_us(gp['p50_ns'])} gp_p99={_us(gp['p99_ns'])}"
+            + (f"; {TORTURE_RATE}" if torture(r) else ""))
 
 
 def worker_name(r: dict, worker: int) -> str:
@@ -236,9 +245,11 @@ def failure_text(r: dict) -> str:
                       f"reproduce: {r['command']}"])
 
 
-def status_line(e: dict) -> str:
-    """One plain status line of a live run (rcutorture's periodic line), from one series entry."""
-    return (f"t={e['t_s']:7.1f}s of {e['duration_s']:g}s ops={e['ops']} ops/s={e['ops_per_s']:,.0f} gp={e['gp_count']} "
+def status_line(e: dict, checks: bool) -> str:
+    """One plain status line of a live run (rcutorture's periodic line), from one series entry; with the
+    oracles on (checks) its rate is labelled torture throughput."""
+    rate = f"ops/s={e['ops_per_s']:,.0f}" + (" (torture throughput: not a speed figure)" if checks else "")
+    return (f"t={e['t_s']:7.1f}s of {e['duration_s']:g}s ops={e['ops']} {rate} gp={e['gp_count']} "
             f"cb_pending={e['callbacks_pending']} slab_pages={e['slab_pages']} "
             f"pages_used={e['pages_total'] - e['pages_free']}/{e['pages_total']} violations={e['violations']} "
             f"near_misses={e['near_misses']} gp_max={e['gp_max_ns'] / 1e6:.2f}ms stalls={e['stalls']} "

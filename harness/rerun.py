@@ -21,7 +21,11 @@ def recorded_config(path: str) -> tuple[dict, Config]:
         raise ReportError(f"{path} holds {len(runs)} runs: give the report of one run")
     report = runs[0]
     known = {f.name for f in fields(Config)}
-    config = Config(**{k: v for k, v in report["config"].items() if k in known})
+    unknown = sorted(set(report["config"]) - known)
+    if unknown:   # dropped, the rerun would run at a default the recorded run did not have
+        raise ConfigError(f"{path}: its config names {', '.join(unknown)}, which this harness does not know (a "
+                          "report of another version): a rerun would not be the recorded run")
+    config = Config(**report["config"])
     if config.scheme_file:
         if not os.path.exists(config.scheme_file):
             raise ConfigError(f"{path}: its scheme file {config.scheme_file} is gone")

@@ -10,7 +10,8 @@ import numpy as np
 from harness.figures import inconsistencies
 from harness.provenance import provenance
 from harness.story import object_story
-from harness.session import ROLE_READER, Session
+from harness.core import BUILTIN
+from harness.session import Session
 
 
 def hist_percentile(hist: np.ndarray, q: float) -> float | None:
@@ -82,7 +83,7 @@ class Snapshot:
 
     @property
     def readers(self) -> np.ndarray:
-        return self.roles == ROLE_READER
+        return self.roles == BUILTIN.lib.H_ROLE_READER   # every build shares csrc/api.h
 
 
 def flight_records(s: Session) -> list[dict[str, object]]:

@@ -25,7 +25,6 @@ from harness.faults import FaultPlan
 from harness.resources import check_arena
 from harness.hangwatch import HangWatch
 
-ROLE_READER, ROLE_WRITER = 0, 1
 LITMUS_TRIALS = 2000   # store-buffering trials per reader in the membarrier self-test
 _FORK = mp.get_context("fork")   # the arena fd and the loaded core are inherited, nothing is pickled
 
@@ -177,8 +176,11 @@ class Session:
                    "scheme": self.scheme.index, "flavor": FLAVORS.index(c.rcu),
                    "workload": WORKLOADS.index(c.workload), "stop_on_violation": int(c.until_violation),
                    "memory_model": MEMORY_MODELS.index(c.memory_model),
-                   "stutter_on_ms": round(c.stutter_on_s * 1000), "stutter_off_ms": round(c.stutter_off_s * 1000),
-                   "writer_ops": sum(1 << WRITER_OPS.index(op) for op in c.writer_ops)}
+                   "writer_period_ns": c.writer_period, "writer_delay_max_ns": c.writer_delay,
+                   "read_delay_per_mille": c.read_delay[0], "read_delay_max_ns": c.read_delay[1],
+                   "access_delay_per_mille": c.access_delay[0], "access_delay_max_ns": c.access_delay[1],
+                   "stutter_on_ms": round(c.stutter[0] * 1000), "stutter_off_ms": round(c.stutter[1] * 1000),
+                   "stall_ms": c.stall_bound, "writer_ops": sum(1 << WRITER_OPS.index(op) for op in c.writer_ops)}
         p = self.core.ffi.new("struct h_params *")
         for name, _ in self.core.ffi.typeof("struct h_params").fields:
             if name in derived:
@@ -207,7 +209,7 @@ class Session:
         os.set_inheritable(self.fd, True)
         nworkers = c.readers + c.writers
         for w in range(nworkers):
-            role = ROLE_READER if w < c.readers else ROLE_WRITER
+            role = lib.H_ROLE_READER if w < c.readers else lib.H_ROLE_WRITER
             proc = _FORK.Process(target=_worker_entry, name=f"harness-{w}", daemon=True,
                                  args=(core, self.fd, w, role, c.cpu_of(w), os.getpid(), self._errw))
             with interrupts.blocked():
@@ -312,7 +314,7 @@ class Session:
     def _release_dead_readers(self, force: bool) -> None:
         for w, stalls_then in list(self._unreleased.items()):
             stalls = self._stalls_of(w)
-            if not (force or len(stalls) > stalls_then or not self.config.stall_ms):
+            if not (force or len(stalls) > stalls_then or not self.config.stall_bound):
                 continue
             pid = self.procs[w].pid
             gone = not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -359,7 +361,7 @@ class Session:
         if not self._run_s:
             self._t0 = start
         next_tick = start + interval
-        shuffle_s = self.config.shuffle_s or 0.0
+        shuffle_s = self.config.shuffle or 0.0
         next_shuffle = start + shuffle_s
         try:
             while True:
@@ -413,7 +415,7 @@ class Session:
     @property
     def hang_bound_s(self) -> float:
         """How long after a stop a worker may take to finish before it counts as hung."""
-        return max(2.0, 2 * self.config.stall_ms / 1000)
+        return max(2.0, 2 * self.config.stall_bound / 1000)
 
     def _worker_stats(self, w: int):  # type: ignore[no-untyped-def]
         ws = self.core.ffi.new("struct h_worker_stats *")
@@ -427,7 +429,7 @@ class Session:
 
     def _state(self, w: int, ws) -> dict[str, object]:  # type: ignore[no-untyped-def]
         """Where worker w is, as the report's hang and progress-stall entries record it."""
-        return {"worker": w, "role": "reader" if ws.role == ROLE_READER else "writer", "cpu": ws.cpu,
+        return {"worker": w, "role": self.core.role_name(ws.role), "cpu": ws.cpu,
                 "phase": self.core.phase_name(ws.phase), "in_read_section": bool(ws.in_read_section)}
 
     @staticmethod
@@ -450,11 +452,11 @@ class Session:
             if w in self.dead:
                 continue
             ws = self._worker_stats(w)
-            idle = ws.state != 2 or ws.phase in (lib.H_PH_PAUSED, lib.H_PH_FAULT, lib.H_PH_IDLE)
+            idle = ws.state != lib.H_WORKER_RUNNING or ws.phase in (lib.H_PH_PAUSED, lib.H_PH_FAULT, lib.H_PH_IDLE)
             stalled_ns = 0 if idle else now_ns - ws.heartbeat_ns
             longest = max(longest, stalled_ns / 1e9)
             self.stalled_s[w] = stalled_ns / 1e9
-            if not self.config.stall_ms or stalled_ns <= self.config.stall_ms * 1_000_000:
+            if not self.config.stall_bound or stalled_ns <= self.config.stall_bound * 1_000_000:
                 self._stalled.discard(w)
                 continue
             if w in self._stalled:
@@ -501,7 +503,7 @@ class Session:
     def _unfinished(self) -> list[int]:
         """Live workers still in their round (state 2: running)."""
         return [w for w, p in enumerate(self.procs)
-                if w not in self.dead and p.exitcode is None and self._worker_stats(w).state == 2]
+                if w not in self.dead and p.exitcode is None and self._worker_stats(w).state == self.core.lib.H_WORKER_RUNNING]
 
     def _waited_for_starved(self, watch: "StarvationWatch", late: list, start: float,
                             name: Callable[[object], str]) -> bool:

@@ -93,14 +93,13 @@ def _candidates(c: Config, first_violation_s: float) -> Iterator[tuple[str, Conf
     elif len(c.cpus) > 1:  # type: ignore[arg-type]
         fewer = c.cpus[:-1]  # type: ignore[index]
         yield f"CPUs {cpu_ranges(c.cpus)} -> {cpu_ranges(fewer)} (oversubscribed)", r(c, cpus=fewer, oversubscribe=True)
-    amplifiers = (("read delay off", "read_delay_per_mille", 0), ("access delay off", "access_delay_per_mille", 0),
-                  ("writer delay off", "writer_delay_max_ns", 0), ("adversarial writer off", "adversarial", False),
-                  ("shuffle off", "shuffle_s", 0.0))
+    amplifiers = (("read delay off", "read_delay", [0, c.read_delay[1]]),
+                  ("access delay off", "access_delay", [0, c.access_delay[1]]),
+                  ("writer delay off", "writer_delay", 0), ("adversarial writer off", "adversarial", False),
+                  ("shuffle off", "shuffle", 0.0), ("stutter off", "stutter", [0.0, 0.0]))
     for change, name, off in amplifiers:
         if getattr(c, name) != off:
             yield change, r(c, **{name: off})
-    if c.stutter_on_s:
-        yield "stutter off", r(c, stutter_on_s=0.0, stutter_off_s=0.0)
     if c.workload != "deref":
         yield f"workload {c.workload} -> deref", r(c, workload="deref")
     if len(c.writer_ops) > 1 and c.writers:

@@ -24,7 +24,10 @@ from harness.parse import ConfigError
 from harness.core import BUILTIN, Core
 
 SYMBOL = "harness_user_scheme"
-MACROS: list[tuple[str, str | None]] = [("HARNESS_USER_SCHEME", None)]
+MACROS: list[tuple[str, str | None]] = [("HARNESS_USER_SCHEME", None)]   # the engine's objects and the user's file
+# The user's file only: nested h_rcu_read_lock stays correct with checks off (harness.h); the built-in schemes,
+# which never nest, are compiled without it.
+SCHEME_MACROS = [*MACROS, ("H_RCU_NESTING", None)]
 HOW_TO = (f'define it with HARNESS_SCHEME({SYMBOL}, my_read, .name = "my-scheme", .attach = ..., '
           f'.destroy = ...) (see harness.h)')
 
@@ -59,7 +62,7 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
             out.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:   # removed whatever happens
                 _preflight(user, root, Path(tmp))
-                ffi = make_ffi(module, root, [user.resolve()], MACROS, _engine_objects(root, out))
+                ffi = make_ffi(module, root, [user.resolve()], SCHEME_MACROS, _engine_objects(root, out))
                 so = _compile_quietly(ffi, user, tmp)
                 os.replace(so, built)   # atomic: a concurrent run sees no build or a whole one
         except OSError as e:
@@ -158,7 +161,7 @@ def _digest(user: Path, root: Path) -> str:
     h = hashlib.sha256()
     files = [user, *engine_sources(root), *sorted(root.glob("*.h"))]
     parts = [f.read_bytes() for f in files] + [
-        repr((COMPILE_ARGS, MACROS, cffi.__version__, sysconfig.get_config_var("EXT_SUFFIX"))).encode()]
+        repr((COMPILE_ARGS, SCHEME_MACROS, cffi.__version__, sysconfig.get_config_var("EXT_SUFFIX"))).encode()]
     for part in parts:
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
@@ -173,7 +176,7 @@ def _preflight(user: Path, root: Path, tmp: Path) -> None:
     """The user's file alone, with the engine's flags, linked into a throwaway shared object that must define
     harness_user_scheme: the compiler's messages are about the user's lines only, and come in a second."""
     obj, so = tmp / "check.o", tmp / "check.so"
-    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", "-DHARNESS_USER_SCHEME", f"-I{root}"]
+    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in SCHEME_MACROS), f"-I{root}"]
     p = subprocess.run([*cc, "-c", str(user), "-o", str(obj)], capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
         raise ConfigError(f"{user}: compile failed:\n{(p.stdout + p.stderr).rstrip()}")

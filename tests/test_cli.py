@@ -144,14 +144,14 @@ def test_reproduce_line_is_exact_and_complete(tmp_path, monkeypatch):
     from dataclasses import asdict
     from harness.cli import build_parser, config_from_args
     from harness.config import Config
-    from harness.params import PARAMS
+    from harness.config import PARAMS
     monkeypatch.chdir(tmp_path)
     scheme = tmp_path / "my scheme.c"
     scheme.write_text(GOOD_SCHEME.read_text())
-    c = Config(duration=300 * 3600, writer_period_ns=10_000, nodes=16, pages_per_node=64, ops=5, writers=0,
-               readers=1, shuffle_s=0.25, stutter_on_s=0.1, stutter_off_s=0.05, inject=["reader-stall@0.5s:0.125s"],
-               writer_delay_max_ns=1500, read_delay_per_mille=7, read_delay_max_ns=3000, access_delay_per_mille=0,
-               adversarial=False, job_nodes=3, stall_ms=250, until_violation=True, oversubscribe=True, seed=2**64 - 1,
+    c = Config(duration=300 * 3600, writer_period=10_000, nodes=16, pages_per_node=64, ops=5, writers=0,
+               readers=1, shuffle=0.25, stutter=[0.1, 0.05], inject=["reader-stall@0.5s:0.125s"],
+               writer_delay=1500, read_delay=[7, 3000], access_delay=[0, 20000],
+               adversarial=False, job_nodes=3, stall_bound=250, until_violation=True, oversubscribe=True, seed=2**64 - 1,
                rcu="mb", workload="deref", writer_ops=["destroy", "attach"],
                scheme_file=str(scheme.name)).resolved(core_for(str(scheme)))
     cmd = c.command()

@@ -21,7 +21,7 @@ def _events(rep):
 
 
 def test_reader_killed_inside_critical_section_is_reported_released_and_the_run_goes_on():
-    rep = _run(readers=2, writers=1, oversubscribe=True, duration=1.5, stall_ms=100, inject=["reader-kill@0.2s"])
+    rep = _run(readers=2, writers=1, oversubscribe=True, duration=1.5, stall_bound=100, inject=["reader-kill@0.2s"])
     assert rep["verdict"] == "SUCCESS" and rep["violations"] == 0 and rep["crashes"] == []
     stall = next(st for st in rep["stalls"] if st["worker"] == 0)
     assert stall["cpu"] == rep["workers"][0]["cpu"] and stall["t_s"] > 0.2, "the dead reader, after the kill"
@@ -33,7 +33,7 @@ def test_reader_killed_inside_critical_section_is_reported_released_and_the_run_
 
 
 def test_reader_stalled_inside_critical_section_warns_then_recovers():
-    rep = _run(duration=1.5, stall_ms=100, inject=["reader-stall@0.2s:400ms"])
+    rep = _run(duration=1.5, stall_bound=100, inject=["reader-stall@0.2s:400ms"])
     assert rep["verdict"] == "SUCCESS" and rep["crashes"] == []
     stalls = [st for st in rep["stalls"] if st["worker"] == 0]
     assert stalls and max(st["duration_s"] for st in stalls) < 0.4 + 0.1, "no stall outlasts the 0.4 s park"
@@ -85,7 +85,7 @@ def test_orchestrator_killing_itself_takes_its_workers_and_the_next_run_works():
 
 def test_shuffle_rotates_workers_across_cpus_verified():
     cpus = allowed_cpus()
-    rep = _run(duration=0.6, shuffle_s=0.1)
+    rep = _run(duration=0.6, shuffle=0.1)
     assert rep["verdict"] == "SUCCESS"
     assert rep["shuffles"] >= 3
     for w in rep["workers"]:
@@ -97,7 +97,7 @@ def test_shuffle_rotates_workers_across_cpus_verified():
 
 
 def test_stutter_pauses_every_worker_together():
-    rep = _run(duration=0.8, stutter_on_s=0.1, stutter_off_s=0.1)
+    rep = _run(duration=0.8, stutter=[0.1, 0.1])
     assert rep["verdict"] == "SUCCESS"
     for w in rep["workers"]:
         assert w["paused_ns"] >= 0.2e9, w   # three pauses of 0.1 s fall inside 0.8 s

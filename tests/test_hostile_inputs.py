@@ -383,8 +383,10 @@ CONFIGS = [
     ({"scheme": 3}, "scheme must be str or None, not 3"),
     ({"ops": 2**64 + 1}, f"ops = {2**64 + 1} is out of range: must be 0 .. 2**64-1"),
     ({"seed": -1}, "seed = -1 is out of range: must be 0 .. 2**64-1"),
-    ({"stall_ms": 0}, "stall_ms = 0 is out of range: must be 1 ms"),
-    ({"read_delay_max_ns": 2**32}, f"read_delay_max_ns = {2**32} is out of range: must be 0 .. 4.29 s"),
+    ({"stall_bound": 0}, "stall_bound = 0 is out of range: must be 1 ms"),
+    ({"read_delay": [20, 2**32]}, f"read_delay = [20, {2**32}] is out of range: must be 0 .. 4.29 s"),
+    ({"read_delay": [20]}, "read_delay = [20]: expected 2 numbers, not 1"),
+    ({"stutter": [1.0, "1s"]}, "stutter must be a list of number or None, not [1.0, '1s']"),
     ({"cpus": list(range(OUTSIDE, OUTSIDE + 10**6))}, f"CPU {OUTSIDE} does not exist or is not allowed here"),
 ]
 

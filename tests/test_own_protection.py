@@ -10,6 +10,7 @@ import pytest
 import harness
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+MUTANTS = Path(__file__).resolve().parent / "mutants"
 OWN = ["hazard_pointers.c", "epoch_reclamation.c", "own_urcu.c", "nested_sections.c"]
 
 
@@ -20,6 +21,17 @@ def test_example_runs_clean(scheme_cache, example, rcu):
     assert rep["violations"] == 0, (rep["violations_by_kind"], rep["first_violation"])
     destroys = sum(w["destroys"] for w in rep["workers"])
     assert rep["ops"] > 0 and destroys > 0, destroys   # cpusets were freed under the readers
+
+
+def test_own_grace_period_waiting_for_nothing_is_found_while_it_waits(scheme_cache):
+    """An SRCU whose unlock re-reads the index leaves a lock count no unlock will match: its .synchronize waits
+    forever while every worker goes on. The engine names that hang during the run, from the reclaimer that waits;
+    the orchestrator could name a hung worker only after the run had ended."""
+    duration = 3.0
+    rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "srcu_reread_index.c"), duration=duration, seed=1,
+                                     until_violation=True)).report
+    fv = rep["first_violation"]
+    assert fv["kind"] == "hang" and fv["where"] == "synchronize" and fv["t_s"] < duration, fv
 
 
 # A hazard-pointer reader with one misuse of the annotations each; the engine's rcu-unbalanced detail says which.
@@ -73,3 +85,33 @@ def test_annotation_misuse_is_reported(scheme_cache, tmp_path, misuse):
     assert rep["first_violation"]["kind"] == "rcu-unbalanced" and rep["first_violation"]["detail"] == detail, \
         rep["first_violation"]
 
+
+
+# Nested sections with the oracles off (production loops): the reader probes its own announcement, which the
+# nest count must keep through the inner unlock (else a grace period could end under the outer section) and
+# withdraw at the outer one. A probe that fails traps: a worker crash, which the report lists.
+NESTED_PROBE = """#include "harness.h"
+static inline void r(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap, const int flavor, const int checks)
+{
+    h_rcu_read_lock(ctx, flavor);
+    h_rcu_read_lock(ctx, flavor);
+    struct h_cpuset *cs = h_ptr(ctx, rcu_dereference(task->cpuset));
+    h_rcu_read_unlock(ctx, flavor);
+    if (!checks && READ_ONCE(ctx->slot->ctr) == 0)
+        __builtin_trap();   /* the inner unlock ended the outer section */
+    h_cpuset_read(ctx, cs, snap, checks);
+    h_rcu_read_unlock(ctx, flavor);
+    if (!checks && READ_ONCE(ctx->slot->ctr) != 0)
+        __builtin_trap();   /* the outer unlock left the reader announced */
+}
+HARNESS_SCHEME(harness_user_scheme, r, .name = "nested-probe", .flags = H_SCHEME_RCU_READER,
+               .slab_mode = H_SLAB_PLAIN, .attach = h_publish, .destroy = h_cpuset_free_rcu);
+"""
+
+
+@pytest.mark.parametrize("rcu", ["mb", "membarrier"])   # qsbr's lock announces nothing at any depth
+def test_user_scheme_nests_with_checks_off(scheme_cache, tmp_path, rcu):
+    src = tmp_path / "nested_probe.c"
+    src.write_text(NESTED_PROBE)
+    rep = harness.run(harness.Config(scheme_file=str(src), rcu=rcu, checks=False, duration=0.3, seed=1)).report
+    assert rep["crashes"] == [] and rep["ops"] > 0, (rep["crashes"], rep["ops"])

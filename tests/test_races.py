@@ -52,7 +52,7 @@ def _clean_with_every_amplifier(**config):
     assert rep["hangs"] == [] and rep["crashes"] == []   # a progress stall is a warning about timing, not a verdict
     assert rep["shuffles"] >= 1 and all(w["paused_ns"] > 0 for w in rep["workers"]), "shuffle and stutter fired"
     c = rep["config"]
-    assert c["read_delay_per_mille"] and c["access_delay_per_mille"] and c["adversarial"]
+    assert c["read_delay"][0] and c["access_delay"][0] and c["adversarial"]
     return rep
 
 

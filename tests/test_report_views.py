@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.report_compare import comparison_rows
-from harness.report_text import failure_text, violation_line
+from harness.report_compare import comparison_rows, render_comparison
+from harness.report_text import TORTURE_RATE, failure_text, status_line, verdict_line, violation_line
 from harness.trace import chrome_trace
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness"
@@ -106,6 +106,8 @@ def test_compare_two_runs(runs, capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == "== 2 runs side by side (changes against #1) =="
+    assert lines[1] == ("#1, #2: ops/s and ns/op are torture throughput (oracles on: not a speed figure; "
+                        "`harness bench` compares speed)")
     row = {line.split()[0]: line for line in lines[1:] if line.startswith("  ") and line.split()}
     assert "rcu-deferred" in row["scheme"] and "busted-no-revalidate" in row["scheme"]
     assert "SUCCESS" in row["verdict"] and "FAILURE" in row["verdict"]
@@ -119,6 +121,20 @@ def test_compare_two_runs(runs, capsys):
     assert cells[f"  {kind}"] == ["0", f"{b['violations_by_kind'][kind]:,} (new)"]
     assert cells["violations"][1].startswith(f"{b['violations']:,}")
     assert f"#1: {g['command']}" in out and f"#2: {b['command']}" in out
+
+
+def test_torture_rates_say_they_are_not_speed_figures(runs):
+    out, bad, good = runs
+    status = [line for line in out.splitlines() if line.startswith("t=")]
+    assert status and all(" (torture throughput: not a speed figure) " in line for line in status)
+    verdict, = [line for line in out.splitlines() if line.startswith("FAILURE:")]
+    assert " (torture throughput) " in verdict and verdict.endswith(f"; {TORTURE_RATE}")
+    b, g = json.loads(bad.read_text()), json.loads(good.read_text())
+    assert "torture" not in status_line(b["series"][0], checks=False)
+    speed = {**g, "config": {**g["config"], "checks": False}}
+    assert "torture" not in verdict_line(speed)
+    assert render_comparison([speed, speed]).splitlines()[1].startswith("  ")
+    assert render_comparison([speed, g]).splitlines()[1].startswith("#2: ops/s and ns/op are torture throughput")
 
 
 def test_first_violation_is_one_line_everywhere(runs, capsys):

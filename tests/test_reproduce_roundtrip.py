@@ -23,7 +23,7 @@ u32 = st.one_of(st.sampled_from([0, 1, 999, 1000, U32]), st.integers(0, U32))
 per_mille = st.integers(0, 1000)
 stutter_s = st.one_of(st.sampled_from([5e-324, 1e-9, 0.5, 4294967.0]),   # milliseconds in 32 bits in C
                       st.floats(min_value=5e-324, max_value=4294967.0, allow_nan=False, allow_infinity=False))
-stutter = st.one_of(st.just((0.0, 0.0)), st.tuples(stutter_s, stutter_s))
+stutter = st.one_of(st.just([0.0, 0.0]), st.lists(stutter_s, min_size=2, max_size=2))
 fault = st.one_of(
     st.builds(lambda at, f: f"arena-exhaust@{at}:{f}", st.sampled_from(["0", "0.000000001", "1ms"]),
               st.sampled_from(["1ns", "0.5", "2s"])),
@@ -39,7 +39,6 @@ def configs(draw):  # type: ignore[no-untyped-def]
     readers = draw(st.integers(1, most - writers))
     checks = draw(st.booleans())
     nodes = draw(st.integers(1, 64))
-    on, off = draw(stutter)
     duration, ops = draw(positive_s), draw(st.one_of(st.just(0), st.integers(1, 2**63)))
     return Config(
         scheme=draw(st.sampled_from([s.name for s in BUILTIN.schemes])), rcu=draw(st.sampled_from(FLAVORS)),
@@ -49,12 +48,12 @@ def configs(draw):  # type: ignore[no-untyped-def]
         seed=draw(st.one_of(st.sampled_from([0, 2**64 - 1]), st.integers(0, 2**64 - 1))), checks=checks,
         until_violation=draw(st.booleans()), oversubscribe=oversubscribe, nodes=nodes,
         pages_per_node=draw(st.integers(16, 2**31 - 1)), job_nodes=draw(st.integers(0, nodes)),
-        read_delay_per_mille=draw(st.none() | per_mille), read_delay_max_ns=draw(u32),
-        writer_delay_max_ns=draw(st.none() | u32), access_delay_per_mille=draw(st.none() | per_mille),
-        access_delay_max_ns=draw(u32), adversarial=draw(st.none() | st.booleans()), writer_period_ns=draw(u32),
+        read_delay=draw(st.none() | st.tuples(per_mille, u32).map(list)),
+        writer_delay=draw(st.none() | u32), access_delay=draw(st.none() | st.tuples(per_mille, u32).map(list)),
+        adversarial=draw(st.none() | st.booleans()), writer_period=draw(u32),
         writer_ops=draw(st.lists(st.sampled_from(WRITER_OPS), min_size=1, unique=True)),
-        stall_ms=draw(st.sampled_from([1, U32]) | st.integers(1, U32)),
-        shuffle_s=draw(st.none() | st.just(0.0) | positive_s), stutter_on_s=on, stutter_off_s=off,
+        stall_bound=draw(st.sampled_from([1, U32]) | st.integers(1, U32)),
+        shuffle=draw(st.none() | st.just(0.0) | positive_s), stutter=draw(st.none() | stutter),
         inject=draw(st.lists(fault, max_size=1)) if ops or duration > 2 else [])   # each fault fits in the run
 
 

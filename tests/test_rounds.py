@@ -6,7 +6,7 @@ from harness.result import Snapshot
 
 def test_fixed_round_is_exact_and_ends():
     cfg = harness.Config(scheme="rcu-typesafe", workload="deref", readers=1, writers=1, checks=False,
-                         writer_period_ns=10000, seed=3)
+                         writer_period=10000, seed=3)
     with harness.Session(cfg) as s:
         done = 0
         # 65536 hit the op sampled every 1024 ops exactly at the target, which once overshot and never ended

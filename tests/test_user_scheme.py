@@ -107,7 +107,7 @@ def test_plugin_options_are_the_soak_flags(pytester):
     pytester.makepyfile(test_opts="""
         def test_session_options(harness_stress):
             c = harness_stress(scheme="rcu-deferred").report["config"]
-            assert (c["rcu"], c["workload"], c["writer_period_ns"], c["adversarial"]) == ("mb", "deref", 10000, False)
+            assert (c["rcu"], c["workload"], c["writer_period"], c["adversarial"]) == ("mb", "deref", 10000, False)
 
         def test_own_arguments_win(harness_stress):
             assert harness_stress(scheme="rcu-deferred", rcu="qsbr").report["config"]["rcu"] == "qsbr"

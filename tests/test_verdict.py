@@ -101,7 +101,7 @@ def test_progress_stall_is_reported_while_it_happens(scheme_cache):
     """A seqcount writer that leaves its write section open starves its task's readers (and itself): a
     progress stall is reported for a worker that stops making progress, before the run ends in a hang."""
     rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "seqcount_early_return.c"), duration=1.5,
-                                     stall_ms=200, seed=5)).report
+                                     stall_bound=200, seed=5)).report
     assert rep["progress_stalls"], rep["events"]
     st = rep["progress_stalls"][0]
     assert st["t_s"] < 1.5, "seen during the run, not after it"
@@ -129,7 +129,7 @@ def test_scheme_private_shared_memory_is_bounded(scheme_cache, tmp_path):
 
 def test_overlapping_faults_on_different_targets_both_happen(tmp_path):
     """A reader stall and an arena exhaustion at the same time: both happen, as asked."""
-    rep = harness.run(harness.Config(duration=1.2, stall_ms=100, seed=7,
+    rep = harness.run(harness.Config(duration=1.2, stall_bound=100, seed=7,
                                      inject=["reader-stall@0.2s:300ms", "arena-exhaust@0.3s:300ms"])).report
     events = [e["what"] for e in rep["events"]]
     assert any("reader 0 parked" in e for e in events) and any("took all" in e for e in events)
@@ -138,7 +138,7 @@ def test_overlapping_faults_on_different_targets_both_happen(tmp_path):
 
 def test_crash_after_a_stall_fails_the_run_and_throughput_stays_sane(tmp_path):
     """Faults on worker 0 one after the other both happen; the crash fails the run; ops/s is not negative."""
-    rep = harness.run(harness.Config(duration=3, stall_ms=100, seed=8,
+    rep = harness.run(harness.Config(duration=3, stall_bound=100, seed=8,
                                      inject=["reader-stall@0.2s:300ms", "worker-crash@0.8s"])).report
     assert any("reader 0 left its critical section" in e["what"] for e in rep["events"])
     assert rep["crashes"] and rep["crashes"][0]["how"] == "killed by SIGSEGV"
@@ -187,10 +187,10 @@ def test_torture_amplifiers_reach_the_engine():
     """The access delays and the adversarial writer are what the config says: on, they act; off, they do not
     (a setting that never reached the C side once left both silently off)."""
     on = harness.run(harness.Config(scheme="rcu-typesafe", workload="deref", duration=0.5, seed=12,
-                                    read_delay_per_mille=0, access_delay_per_mille=1000, access_delay_max_ns=0,
+                                    read_delay=[0, 0], access_delay=[1000, 0],
                                     adversarial=True)).report
     off = harness.run(harness.Config(scheme="rcu-typesafe", workload="deref", duration=0.5, seed=12,
-                                     read_delay_per_mille=0, access_delay_per_mille=0, adversarial=False)).report
+                                     read_delay=[0, 0], access_delay=[0, 0], adversarial=False)).report
     reader_delays = lambda rep: sum(w["delays"] for w in rep["workers"] if w["role"] == "reader")  # noqa: E731
     recycles = lambda rep: sum(w["recycles"] for w in rep["workers"])  # noqa: E731
     assert reader_delays(on) > on["ops"] and reader_delays(off) == 0

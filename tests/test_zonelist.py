@@ -40,7 +40,7 @@ def test_torn_list_from_a_recycled_cpuset_is_caught():
     with another zonelist block, between its fields and its list: the list it acts on is not the one built
     for the serial it read, and the engine says so (torn-read, counted in zonelist_torn)."""
     rep = harness.run(harness.Config(scheme="busted-no-revalidate", workload="alloc-subset", duration=2, seed=5,
-                                     writer_period_ns=0)).report
+                                     writer_period=0)).report
     assert rep["violations_by_kind"]["torn-read"] > 0, rep["violations_by_kind"]
     assert _zonelist_torn(rep) > 0, [w.get("zonelist_torn") for w in rep["workers"]]
 

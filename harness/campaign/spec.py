@@ -21,25 +21,31 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:   # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from harness.params import PARAMS, Param, values_from_text
-from harness.parse import ConfigError, parse_duration
+from harness.config import PARAMS, Config, config_from_texts
+from harness.params import Param
+from harness.parse import ConfigError, allowed_cpus, parse_duration
+
+if TYPE_CHECKING:
+    from harness.core import Core
 
 TOP_KEYS = ("matrix", "replicas", "budget", "cpu_hours", "name")
 OWNED = ("cpus", "seed")   # the campaign sets these itself
+CAMPAIGN_DEFAULTS = {"readers": 1, "writers": 1}   # a campaign never lets the soak fill the machine
 MAX_RUNS = 100_000   # planned in one invocation: each is an index row and a job in memory
 ID_ORDER = ("scheme", "scheme_file", "rcu", "workload", "readers", "writers", "duration")
 
 
 def soak_options() -> dict[str, Param]:
-    """The soak's parameters by key (memory_model for --memory-model), from the one parameter table
-    (harness/params.py), so a new soak flag is a new campaign key with no change here."""
-    return {key: p for p in PARAMS if (key := p.name.replace("-", "_")) not in OWNED}
+    """The soak's parameters by key, their Config field's name (memory_model for --memory-model), so a new
+    Config parameter is a new campaign key with no change here."""
+    return {p.name: p for p in PARAMS if p.name not in OWNED}
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,8 @@ class Scenario:
 
     @property
     def duration(self) -> float:
-        return parse_duration(str(self.values.get("duration", "10s")))
+        duration = self.values.get("duration")
+        return Config.duration if duration is None else parse_duration(str(duration))
 
     def soak_args(self) -> list[str]:
         """The `python -m harness soak` arguments, less --cpus/--json/--quiet (the runner adds them)."""
@@ -68,7 +75,7 @@ class Scenario:
         args: list[str] = []
         for key, value in self.settings:
             param = opts[key]
-            args += param.text((value,)) if param.switch else [param.flag, str(value)]
+            args += param.text(value) if param.switch else [param.flag, str(value)]
         return args
 
 
@@ -101,41 +108,37 @@ def _axes(matrix: dict, where: str, opts: dict[str, Param]) -> list[tuple[str, l
     return axes
 
 
-def _check(values: dict, where: str, opts: dict[str, Param], schemes: dict[str, set[str]],
-           base: str) -> dict:
-    v = {"readers": 1, "writers": 1, **values}
+def _check(values: dict, where: str, opts: dict[str, Param], cores: dict[str, Core], base: str) -> dict:
+    """One scenario, validated by the same code as a soak's Config (each value through its parameter's
+    parser, then every cross-field rule), so a bad cell is one line before anything runs."""
+    v = {**CAMPAIGN_DEFAULTS, **values}
     if "scheme_file" in v:
         v["scheme_file"] = os.path.normpath(os.path.join(base, str(v["scheme_file"])))
         if not os.path.isfile(v["scheme_file"]):
             raise ConfigError(f"{where}: scheme_file {v['scheme_file']} does not exist")
-    if v.get("scheme_file", "") not in schemes:
-        schemes[v.get("scheme_file", "")] = _scheme_names(v.get("scheme_file"))
-    known = schemes[v.get("scheme_file", "")]
-    if "scheme" in v and v["scheme"] not in known:
-        raise ConfigError(f"{where}: unknown scheme {v['scheme']!r} (known: {', '.join(sorted(known))})")
     if "scheme" not in v and "scheme_file" not in v:
         raise ConfigError(f"{where}: no scheme: name scheme = [...] or scheme_file = [...]")
-    for key in ("readers", "writers"):
-        if isinstance(v[key], bool) or not isinstance(v[key], int) or v[key] < (1 if key == "readers" else 0):
-            raise ConfigError(f"{where}: {key} = {v[key]!r}: expected an integer >= {1 if key == 'readers' else 0}")
-    if not parse_duration(str(v.get("duration", "10s"))) > 0:
-        raise ConfigError(f"{where}: duration must be positive, not {v['duration']!r}")
-    for key, value in v.items():   # each value through the soak flag's own parser
+    for key, value in v.items():
         param = opts[key]
         if param.switch != isinstance(value, bool):
             raise ConfigError(f"{where}: {key} = {value!r}: expected " + ("true or false" if param.switch else
                                                                            f"a value for {param.flag}"))
-        if not param.switch:
-            try:
-                values_from_text(param, str(value))
-            except ConfigError as e:
-                raise ConfigError(f"{where}: {key}: {e}") from None
+    try:
+        config = config_from_texts(v, name_errors=True)
+        # the campaign places the workers itself: on one CPU here, so only the scenario's own rules apply
+        config.cpus, config.oversubscribe = allowed_cpus()[:1], True
+        scheme_file = str(v.get("scheme_file", ""))
+        if scheme_file not in cores:
+            cores[scheme_file] = _core(scheme_file or None)
+        config.resolved(cores[scheme_file])
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
     return v
 
 
-def _scheme_names(scheme_file: str | None) -> set[str]:
+def _core(scheme_file: str | None) -> Core:
     from harness.userscheme import core_for   # compiles a scheme file once (cached), loads the C core
-    return {s.name for s in core_for(scheme_file).schemes}
+    return core_for(scheme_file)
 
 
 def scenario_id(values: dict) -> str:
@@ -171,7 +174,7 @@ def parse(text: str, base: str = ".", source: str = "campaign file") -> Campaign
         raise ConfigError(f"{source}: no [matrix] table, so no scenario to run")
     matrices = matrices if isinstance(matrices, list) else [matrices]
     opts = soak_options()
-    schemes: dict[str, set[str]] = {}
+    cores: dict[str, Core] = {}
     scenarios: dict[str, Scenario] = {}
     for i, matrix in enumerate(matrices):
         where = f"{source} [matrix]" if len(matrices) == 1 else f"{source} [[matrix]] #{i + 1}"
@@ -182,7 +185,7 @@ def parse(text: str, base: str = ".", source: str = "campaign file") -> Campaign
                               f"at most {MAX_RUNS:,} in one invocation (the same file again with --out DIR adds "
                               "replicas)")
         for combo in itertools.product(*(values for _, values in axes)):
-            values = _check(dict(zip((k for k, _ in axes), combo)), where, opts, schemes, base)
+            values = _check(dict(zip((k for k, _ in axes), combo)), where, opts, cores, base)
             sid = scenario_id(values)
             scenarios.setdefault(sid, Scenario(sid, tuple((k, values[k]) for k in sorted(values))))
     if replicas * len(scenarios) > MAX_RUNS:

@@ -1,7 +1,7 @@
 /*
  * retry_relocks.c - mutant: rcu_read_lock moved into the retry loop, rcu_read_unlock left after it.
  *
- * What the user meant: the rcu-typesafe reader (README, "Bring your own scheme"): under rcu_read_lock,
+ * What the user meant: the rcu-typesafe reader (docs/own-scheme.md): under rcu_read_lock,
  * dereference, read, and keep the result only if the object's sequence count and the task's pointer say
  * it was not recycled meanwhile; otherwise retry.
  *

@@ -12,9 +12,11 @@
  * it again"): its unlock loads the index anew. A reader that locked on index 0 and unlocks after a flip
  * counts its unlock on index 1: index 1 has one unlock too many, and balances while a reader is inside it.
  *
- * Must raise: hang (index 0 keeps one lock count its unlock never matches: the next grace period that waits
- * for index 0 never ends, and the reclaimer is found stuck in synchronize after the run). The extra unlock on
- * index 1 could also end a grace period early, but the wait on index 0 comes first in every run measured.
+ * Must raise: hang (index 0 keeps one lock count its unlock never matches: the grace period that waits for
+ * index 0 never ends. The engine finds it while it waits: the reclaimer's .synchronize goes on polling the
+ * scheme's memory while every worker goes on ending operations, so it waits for nothing any reader holds).
+ * The extra unlock on index 1 could also end a grace period early, but the wait on index 0 comes first in
+ * every run measured.
  */
 #include <sched.h>
 
