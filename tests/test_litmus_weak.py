@@ -214,3 +214,10 @@ def test_litmus_bad_input_is_one_line_and_exit_2(capsys, argv, says):
     assert cli.main(argv) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and says in captured.err
+
+
+def test_litmus_is_in_the_top_level_help(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--help"])
+    assert stop.value.code == 0
+    assert "litmus" in capsys.readouterr().out

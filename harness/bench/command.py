@@ -24,7 +24,7 @@ DEFAULT_ROUNDS, DEFAULT_SCALING_ROUNDS, DEFAULT_ROUND = 15, 5, "400ms"
 
 def add_parser(sub: argparse._SubParsersAction, add_param: Callable[[argparse.ArgumentParser, Param], None],
                formatter: type) -> None:
-    b = sub.add_parser("bench", help="compare schemes' speed, checks off: medians and ratios with 95% intervals",
+    b = sub.add_parser("bench", help="compare schemes' speed, checks off: medians and ratios with 95%% intervals",
                        formatter_class=formatter)
     b.add_argument("schemes", nargs="+", metavar="SCHEME", help="schemes to compare (see `list`)")
     for param in PARAMS:
