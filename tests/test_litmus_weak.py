@@ -23,9 +23,13 @@ from harness.litmus import run as litmus_run
 from harness.litmus.run import c_shapes, placement, run
 from harness.litmus.shapes import BY_NAME, SHAPES
 
-# The `Result:` line of each kernel file, read from torvalds/linux (tools/memory-model/litmus-tests/ and
-# Documentation/litmus-tests/atomic/ as of Linux v6.x; the atomic tests arrived in v6.10). Written out here
-# as data, not taken from harness/litmus/shapes.py: the table is checked against it.
+# The `Result:` line of each kernel file in torvalds/linux: tools/memory-model/litmus-tests/ and
+# Documentation/litmus-tests/atomic/ (the cmpxchg-fail files as of commit 293f5bc2717b; SB+rfionceonce-
+# poonceonces 3a51bdb8ea5f, LB+fencembonceonce+ctrlonceonce 102056180529, ISA2+pooncelock+pooncelock+pombonce
+# 2313f4700327, S+fencewmbonceonce+poacquireonce 9d4d8572a539, MP+polocks/LB+poacquireonce+pooncerelease
+# 0b77b9706662; the others' current files carry the verdicts LKMM gives them, the same in every version:
+# kernel patches that renamed files kept each Result). Written out here as data, not taken from
+# harness/litmus/shapes.py: the table is checked against it.
 KERNEL_FACTS = {
     "tools/memory-model/litmus-tests/CoRR+poonceonce+Once": "Never",
     "tools/memory-model/litmus-tests/CoRW+poonceonce+Once": "Never",
