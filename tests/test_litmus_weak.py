@@ -27,7 +27,7 @@ from harness.litmus.shapes import BY_NAME, SHAPES
 # Documentation/litmus-tests/atomic/ (the cmpxchg-fail files as of commit 293f5bc2717b; SB+rfionceonce-
 # poonceonces 3a51bdb8ea5f, LB+fencembonceonce+ctrlonceonce 102056180529, ISA2+pooncelock+pooncelock+pombonce
 # 2313f4700327, S+fencewmbonceonce+poacquireonce 9d4d8572a539, MP+polocks/LB+poacquireonce+pooncerelease
-# 0b77b9706662; CoRR, CoWR, MP+porevlocks, RCU's as stored; Z6.0's from the kernel patch that set their
+# 0b77b9706662; CoRR, CoWR, MP+porevlocks as stored; Z6.0's from the kernel patch that set their
 # Result lines). The rest were not re-read for this list: the MP, SB, WRC, ISA2 and LB verdicts this file
 # had before (from the kernel files), and LKMM's verdicts for CoRW, CoWW, R and IRIW. Written out here as
 # data, not taken from harness/litmus/shapes.py: the table is checked against it.
