@@ -19,7 +19,8 @@ from types import ModuleType
 
 import cffi
 
-from harness._build import COMPILE_ARGS, csrc_dir, engine_sources, make_ffi
+from harness._build import (COMPILE_ARGS, SCHEME_INCLUDE, csrc_dir, engine_include_dirs, engine_sources, headers,
+                            make_ffi)
 from harness.parse import ConfigError
 from harness.core import BUILTIN, Core
 
@@ -62,7 +63,8 @@ def load_scheme_file(path: str | os.PathLike[str]) -> Core:
             out.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:   # removed whatever happens
                 _preflight(user, root, Path(tmp))
-                ffi = make_ffi(module, root, [user.resolve()], SCHEME_MACROS, _engine_objects(root, out))
+                ffi = make_ffi(module, root, [user.resolve()], SCHEME_MACROS, [root / SCHEME_INCLUDE],
+                               _engine_objects(root, out))
                 so = _compile_quietly(ffi, user, tmp)
                 os.replace(so, built)   # atomic: a concurrent run sees no build or a whole one
         except OSError as e:
@@ -88,7 +90,7 @@ STALE_BUILD_S = 3600       # a .build-* directory this old belongs to a build th
 
 def _engine_dir_name(root: Path) -> str:
     h = hashlib.sha256()
-    for f in [*engine_sources(root), *sorted(root.glob("*.h"))]:
+    for f in [*engine_sources(root), *headers(root)]:
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     h.update(repr((COMPILE_ARGS, MACROS, _compiler())).encode())
     return f"engine-{h.hexdigest()[:16]}"
@@ -139,7 +141,8 @@ def _engine_objects(root: Path, out: Path) -> list[Path]:
     if all(o.is_file() for o in objects):
         return objects
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
-        cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in MACROS), f"-I{root}"]
+        cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in MACROS),
+              *(f"-I{d}" for d in engine_include_dirs(root))]
         procs = [subprocess.Popen([*cc, "-c", str(src), "-o", str(Path(tmp) / obj.name)], stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True, errors="replace")
                  for src, obj in zip(sources, objects)]
@@ -159,7 +162,7 @@ def _digest(user: Path, root: Path) -> str:
     """Everything the build depends on: the user's file, every engine source and header, the compile
     arguments, the cffi version and the Python extension ABI."""
     h = hashlib.sha256()
-    files = [user, *engine_sources(root), *sorted(root.glob("*.h"))]
+    files = [user, *engine_sources(root), *headers(root)]
     parts = [f.read_bytes() for f in files] + [
         repr((COMPILE_ARGS, SCHEME_MACROS, cffi.__version__, sysconfig.get_config_var("EXT_SUFFIX"))).encode()]
     for part in parts:
@@ -176,7 +179,7 @@ def _preflight(user: Path, root: Path, tmp: Path) -> None:
     """The user's file alone, with the engine's flags, linked into a throwaway shared object that must define
     harness_user_scheme: the compiler's messages are about the user's lines only, and come in a second."""
     obj, so = tmp / "check.o", tmp / "check.so"
-    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in SCHEME_MACROS), f"-I{root}"]
+    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in SCHEME_MACROS), f"-I{root / SCHEME_INCLUDE}"]
     p = subprocess.run([*cc, "-c", str(user), "-o", str(obj)], capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
         raise ConfigError(f"{user}: compile failed:\n{(p.stdout + p.stderr).rstrip()}")

@@ -2,7 +2,7 @@
  * Lock-based schemes: the code before RCU. A reader holds a lock across the dereference and the read, so
  * a writer that changes the pointer under the same lock may free the old cpuset at once.
  */
-#include "../harness.h"
+#include "harness.h"
 
 /* ---- global-lock: one lock for everything, the then cpuset semaphore (cpuset_sem) ---- */
 

@@ -3,7 +3,7 @@
  * inside rcu_read_lock can use what it dereferenced without any recheck. The slab is a plain one.
  * Three busted schemes break one rule each.
  */
-#include "../harness.h"
+#include "harness.h"
 
 static inline void deferred_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap, const int flavor,
                                  const int checks)

@@ -9,7 +9,7 @@
  * task->cpuset that still finds the same offset, then at the moment of that recheck this very allocation
  * (serial) was attached to the task, and the fields read belong to it.
  */
-#include "../harness.h"
+#include "harness.h"
 
 static inline void typesafe_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap, const int flavor,
                                  const int checks)

@@ -4,7 +4,7 @@
  * task still points at it, read, put. The last put frees into a TYPESAFE_BY_RCU slab. Every reader writes
  * the shared refcount line: expect it to collapse as readers are added.
  */
-#include "../harness.h"
+#include "harness.h"
 
 static void ref_put(struct h_ctx *ctx, struct h_cpuset *cs)
 {

@@ -3,7 +3,7 @@
  * task_lock inside a write_seqcount section; the allocator reads the copy and retries if the count moved.
  * Readers never touch a cpuset, so a destroyed cpuset is freed at once.
  */
-#include "../harness.h"
+#include "harness.h"
 
 static inline void seqcount_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap, const int flavor,
                                  const int checks)

@@ -2,7 +2,7 @@
  * unsynchronized: the same loads with no synchronisation at all. Unsafe by design; it exists so that every
  * benchmark can show each scheme as a ratio to the bare cost of the loads, measured in the same run.
  */
-#include "../harness.h"
+#include "harness.h"
 
 static inline void unsynchronized_read(struct h_ctx *ctx, struct h_task *task, struct h_snap *snap,
                                        const int flavor, const int checks)

@@ -42,16 +42,7 @@
  * native mode and, declared const like h_torture_ctx(), is asked once per reader chunk: a native chunk
  * folds the weak branch away. The engine's own accesses (H_ENGINE) stay bare.
  */
-struct h_weak;
-struct h_weak *h_weak_ctx(void) __attribute__((const));
-uint64_t h_weak_load(struct h_weak *w, const volatile void *p, int size, int acquire);
-void h_weak_store(struct h_weak *w, volatile void *p, uint64_t v, int size, int release);
-void h_weak_rmw(struct h_weak *w, const volatile void *p, int size, int full);   /* before an atomic RMW */
-void h_weak_fence(struct h_weak *w, int what);
-#define H_WF_DRAIN 1   /* every held store reaches memory (earlier stores before later ones) */
-#define H_WF_FLUSH 2   /* later loads read memory as of now or later (earlier loads before later ones) */
-#define H_WF_FULL 3
-#define H_WF_FORGET 4  /* the engine's: later loads read memory after this point (it stored there itself) */
+#include "static/checkpoints.h"   /* h_weak_ctx() and the emulation's entry points */
 
 #define H_WEAK_LOAD(p, acquire, native)                                                                    \
     ({ struct h_weak *w_ = H_WEAK();                                                                        \

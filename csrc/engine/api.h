@@ -1,10 +1,13 @@
 /*
  * api.h - what Python sees of the C core (parsed by cffi's cdef as well as by the C compiler).
  *
- * Keep this file in the subset cffi can parse: no #include, no #if, only `#define NAME <integer>`.
- * Everything here is plain data in the shared arena or a function the orchestrator or a worker calls
- * once per run or once per chunk: no per-operation Python work crosses this boundary.
+ * Keep this file in the subset cffi can parse: no #if, only `#define NAME <integer>`, and one #include:
+ * constants.h, the numbers a scheme shares with the engine and Python, which harness/_build.py hands to
+ * cffi ahead of this file. Everything here is plain data in the shared arena or a function the orchestrator
+ * or a worker calls once per run or once per chunk: no per-operation Python work crosses this boundary.
  */
+
+#include "constants.h"
 
 #define H_MAX_WORKERS 256
 #define H_MAX_NODES 64
@@ -20,19 +23,6 @@
 #define H_ROLE_READER 0
 #define H_ROLE_WRITER 1
 #define H_NROLES 2
-
-/* RCU flavors (struct h_params.flavor). Names: h_flavor_name(), the --rcu values. */
-#define H_FLAVOR_QSBR 0
-#define H_FLAVOR_MB 1
-#define H_FLAVOR_MEMBARRIER 2
-#define H_NFLAVORS 3
-
-/* Workloads a reader runs (struct h_params.workload). Names: h_workload_name(), the --workload values. */
-#define H_WORKLOAD_DEREF 0
-#define H_WORKLOAD_ALLOC 1
-#define H_WORKLOAD_UNUSED 2
-#define H_WORKLOAD_ALLOC_SUBSET 3
-#define H_NWORKLOADS 4
 
 /* The writer's operations: bit H_WRITER_OP_x of struct h_params.writer_ops. Names: h_writer_op_name(). */
 #define H_WRITER_OP_CREATE 0

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api.h"        /* what this file defines for Python: checked against its definitions */
 #include "harness.h"
 #include "litmus_shapes.h"
 #include "weak.h"

@@ -64,8 +64,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "api.h"
 #include "atomics.h"
+#include "constants.h"
+#include "static/reader_loop.h"
 
 typedef uint64_t h_off;          /* offset from the arena base; 0 is "none" */
 
@@ -222,21 +223,9 @@ static inline uint64_t h_payload(uint64_t serial, uint64_t mems, int i)
 static inline uint64_t h_mems_check(uint64_t serial, uint64_t mems) { return h_payload(serial, mems, 7); }
 
 unsigned long long h_now_ns(void);
-void h_spin_wait(uint32_t *lock);    /* slow path of h_spin_lock: spin, then yield */
-void h_delay_ns(struct h_ctx *ctx, uint64_t ns);
 
 /* ---------------------------------------------------------------- torture-mode checkpoints (engine) */
 
-/* The torture context of this process, NULL outside torture mode. Declared const (it does not change
- * while a chunk of reads runs), so the compiler asks once per chunk and a checkpoint costs a not-taken
- * branch when checks are off. */
-struct h_ctx *h_torture_ctx(void) __attribute__((const));
-void h_torture_access(struct h_ctx *ctx, const void *p, int kind);
-void h_torture_lock(struct h_ctx *ctx, int delta);
-void h_torture_delay(struct h_ctx *ctx);
-void h_torture_rcu_lock(struct h_ctx *ctx, int flavor);
-void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor);
-int h_torture_qs(struct h_ctx *ctx);
 
 static inline void h_checkpoint(const void *p, int kind)
 {
@@ -313,8 +302,6 @@ static inline void write_seqcount_end(uint32_t *s)
 }
 
 /* ---------------------------------------------------------------- RCU read side: READER */
-
-void h_rcu_wake_gp(struct h_ctx *ctx);
 
 static inline void h_rcu_maybe_wake(struct h_ctx *ctx)
 {
@@ -418,9 +405,6 @@ static inline void h_rcu_quiescent_state(struct h_ctx *ctx)
  * unprotect without one, or a claim from a context that is not a reader). With checks off they compile
  * to nothing.
  */
-void h_torture_section(struct h_ctx *ctx, int delta);
-void h_torture_protect(struct h_ctx *ctx, const void *obj);
-void h_torture_unprotect(struct h_ctx *ctx, const void *obj);
 
 /* READER, in `read`: inside a read-side section of the scheme's own from here, one its .synchronize must
  * wait for. Call it AFTER the announcement that makes the grace period wait (the slot store and its
@@ -462,10 +446,6 @@ static inline void h_unprotect(struct h_ctx *ctx, const void *obj)
 
 /* ---------------------------------------------------------------- reading a cpuset: READER */
 
-void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_snap *snap);
-/* alloc-subset: copy cs's zonelist for this reader (engine); returns (tag << 1) | ok. Scalars in and out, so
- * that the snapshot never has its address taken on a checks-off path and stays in registers. */
-uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t serial, uint64_t mems, int checks);
 
 /*
  * Read a cpuset's identity and nodemask into *snap: the one way a reader reads a cpuset's fields. With
@@ -562,11 +542,6 @@ void h_writer_delay(struct h_ctx *ctx);                        /* WRITER: amplif
 
 /* ---------------------------------------------------------------- the reader loop, specialised per scheme */
 
-void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0, uint64_t g1);
-void h_alloc_page(struct h_ctx *ctx, uint64_t mems, const int checks);
-void h_alloc_page_subset(struct h_ctx *ctx, const struct h_snap *snap, const int checks);
-uint64_t h_attach_gen(const struct h_task *task);
-uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task);   /* torture: stamps the read's start */
 
 /*
  * One reader operation. deref: the cpuset_mems_allowed() read alone. alloc/unused: the __alloc_pages
