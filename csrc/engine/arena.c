@@ -2,11 +2,14 @@
  * arena.c - the shared world: creating and mapping the arena, the page allocator (NUMA-like nodes with
  * lock-free free lists and page poisoning), the cpuset slab (plain or TYPESAFE_BY_RCU) with object
  * debugging (every cpuset's state: free, allocated, live, queued for a grace period), and the initial
- * cpusets and tasks. Below RCU: an empty TYPESAFE_BY_RCU slab page is handed up (h_slab_free's result)
- * for rcu.c to retire after a grace period.
+ * cpusets and tasks, the tasks' attach logs (written by writers, searched by the identity oracle), and
+ * recording violations (a violation's record describes its object from the allocator's own books). Below
+ * RCU: an empty TYPESAFE_BY_RCU slab page is handed up (h_slab_free's result) for rcu.c to retire after a
+ * grace period.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -591,6 +594,121 @@ int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, u
     return -1;
 }
 
+/* Torture mode only (every caller runs with checks on): the attach log is the torture context's engine's. */
+uint64_t h_attach_gen(const struct h_task *task)
+{
+    return smp_load_acquire(&task_rec(h_torture_ctx(), task)->attach_gen);
+}
+
+/* The attach-log entry for generation g, if it is for `serial`: 1 and its nodemask, read consistently. */
+static int logged(const struct h_task_rec *r, uint64_t g, uint64_t serial, uint64_t *mems)
+{
+    uint64_t e1 = READ_ONCE(r->attach_log[g % H_ATTACH_LOG]);
+    if ((e1 & 0xffff) != (g & 0xffff) || e1 >> 16 != serial)
+        return 0;
+    smp_rmb();
+    *mems = READ_ONCE(r->attach_mems[g % H_ATTACH_LOG]);
+    smp_rmb();
+    return READ_ONCE(r->attach_log[g % H_ATTACH_LOG]) == e1;
+}
+
+/* The identity search: 1 and the nodemask logged if `serial` was attached to the reader's task at some
+ * generation in [lo, g1]; 0 if not; -1 if the log has moved on past lo (nothing can be said). */
+int h_attached_between(struct h_task_rec *r, uint64_t lo, uint64_t g1, uint64_t serial, uint64_t *mems)
+{
+    if (g1 - lo >= H_ATTACH_LOG - 1)
+        return -1;
+    for (uint64_t g = g1;; g--) {
+        if (logged(r, g, serial, mems))
+            return 1;
+        if (g == lo)
+            break;
+    }
+    return smp_load_acquire(&r->attach_gen) - lo >= H_ATTACH_LOG - 1 ? -1 : 0;
+}
+
+/* Torture: was `serial` attached to the reader's task since its current read began (-1: cannot tell)? */
+int h_attached_during_read(struct h_ctx *ctx, uint64_t serial)
+{
+    struct h_ectx *e = E(ctx);
+    uint64_t mems, lo = e->read_gen0 ? e->read_gen0 - 1 : 0;
+    return h_attached_between(task_rec(ctx, ctx->task), lo, h_attach_gen(ctx->task), serial, &mems);
+}
+
+/* ---------------------------------------------------------------- recording violations */
+
+/*
+ * The first violation's record, beyond what the call site passed: the engine call it was raised in, the
+ * read it belongs to (a reader's, in torture mode), and what the object is, read now from the engine's own
+ * bookkeeping (a cpuset and its life, a page and its use, a task, or no object of the world at all).
+ */
+static void violation_describe(struct h_ctx *ctx, struct h_violation *v)
+{
+    struct h_ectx *e = E(ctx);
+    struct h_arena *a = ctx->arena;
+    v->op = e->op;
+    v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
+    v->read_start_ns = v->in_read ? e->read_start_ns : 0;
+    v->index = -1;
+    struct h_world *w = W(ctx);
+    h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, w->tasks);
+    if (!off) {
+        v->object_is = H_OBJ_IS_NONE;
+    } else if (off < a->page_size || off >= a->page_size + a->world_size) {   /* the guard page, or past the world */
+        v->object_is = H_OBJ_IS_OUTSIDE;
+    } else if (off >= pages && off < pages + a->npages * H_PAGE_STRIDE) {
+        v->index = (long long)((off - pages) / H_PAGE_STRIDE);
+        v->page_state = (int)READ_ONCE(h_page_desc(ctx, (uint64_t)v->index)->state);
+        v->object_is = v->page_state == H_PAGE_SLAB || v->page_state == H_PAGE_SLAB_RCU ? H_OBJ_IS_CPUSET
+                                                                                         : H_OBJ_IS_PAGE;
+        if (v->object_is == H_OBJ_IS_CPUSET && (off - pages) % H_PAGE_STRIDE < H_PAGE_SIZE) {
+            const struct h_cpuset *cs = h_ptr(ctx, off - (off - pages) % H_PAGE_STRIDE % H_CPUSET_SIZE);
+            v->object_serial = READ_ONCE(h_cs_priv(ctx, cs)->serial);
+            v->object_state = (int)READ_ONCE(h_cs_priv(ctx, cs)->state);
+        }
+    } else if (off >= tasks && off < tasks + sizeof(w->tasks)) {
+        v->object_is = H_OBJ_IS_TASK;
+        v->index = (long long)((off - tasks) / sizeof(w->tasks[0]));
+    } else {
+        v->object_is = H_OBJ_IS_ENGINE;
+    }
+}
+
+/* A violation, from any context: counted by kind in the arena (which is what the verdict reads), in the
+ * worker's own counts when a worker raised it, and the first one of the run kept with every worker's
+ * flight recorder frozen. */
+void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail)
+{
+    struct h_arena *a = ctx->arena;
+    struct h_ectx *e = E(ctx);
+    atomic_inc_relaxed(&a->violations_by_kind[kind]);
+    if (e->self)
+        atomic_inc_relaxed(&e->self->stats.violations[kind]);
+    else
+        atomic_inc_relaxed(&a->violations_outside[kind]);
+    atomic_inc_relaxed(&a->violations);
+    h_event(ctx, H_EV_VIOLATION, (uint64_t)kind, object);
+    uint32_t unclaimed = 0;
+    if (cmpxchg_weak(&a->first_claimed, &unclaimed, 1)) {
+        struct h_violation *v = &a->first;
+        v->t_ns = h_now_ns() - READ_ONCE(a->run_start_ns);
+        v->object = object;
+        v->serial = serial;
+        v->detail = detail;
+        v->kind = kind;
+        v->worker = ctx->worker;
+        v->cpu = sched_getcpu();
+        v->task = ctx->task ? h_task_index(ctx, ctx->task) : -1;
+        v->phase = ctx->worker == H_RECLAIMER ? (int)READ_ONCE(a->reclaimer_phase)
+                   : ctx->worker >= 0 ? (int)READ_ONCE(a->workers[ctx->worker].stats.phase) : H_PH_IDLE;
+        violation_describe(ctx, v);
+        /* Freeze every worker's flight recorder: the report shows the events that led here. */
+        smp_store_release(&a->flight_frozen, 1);
+        if (a->params.stop_on_violation)
+            smp_store_release(&a->stop.v, 1);
+    }
+}
+
 /* ---------------------------------------------------------------- creating and mapping */
 
 static uint64_t round_up(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
@@ -660,7 +778,8 @@ unsigned long long h_arena_bytes(const struct h_params *p)
     return l.engine_size + l.world_size;   /* the memfd: both mappings */
 }
 
-void *h_arena_map(int fd, char *err, int errlen)
+/* h_arena_map's work (registry.c's, which then resolves the arena's scheme for this process) */
+struct h_arena *h_arena_attach(int fd, char *err, int errlen)
 {
     struct h_arena hdr;
     size_t want = offsetof(struct h_arena, page_size) + sizeof(hdr.page_size);
@@ -749,17 +868,13 @@ static int populate(struct h_ctx *ctx, char *err, int errlen)
     return 0;
 }
 
-int h_arena_create(const struct h_params *p, char *err, int errlen)
+/* h_arena_create's work once the registry has checked p->scheme (registry.c): ops is its table. */
+int h_arena_build(const struct h_params *p, const struct harness_scheme *ops, char *err, int errlen)
 {
     if (p->nnodes < 1 || p->nnodes > H_MAX_NODES || p->pages_per_node < 16 || p->nworkers < 1 ||
-        p->nworkers > H_MAX_WORKERS || p->nreaders > p->nworkers || p->scheme < 0 || p->scheme >= h_scheme_count() ||
+        p->nworkers > H_MAX_WORKERS || p->nreaders > p->nworkers ||
         p->flavor < 0 || p->flavor >= H_NFLAVORS || p->workload < 0 || p->workload >= H_NWORKLOADS || p->job_nodes < 0 || p->job_nodes > p->nnodes) {
         snprintf(err, (size_t)errlen, "invalid arena parameters");
-        return -1;
-    }
-    if (h_scheme(p->scheme)->shared_size > H_SCHEME_SHARED_MAX) {
-        snprintf(err, (size_t)errlen, "scheme %s asks for %zu bytes of shared memory (.shared_size); at most %d",
-                 h_scheme(p->scheme)->name, h_scheme(p->scheme)->shared_size, H_SCHEME_SHARED_MAX);
         return -1;
     }
     uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -792,6 +907,7 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
     a->npages = l.npages;
     a->parent_pid = getpid();
     a->gp_ctr_shadow.v = 1;
+    h_local(a)->ops = ops;
     memcpy(h_local(a)->header, a, H_HEADER_BYTES);
     struct h_ectx e;
     h_ctx_init(&e, a, H_ORCHESTRATOR);
@@ -818,17 +934,33 @@ int h_arena_create(const struct h_params *p, char *err, int errlen)
     return fd;
 }
 
+/*
+ * The orchestrator's contexts start here: the engine header's fixed part as this process mapped it, put
+ * back if something wrote over it (only a stray write through ctx->arena can), so that the judge never
+ * walks a layout a scheme made up. Returns the first byte found changed, or -1.
+ */
+static int64_t header_restore(struct h_arena *a)
+{
+    const unsigned char *was = h_local(a)->header, *now = (const unsigned char *)a;
+    for (size_t i = 0; i < H_HEADER_BYTES; i++)
+        if (now[i] != was[i]) {
+            memcpy(a, was, H_HEADER_BYTES);
+            return (int64_t)i;
+        }
+    return -1;
+}
+
 /* A context for a worker (worker >= 0), the reclaimer or the orchestrator, in this process. */
 void h_ctx_init(struct h_ectx *e, void *arena, int worker)
 {
     struct h_arena *a = arena;
     struct h_ctx *ctx = &e->c;
-    int64_t damaged = worker == H_ORCHESTRATOR ? h_header_restore(a) : -1;
+    int64_t damaged = worker == H_ORCHESTRATOR ? header_restore(a) : -1;
     memset(e, 0, sizeof(*e));
     struct h_world *w = h_world(a);
     ctx->base = h_local(a)->world;
     ctx->arena = a;
-    ctx->ops = h_scheme(a->params.scheme);
+    ctx->ops = h_local(a)->ops;
     ctx->gp_ctr = &w->gp_ctr.v;
     ctx->gp_futex = &w->gp_futex;
     ctx->number_of_cpusets = &w->number_of_cpusets.v;

@@ -1,7 +1,7 @@
 /*
- * base.c - the bottom layer: the clock, futexes and a futex mutex on shared words, the spinlock's slow
- * path, log2 histograms, busy delays, and recording what the layers above find (violations, counted in
- * the arena by kind from whatever context raised them; progress heartbeats).
+ * base.c - the bottom layer: the clock (and waiting on the grace-period clock), futexes and a futex mutex on
+ * shared words, the spinlock's slow path, log2 histograms, busy delays and the amplifiers' delays, this
+ * process's torture context (h_torture_ctx), and progress heartbeats.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -77,42 +77,32 @@ void h_delay_ns(struct h_ctx *ctx, uint64_t ns)
         cpu_relax();
 }
 
-/* ---------------------------------------------------------------- recording */
-
-/* A violation, from any context: counted by kind in the arena (which is what the verdict reads), in the
- * worker's own counts when a worker raised it, and the first one of the run kept with every worker's
- * flight recorder frozen. */
-void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail)
+/* Until `gp` grace periods have completed, at most max_ns, or the run stops. */
+void h_wait_gp_completed(struct h_arena *a, uint64_t gp, uint64_t max_ns)
 {
-    struct h_arena *a = ctx->arena;
-    struct h_ectx *e = E(ctx);
-    atomic_inc_relaxed(&a->violations_by_kind[kind]);
-    if (e->self)
-        atomic_inc_relaxed(&e->self->stats.violations[kind]);
-    else
-        atomic_inc_relaxed(&a->violations_outside[kind]);
-    atomic_inc_relaxed(&a->violations);
-    h_event(ctx, H_EV_VIOLATION, (uint64_t)kind, object);
-    uint32_t unclaimed = 0;
-    if (cmpxchg_weak(&a->first_claimed, &unclaimed, 1)) {
-        struct h_violation *v = &a->first;
-        v->t_ns = h_now_ns() - READ_ONCE(a->run_start_ns);
-        v->object = object;
-        v->serial = serial;
-        v->detail = detail;
-        v->kind = kind;
-        v->worker = ctx->worker;
-        v->cpu = sched_getcpu();
-        v->task = ctx->task ? h_task_index(ctx, ctx->task) : -1;
-        v->phase = ctx->worker == H_RECLAIMER ? (int)READ_ONCE(a->reclaimer_phase)
-                   : ctx->worker >= 0 ? (int)READ_ONCE(a->workers[ctx->worker].stats.phase) : H_PH_IDLE;
-        h_violation_describe(ctx, v);
-        /* Freeze every worker's flight recorder: the report shows the events that led here. */
-        smp_store_release(&a->flight_frozen, 1);
-        if (a->params.stop_on_violation)
-            smp_store_release(&a->stop.v, 1);
-    }
+    uint64_t deadline = h_now_ns() + max_ns;
+    while (smp_load_acquire(&a->gp_completed.v) < gp && h_now_ns() < deadline && !READ_ONCE(a->stop.v))
+        sched_yield();   /* on an oversubscribed CPU the grace period's waiter may need ours */
 }
+
+/* WRITER: the amplifier between a writer's steps (harness.h) */
+void h_writer_delay(struct h_ctx *ctx)
+{
+    unsigned max = ctx->arena->params.writer_delay_max_ns;
+    if (max)
+        h_delay_ns(ctx, h_random(ctx) % ((uint64_t)max + 1));   /* 64-bit: max may be UINT32_MAX */
+}
+
+/* ---------------------------------------------------------------- the torture context */
+
+static struct h_ctx *torture_ctx;   /* this process's, set once its context exists */
+
+struct h_ctx *h_torture_ctx(void) { return torture_ctx; }
+void h_torture_enable(struct h_ectx *e) { torture_ctx = e->c.checks ? &e->c : NULL; }
+
+void h_torture_delay(struct h_ctx *ctx) { h_maybe_delay(E(ctx)); }
+
+/* ---------------------------------------------------------------- progress */
 
 /* Progress: a worker is alive and where it is (hang and progress-stall reports read these). */
 void h_heartbeat(struct h_ectx *e, int phase)

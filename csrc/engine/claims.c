@@ -21,6 +21,17 @@
 #define H_UNBAL_CLAIM_LEFT 6     /* a read that returns holding claims */
 #define H_UNBAL_SECTION_LEFT 7   /* an operation that returns inside a section of its own */
 
+/* The other half of the oracle's outlast amplifier (oracle.c): a reader that was made to wait at its scheme's
+ * shared memory holds the section it enters open until a grace period that began after it entered completes. */
+#define H_HOLD_MAX_NS 1000000ULL
+static void outlast_hold(struct h_ectx *e)
+{
+    if (!e->outlasted)
+        return;
+    e->outlasted = 0;
+    h_wait_gp_completed(e->c.arena, smp_load_acquire(&e->c.arena->gp_started.v) + 1, H_HOLD_MAX_NS);
+}
+
 void h_torture_section(struct h_ctx *ctx, int delta)
 {
     struct h_ectx *e = E(ctx);
@@ -29,7 +40,7 @@ void h_torture_section(struct h_ctx *ctx, int delta)
     if (delta > 0) {
         if (e->sections++ == 0 && !e->nesting) {
             h_section_mark(ctx);   /* odd: inside (after the scheme's announcement) */
-            h_outlast_hold(e);     /* amplifier: a stale announcement meets the next grace period */
+            outlast_hold(e);     /* amplifier: a stale announcement meets the next grace period */
         }
         return;
     }

@@ -1,13 +1,22 @@
 /*
- * engine.h - the engine's own header: the arena's layout (two mappings, below) and what the engine's files share. Schemes never
- * include it (they see harness.h alone, where the arena is opaque). The engine is layered, each layer
- * calling only the ones below it:
+ * engine.h - the engine's own header: the arena's layout (two mappings, below) and what the engine's files
+ * share. Schemes never include it (they see include/harness.h alone, where the arena is opaque). The engine
+ * is layered, each file calling only the ones below it (tools/check_layers.py holds the order and checks it
+ * on the compiled objects), lowest first:
  *
- *   base.c     clock, futex, mutex, spin wait, histograms, delays, recording violations and events
- *   arena.c    the arena, the page allocator, the cpuset slab and its object debugging
- *   rcu.c      read-side slow paths, grace periods (and their clock), call_rcu, the reclaimer
- *   oracle.c   the checks on what readers see, the torture-mode checkpoints, the read-outs for Python
- *   worker.c   the worker driver: readers, writers, amplifiers, the command loop (fault.c, litmus.c beside it)
+ *   base.c         clock, futex, mutex, spin wait, histograms, delays, the torture context, heartbeats
+ *   weak/weak.c    the weak-memory emulation
+ *   arena.c        the arena, the page allocator, the cpuset slab, object debugging, attach logs, violations
+ *   integrity.c    the engine's own memory: shadows, redzones, stray writes (SIGSEGV)
+ *   claims.c       protection the scheme declares (its own sections, h_protect claims)
+ *   own_gp.c       progress of a scheme's own grace period
+ *   rcu.c          read-side slow paths, grace periods (and their clock), call_rcu, the reclaimer
+ *   oracle.c       the checks on what readers see, the torture-mode checkpoints, the read-outs for Python
+ *   fault.c        injected faults
+ *   weak/          the litmus shapes, their runner, the membarrier self-test
+ *   schemes/       the built-in schemes (and a scheme file), which see include/ only
+ *   registry.c     the scheme table; the entry points that name an arena's scheme
+ *   worker.c       the worker driver: readers, writers, amplifiers, the command loop
  */
 #ifndef HARNESS_ENGINE_H
 #define HARNESS_ENGINE_H
@@ -145,9 +154,10 @@ struct h_world {
 
 /* Process-local, in a private page just below the engine's mapping: where this process put the world (the
  * start of its reservation), and the engine header's fixed part (sizes, layout, params) as it was mapped,
- * which a stray write through ctx->arena cannot change for the orchestrator (h_header_restore). */
+ * which a stray write through ctx->arena cannot change for the orchestrator (arena.c puts it back). */
 struct h_local {
     char *world;
+    const struct harness_scheme *ops;   /* the arena's scheme, in this process's build (h_arena_map) */
     size_t reservation_size;
     unsigned char header[1024];
 };
@@ -310,8 +320,25 @@ void h_futex_wake(uint32_t *word, int n);
 void h_mutex_lock(uint32_t *m);
 void h_mutex_unlock(uint32_t *m);
 int h_hist_bucket(uint64_t ns);
-void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
 void h_heartbeat(struct h_ectx *e, int phase);
+void h_wait_gp_completed(struct h_arena *a, uint64_t gp, uint64_t max_ns);
+void h_torture_enable(struct h_ectx *e);   /* h_torture_ctx() is this context from now on (checks on) */
+
+/* The amplifier at every checkpoint: rarely, a short stall, so windows the author did not think of open. */
+static inline void h_maybe_delay(struct h_ectx *e)
+{
+    if (e->access_delay_threshold && unlikely((uint32_t)h_random(&e->c) < e->access_delay_threshold))
+        h_delay_ns(&e->c, h_random(&e->c) % ((uint64_t)e->access_delay_max_ns + 1));   /* 64-bit: max may be UINT32_MAX */
+}
+
+/* The slot's section count turns odd when this context enters its first section of any kind (RCU's or the
+ * scheme's own) and even when it leaves its last: the grace-period check reads it. Release: the scheme's
+ * announcement (the RCU slot store, or its own) comes first, so a grace period that sees the odd count
+ * started after the announcement and must wait for this reader; on leaving, the section's loads come first. */
+static inline void h_section_mark(struct h_ctx *ctx)
+{
+    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);
+}
 
 /* One flight-recorder entry: a worker's own ring, or the reclaimer's (the orchestrator keeps none). Stops
  * once the first violation froze every ring. t_ns is ns since run start. */
@@ -342,7 +369,7 @@ static inline void h_event(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b)
 
 /* ---------------------------------------------------------------- arena.c */
 
-const struct harness_scheme *h_scheme(int i);
+void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
 static inline int h_ntasks(const struct h_params *p)
 {
     return p->nworkers + 8 <= H_MAX_WORKERS ? p->nworkers + 8 : H_MAX_WORKERS;
@@ -367,20 +394,22 @@ int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);
 void h_release_page(struct h_ctx *ctx, struct h_page *pg);
 void h_release_held_pages(struct h_ctx *ctx);
 void h_log_attach(struct h_ctx *ctx, struct h_task *t, uint64_t serial, uint64_t mems);
+int h_attached_between(struct h_task_rec *r, uint64_t lo, uint64_t g1, uint64_t serial, uint64_t *mems);
+int h_attached_during_read(struct h_ctx *ctx, uint64_t serial);
+/* the arena made and mapped for a scheme the registry resolved (registry.c's h_arena_create, h_arena_map) */
+int h_arena_build(const struct h_params *p, const struct harness_scheme *ops, char *err, int errlen);
+struct h_arena *h_arena_attach(int fd, char *err, int errlen);
 
 /* ---------------------------------------------------------------- rcu.c */
 
 void h_rcu_online(struct h_ctx *ctx);
 void h_rcu_offline(struct h_ctx *ctx);
 void h_engine_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind);
+int h_membarrier_register(char *err, int errlen);
 
 /* ---------------------------------------------------------------- oracle.c, worker.c, fault.c, litmus.c */
 
 void h_torture_end_of_op(struct h_ectx *e, int phase);
-void h_violation_describe(struct h_ctx *ctx, struct h_violation *v);
-void h_section_mark(struct h_ctx *ctx);
-void h_outlast_hold(struct h_ectx *e);
-int h_attached_during_read(struct h_ctx *ctx, uint64_t serial);
 /* own_gp.c */
 void h_own_gp_begin(struct h_ectx *e);
 void h_own_gp_poll(struct h_ectx *e);
@@ -388,12 +417,12 @@ void h_own_gp_op_ended(struct h_ectx *e);
 /* claims.c */
 void h_claims_check(struct h_ctx *ctx, h_off off, uint64_t serial);
 void h_claims_end_of_op(struct h_ectx *e);
-void h_torture_enable(struct h_ectx *e);
 void h_check_cpu(struct h_ctx *ctx);
 void h_fault_check(struct h_ctx *ctx);
 void h_litmus_reader(struct h_ctx *ctx);
 void h_segv_watch(struct h_ectx *e);
-int64_t h_header_restore(struct h_arena *a);
+/* registry.c */
+const struct harness_scheme *h_scheme(int i);
 
 /* ---------------------------------------------------------------- weak.c */
 

@@ -52,22 +52,6 @@ void h_segv_watch(struct h_ectx *e)
     sigaction(SIGSEGV, &sa, NULL);
 }
 
-/*
- * The orchestrator's contexts start here: the engine header's fixed part as this process mapped it, put
- * back if something wrote over it (only a stray write through ctx->arena can), so that the judge never
- * walks a layout a scheme made up. Returns the first byte found changed, or -1.
- */
-int64_t h_header_restore(struct h_arena *a)
-{
-    const unsigned char *was = h_local(a)->header, *now = (const unsigned char *)a;
-    for (size_t i = 0; i < H_HEADER_BYTES; i++)
-        if (now[i] != was[i]) {
-            memcpy(a, was, H_HEADER_BYTES);
-            return (int64_t)i;
-        }
-    return -1;
-}
-
 int h_worker_fault_text(void *arena, int worker, char *out, int outlen)
 {
     const struct h_worker *w = &((struct h_arena *)arena)->workers[worker];

@@ -106,43 +106,6 @@ const char *h_event_name(int kind)
     return kind > 0 && kind < (int)(sizeof(event_names) / sizeof(event_names[0])) ? event_names[kind] : "?";
 }
 
-/*
- * The first violation's record, beyond what the call site passed: the engine call it was raised in, the
- * read it belongs to (a reader's, in torture mode), and what the object is, read now from the engine's own
- * bookkeeping (a cpuset and its life, a page and its use, a task, or no object of the world at all).
- */
-void h_violation_describe(struct h_ctx *ctx, struct h_violation *v)
-{
-    struct h_ectx *e = E(ctx);
-    struct h_arena *a = ctx->arena;
-    v->op = e->op;
-    v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
-    v->read_start_ns = v->in_read ? e->read_start_ns : 0;
-    v->index = -1;
-    struct h_world *w = W(ctx);
-    h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, w->tasks);
-    if (!off) {
-        v->object_is = H_OBJ_IS_NONE;
-    } else if (off < a->page_size || off >= a->page_size + a->world_size) {   /* the guard page, or past the world */
-        v->object_is = H_OBJ_IS_OUTSIDE;
-    } else if (off >= pages && off < pages + a->npages * H_PAGE_STRIDE) {
-        v->index = (long long)((off - pages) / H_PAGE_STRIDE);
-        v->page_state = (int)READ_ONCE(h_page_desc(ctx, (uint64_t)v->index)->state);
-        v->object_is = v->page_state == H_PAGE_SLAB || v->page_state == H_PAGE_SLAB_RCU ? H_OBJ_IS_CPUSET
-                                                                                         : H_OBJ_IS_PAGE;
-        if (v->object_is == H_OBJ_IS_CPUSET && (off - pages) % H_PAGE_STRIDE < H_PAGE_SIZE) {
-            const struct h_cpuset *cs = h_ptr(ctx, off - (off - pages) % H_PAGE_STRIDE % H_CPUSET_SIZE);
-            v->object_serial = READ_ONCE(h_cs_priv(ctx, cs)->serial);
-            v->object_state = (int)READ_ONCE(h_cs_priv(ctx, cs)->state);
-        }
-    } else if (off >= tasks && off < tasks + sizeof(w->tasks)) {
-        v->object_is = H_OBJ_IS_TASK;
-        v->index = (long long)((off - tasks) / sizeof(w->tasks[0]));
-    } else {
-        v->object_is = H_OBJ_IS_ENGINE;
-    }
-}
-
 /* ---------------------------------------------------------------- placement */
 
 void h_check_cpu(struct h_ctx *ctx)
@@ -216,8 +179,6 @@ void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_
     pipe_check(ctx, cs, snap->serial);
 }
 
-static void maybe_delay(struct h_ectx *e);
-
 /*
  * alloc-subset, from h_cpuset_read (inside the scheme's protection): copy the cpuset's zonelist for this
  * reader's home node into the snapshot. The block's serial, read before and after the copy, must be the
@@ -234,7 +195,7 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
     if (checks) {
         if (!h_on_slab_page(ctx, cs))
             return 0;   /* not a cpuset any more: its checkpoints have judged that */
-        maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
+        h_maybe_delay(e);   /* amplifier: between the cpuset's fields and its list */
     }
     uint32_t zl = READ_ONCE(h_cs_priv(ctx, cs)->zonelist);
     if (!zl || zl - 1 >= a->npages)
@@ -267,52 +228,11 @@ uint64_t h_zonelist_read(struct h_ctx *ctx, const struct h_cpuset *cs, uint64_t 
     return tag | (s1 == s2 && s1 == serial && mask == mems && start < n);
 }
 
-/* Torture mode only (every caller runs with checks on): the attach log is the torture context's engine's. */
-uint64_t h_attach_gen(const struct h_task *task)
-{
-    return smp_load_acquire(&task_rec(h_torture_ctx(), task)->attach_gen);
-}
-
 /* Torture: a read begins; its start goes to the flight recorder with the read (h_check_snapshot). */
 uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
 {
     E(ctx)->read_start_ns = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
     return E(ctx)->read_gen0 = h_attach_gen(task);
-}
-
-/* The attach-log entry for generation g, if it is for `serial`: 1 and its nodemask, read consistently. */
-static int logged(const struct h_task_rec *r, uint64_t g, uint64_t serial, uint64_t *mems)
-{
-    uint64_t e1 = READ_ONCE(r->attach_log[g % H_ATTACH_LOG]);
-    if ((e1 & 0xffff) != (g & 0xffff) || e1 >> 16 != serial)
-        return 0;
-    smp_rmb();
-    *mems = READ_ONCE(r->attach_mems[g % H_ATTACH_LOG]);
-    smp_rmb();
-    return READ_ONCE(r->attach_log[g % H_ATTACH_LOG]) == e1;
-}
-
-/* The identity search: 1 and the nodemask logged if `serial` was attached to the reader's task at some
- * generation in [lo, g1]; 0 if not; -1 if the log has moved on past lo (nothing can be said). */
-static int attached_between(struct h_task_rec *r, uint64_t lo, uint64_t g1, uint64_t serial, uint64_t *mems)
-{
-    if (g1 - lo >= H_ATTACH_LOG - 1)
-        return -1;
-    for (uint64_t g = g1;; g--) {
-        if (logged(r, g, serial, mems))
-            return 1;
-        if (g == lo)
-            break;
-    }
-    return smp_load_acquire(&r->attach_gen) - lo >= H_ATTACH_LOG - 1 ? -1 : 0;
-}
-
-/* Torture: was `serial` attached to the reader's task since its current read began (-1: cannot tell)? */
-int h_attached_during_read(struct h_ctx *ctx, uint64_t serial)
-{
-    struct h_ectx *e = E(ctx);
-    uint64_t mems, lo = e->read_gen0 ? e->read_gen0 - 1 : 0;
-    return attached_between(task_rec(ctx, ctx->task), lo, h_attach_gen(ctx->task), serial, &mems);
 }
 
 /*
@@ -336,7 +256,7 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
             h_violation(ctx, H_V_TORN, snap->cs, snap->serial, snap->mems);
     }
     uint64_t lo = g0 ? g0 - 1 : 0, mems = 0;
-    int found = attached_between(r, lo, g1, snap->serial, &mems);
+    int found = h_attached_between(r, lo, g1, snap->serial, &mems);
     if (found < 0) {   /* the log moved on */
         e->unverified++;
     } else if (found) {
@@ -355,18 +275,6 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
 }
 
 /* ---------------------------------------------------------------- torture-mode checkpoints */
-
-static struct h_ctx *torture_ctx;   /* this process's, set once its context exists */
-
-struct h_ctx *h_torture_ctx(void) { return torture_ctx; }
-void h_torture_enable(struct h_ectx *e) { torture_ctx = e->c.checks ? &e->c : NULL; }
-
-/* The amplifier at every checkpoint: rarely, a short stall, so windows the author did not think of open. */
-static void maybe_delay(struct h_ectx *e)
-{
-    if (e->access_delay_threshold && unlikely((uint32_t)h_random(&e->c) < e->access_delay_threshold))
-        h_delay_ns(&e->c, h_random(&e->c) % ((uint64_t)e->access_delay_max_ns + 1));   /* 64-bit: max may be UINT32_MAX */
-}
 
 /* What keeps a cpuset alive for this context: a read-side section (RCU's or the scheme's own), a claim, a
  * reference, a lock, or owning it (a writer under the cpuset mutex, the reclaimer). lockdep's
@@ -389,14 +297,6 @@ static int protected(const struct h_ectx *e)
  * starts. All bounded, so a grace period or a free that waits for this reader costs the bound, not a hang.
  */
 #define H_OUTLAST_MAX_NS 5000000ULL
-#define H_HOLD_MAX_NS 1000000ULL
-static void wait_gp_completed(struct h_ectx *e, uint64_t gp, uint64_t max_ns)
-{
-    struct h_arena *a = e->c.arena;
-    uint64_t deadline = h_now_ns() + max_ns;
-    while (smp_load_acquire(&a->gp_completed.v) < gp && h_now_ns() < deadline && !READ_ONCE(a->stop.v))
-        sched_yield();   /* on an oversubscribed CPU the grace period's waiter may need ours */
-}
 
 static void wait_free_or_gp(struct h_ectx *e, uint64_t frees, uint64_t started)
 {
@@ -419,16 +319,8 @@ static void maybe_outlast_gp(struct h_ectx *e)
         wait_free_or_gp(e, frees, started);
         return;
     }
-    wait_gp_completed(e, started + 1, H_OUTLAST_MAX_NS);   /* the one running, then one begun after us */
+    h_wait_gp_completed(e->c.arena, started + 1, H_OUTLAST_MAX_NS);   /* the one running, then one begun after us */
     e->outlasted = 1;
-}
-
-void h_outlast_hold(struct h_ectx *e)
-{
-    if (!e->outlasted)
-        return;
-    e->outlasted = 0;
-    wait_gp_completed(e, smp_load_acquire(&e->c.arena->gp_started.v) + 1, H_HOLD_MAX_NS);
 }
 
 static int in_scheme_shared(const struct h_ctx *ctx, const void *p)
@@ -436,8 +328,6 @@ static int in_scheme_shared(const struct h_ctx *ctx, const void *p)
     const char *c = p, *s = (const char *)ctx->shared;
     return c >= s && c < s + H_SCHEME_SHARED_MAX;
 }
-
-void h_torture_delay(struct h_ctx *ctx) { maybe_delay(E(ctx)); }
 
 /*
  * A scheme's access at p (a READ_ONCE, acquire, atomic, lock word, refcount...). Outside the simulated
@@ -450,7 +340,7 @@ void h_torture_delay(struct h_ctx *ctx) { maybe_delay(E(ctx)); }
 void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
 {
     struct h_ectx *e = E(ctx);
-    maybe_delay(e);
+    h_maybe_delay(e);
     if (in_scheme_shared(ctx, p)) {
         maybe_outlast_gp(e);
         if (e->gp_watch)   /* the scheme's own grace period polls: is it waiting for anything? */
@@ -500,16 +390,7 @@ void h_torture_lock(struct h_ctx *ctx, int delta)
     e->locks += delta;
     if (e->locks < 0)
         e->locks = 0;
-    maybe_delay(e);
-}
-
-/* The slot's section count turns odd when this context enters its first section of any kind (RCU's or the
- * scheme's own) and even when it leaves its last: the grace-period check reads it. Release: the scheme's
- * announcement (the RCU slot store, or its own) comes first, so a grace period that sees the odd count
- * started after the announcement and must wait for this reader; on leaving, the section's loads come first. */
-void h_section_mark(struct h_ctx *ctx)
-{
-    smp_store_release(&ctx->slot->read_sections, READ_ONCE(ctx->slot->read_sections) + 1);
+    h_maybe_delay(e);
 }
 
 /*
@@ -545,7 +426,7 @@ void h_torture_rcu_unlock(struct h_ctx *ctx, int flavor)
         h_violation(ctx, H_V_RCU_UNBALANCED, 0, 0, 1);
         return;
     }
-    maybe_delay(e);   /* amplifier: the section's last moment */
+    h_maybe_delay(e);   /* amplifier: the section's last moment */
     if (--e->nesting > 0)
         return;
     if (flavor != H_FLAVOR_QSBR)

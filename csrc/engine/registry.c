@@ -1,4 +1,8 @@
-/* registry.c - every scheme the engine knows, in `list` order, with the ops table's defaults filled in. */
+/* registry.c - every scheme the engine knows, in `list` order, with the ops table's defaults filled in; and
+ * the two entry points that name an arena's scheme by its index (creating it, mapping it in a process), so
+ * that the layers below get the table from the process's context and never look a scheme up. */
+#include <stdio.h>
+
 #include "engine.h"
 
 #define SCHEMES(X)                                                                                          \
@@ -49,4 +53,26 @@ const char *h_scheme_missing(int i)
     if (!s->destroy)
         return "destroy";
     return NULL;
+}
+
+int h_arena_create(const struct h_params *p, char *err, int errlen)
+{
+    if (p->scheme < 0 || p->scheme >= NSCHEMES) {
+        snprintf(err, (size_t)errlen, "invalid arena parameters");
+        return -1;
+    }
+    if (table[p->scheme].shared_size > H_SCHEME_SHARED_MAX) {
+        snprintf(err, (size_t)errlen, "scheme %s asks for %zu bytes of shared memory (.shared_size); at most %d",
+                 table[p->scheme].name, table[p->scheme].shared_size, H_SCHEME_SHARED_MAX);
+        return -1;
+    }
+    return h_arena_build(p, &table[p->scheme], err, errlen);
+}
+
+void *h_arena_map(int fd, char *err, int errlen)
+{
+    struct h_arena *a = h_arena_attach(fd, err, errlen);
+    if (a)
+        h_local(a)->ops = &table[a->params.scheme];
+    return a;
 }

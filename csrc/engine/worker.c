@@ -17,8 +17,6 @@
 
 #define H_WINDOW_NS 2000000ULL   /* best sustained ns/op over any 2 ms window filters host noise */
 
-int h_membarrier_register(char *err, int errlen);
-
 int h_sched_getcpu(void) { return sched_getcpu(); }
 
 /* ---------------------------------------------------------------- orchestrator side of the protocol */
@@ -250,13 +248,6 @@ static struct h_task *random_task(struct h_ctx *ctx)
     /* Mostly the readers' own tasks: that is where a race can be seen. */
     int t = p->nreaders && (r & 3) ? (int)((r >> 8) % (uint64_t)p->nreaders) : (int)((r >> 8) % (uint64_t)h_ntasks(p));
     return &W(ctx)->tasks[t].t;
-}
-
-void h_writer_delay(struct h_ctx *ctx)
-{
-    unsigned max = ctx->arena->params.writer_delay_max_ns;
-    if (max)
-        h_delay_ns(ctx, h_random(ctx) % ((uint64_t)max + 1));   /* 64-bit: max may be UINT32_MAX */
 }
 
 /* Make `task` use `cs`, through the scheme's publish; the attach log first, for the identity oracle. */
