@@ -1,6 +1,6 @@
 """Faults injected on purpose (`--inject KIND[@AT][:FOR]`), so a soak proves it survives what real machines
 do to it. Each fault is parsed up front (bad specs are bad input) and fired by the orchestrator's run loop;
-the workers do the C side (csrc/fault.c)."""
+the workers do the C side (csrc/engine/fault.c)."""
 
 from __future__ import annotations
 

@@ -9,12 +9,12 @@ import os
 import re
 from decimal import Decimal
 
-# The C core's names, by the index C reads (csrc/api.h): here so that parsing options loads no C; harness.core
+# The C core's names, by the index C reads (csrc/engine/api.h): here so that parsing options loads no C; harness.core
 # refuses to load an engine whose h_*_name() tables or limits say otherwise (check_agrees_with).
 FLAVORS = ("qsbr", "mb", "membarrier")                   # H_FLAVOR_*, h_flavor_name()
 WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")  # H_WORKLOAD_*, h_workload_name()
 WRITER_OPS = ("create", "attach", "rebind", "destroy")   # bit H_WRITER_OP_* of struct h_params.writer_ops
-MEMORY_MODELS = ("native", "weak")   # H_MEMORY_*; weak: the primitives emulate LKMM's reorderings (csrc/weak.c)
+MEMORY_MODELS = ("native", "weak")   # H_MEMORY_*; weak: the primitives emulate LKMM's reorderings (csrc/weak/weak.c)
 MAX_WORKERS = 256                    # H_MAX_WORKERS
 MAX_NODES = 64                       # H_MAX_NODES
 

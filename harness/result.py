@@ -83,7 +83,7 @@ class Snapshot:
 
     @property
     def readers(self) -> np.ndarray:
-        return self.roles == BUILTIN.lib.H_ROLE_READER   # every build shares csrc/api.h
+        return self.roles == BUILTIN.lib.H_ROLE_READER   # every build shares csrc/engine/api.h
 
 
 def flight_records(s: Session) -> list[dict[str, object]]:

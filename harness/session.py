@@ -231,7 +231,7 @@ class Session:
 
     def _membarrier_selftest(self) -> dict[str, int]:
         """Prove that membarrier() reaches every reader process before trusting a run to it: the
-        store-buffering litmus (csrc/litmus.c) must never show its forbidden outcome with membarrier();
+        store-buffering litmus (csrc/weak/litmus.c) must never show its forbidden outcome with membarrier();
         the same trials with a plain compiler barrier show whether this machine can show it at all."""
         lib = self.core.lib
         result = {"trials": LITMUS_TRIALS * self.config.readers}

@@ -39,8 +39,8 @@
  * allows what the Linux kernel memory model allows and x86 forbids: a WRITE_ONCE may reach memory after a
  * later store (store buffer), a READ_ONCE may return an older value this process saw (load cache), unless a
  * barrier, release/acquire, a full atomic or an address dependency orders them. h_weak_ctx() is NULL in
- * native mode and, declared const like h_torture_ctx(), is asked once per reader chunk: a native chunk
- * folds the weak branch away. The engine's own accesses (H_ENGINE) stay bare.
+ * native mode and, like h_torture_ctx(), asked once per reader chunk: a native chunk folds the weak branch
+ * away (H_DEFINE_CHUNK in harness.h). The engine's own accesses (H_ENGINE) stay bare.
  */
 #include "static/checkpoints.h"   /* h_weak_ctx() and the emulation's entry points */
 

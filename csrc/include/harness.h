@@ -222,6 +222,9 @@ static inline uint64_t h_payload(uint64_t serial, uint64_t mems, int i)
 
 static inline uint64_t h_mems_check(uint64_t serial, uint64_t mems) { return h_payload(serial, mems, 7); }
 
+/**
+ * The monotonic clock (CLOCK_MONOTONIC), in ns. Any context; never blocks; orders nothing.
+ */
 unsigned long long h_now_ns(void);
 
 /* ---------------------------------------------------------------- torture-mode checkpoints (engine) */
@@ -523,22 +526,89 @@ static inline void h_publish(struct h_ctx *ctx, struct h_task *task, struct h_cp
     rcu_assign_pointer(task->cpuset, h_offset(ctx, cs));
 }
 
-struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx);            /* WRITER: slab object, fields not yet written */
-void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems);  /* WRITER */
-struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);  /* WRITER: alloc + init */
-/* Free now (back to the slab; a TYPESAFE_BY_RCU slab page waits for a grace period). Any context that owns
- * the object's last reference. Freeing twice, freeing with a call_rcu pending, or freeing a cpuset a task
- * still points at are violations. */
+/**
+ * Take a cpuset object from the slab (a new slab page from the page allocator when no slab page has room).
+ * Its type, seq, refcount and lock are the slab constructor's; serial, mems_allowed and the payload are
+ * not written yet: h_cpuset_init() them before anything can see the object.
+ * @param ctx  the caller's context.
+ * @return the object, or NULL when the arena has no free page.
+ * Who: WRITER (.create), cpuset mutex held. Blocks: no (spins on the slab's lock, held for a few stores).
+ * Ordering: none beyond the slab lock's acquire and release.
+ */
+struct h_cpuset *h_cpuset_alloc(struct h_ctx *ctx);
+
+/**
+ * Make `cs` the cpuset (`serial`, `mems`): its fields, its payload, and (alloc-subset) its zonelist, then a
+ * reference count of 1 and an even seq.
+ * @param ctx     the caller's context.
+ * @param cs      an object from h_cpuset_alloc() that nothing has published yet.
+ * @param serial  the new cpuset's identity (the writer's, unique and increasing).
+ * @param mems    its nodemask.
+ * Who: WRITER (.create). Blocks: no.
+ * Ordering: every field before the refcount (release), the refcount before the even seq (release); the
+ * publish that follows (h_publish) orders all of it before the pointer.
+ */
+void h_cpuset_init(struct h_ctx *ctx, struct h_cpuset *cs, uint64_t serial, uint64_t mems);
+
+/**
+ * h_cpuset_alloc() and h_cpuset_init(): the default .create.
+ * @return the initialised cpuset, or NULL when the arena has no free page.
+ * Who: WRITER, cpuset mutex held. Blocks: no. Ordering: as h_cpuset_init().
+ */
+struct h_cpuset *h_cpuset_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);
+
+/**
+ * Free `cs` now: back to its slab (poisoned, seq made odd); a slab page left empty goes back to the page
+ * allocator at once (H_SLAB_PLAIN) or after a grace period (H_SLAB_TYPESAFE_BY_RCU). Freeing twice, freeing
+ * with a call_rcu pending, or freeing a cpuset a task still points at are violations; so is a free that
+ * meets a reader's h_protect claim.
+ * @param ctx  the caller's context.
+ * @param cs   a cpuset whose last reference the caller owns.
+ * Who: any context that owns the last reference (.destroy, a callback, the reader that dropped it).
+ * Blocks: no. Ordering: the caller's earlier accesses to `cs` come before it is reusable.
+ */
 void h_cpuset_free(struct h_ctx *ctx, struct h_cpuset *cs);
-/* Free after a grace period (call_rcu on its head). Once per object. */
+
+/**
+ * Free `cs` after a grace period: h_call_rcu() on its head.
+ * @param cs  a cpuset no task points at any more; once per object.
+ * Who: WRITER (.destroy), or the scheme's own code that owns the last reference. Blocks: no.
+ * Ordering: the free happens after every read-side section that began before the call has ended.
+ */
 void h_cpuset_free_rcu(struct h_ctx *ctx, struct h_cpuset *cs);
-/* Wait for every read-side section that began before the call. Never from inside one, nor from a reader. */
+
+/**
+ * Wait for a grace period: every read-side section that began before the call has ended when it returns.
+ * Runs the scheme's .synchronize when it has one (timed and checked by the engine), else the arena's RCU.
+ * Who: WRITER or the reclaimer, never from inside a read-side section nor from a reader (sync-in-reader).
+ * Blocks: yes (sleeps on a futex until the readers have passed a quiescent state; grace periods are
+ * serialised by a mutex). Ordering: as synchronize_rcu().
+ */
 void h_synchronize_rcu(struct h_ctx *ctx);
-/* Have `head` invoked after a grace period. Once per head until it has been invoked. */
+
+/**
+ * Have `head` invoked (h_rcu_invoke) after a grace period: the scheme's .call_rcu when it has one, else the
+ * arena's reclaimer process.
+ * @param head  an rcu head not queued now (queuing it twice is double-call-rcu).
+ * @param kind  what invoking it does (H_CB_FREE_CPUSET: h_cpuset_free of the cpuset it is in).
+ * Who: WRITER, the reclaimer, a callback. Blocks: no (may wake the reclaimer).
+ * Ordering: as call_rcu(): the caller's earlier stores are visible to the callback.
+ */
 void h_call_rcu(struct h_ctx *ctx, struct h_rcu_head *head, enum h_cb_kind kind);
-/* Invoke one callback now: for a scheme's own .call_rcu, once a grace period has passed since the call. */
+
+/**
+ * Invoke one queued callback now. A callback on a head that is not queued is callback-on-live; one run
+ * before a grace period that started after it was queued has completed is gp-too-short.
+ * @param head  a head the scheme's .call_rcu was given.
+ * Who: a scheme's own .call_rcu machinery, once a grace period has passed since the call. Blocks: no.
+ */
 void h_rcu_invoke(struct h_ctx *ctx, struct h_rcu_head *head);
-void h_writer_delay(struct h_ctx *ctx);                        /* WRITER: amplifier between steps */
+
+/**
+ * The writers' race amplifier: a random busy delay of at most --writer-delay (5us with checks on, else 0),
+ * ended early by the run's stop. Who: WRITER, between steps. Blocks: spins. Ordering: none.
+ */
+void h_writer_delay(struct h_ctx *ctx);
 
 /* ---------------------------------------------------------------- the reader loop, specialised per scheme */
 

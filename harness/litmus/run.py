@@ -14,7 +14,7 @@ _lib, _ffi = BUILTIN.lib, BUILTIN.ffi
 
 
 def c_shapes() -> dict[str, tuple[int, int]]:
-    """The shapes csrc/litmus_shapes.c defines: name -> (its index, its thread count)."""
+    """The shapes csrc/weak/litmus_shapes.c defines: name -> (its index, its thread count)."""
     return {_ffi.string(_lib.h_litmus_weak_name(i)).decode(): (i, _lib.h_litmus_weak_threads(i))
             for i in range(_lib.h_litmus_weak_count())}
 

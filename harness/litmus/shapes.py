@@ -1,4 +1,4 @@
-"""The litmus shapes and their LKMM verdicts. The C programs are in csrc/litmus_shapes.c under the same
+"""The litmus shapes and their LKMM verdicts. The C programs are in csrc/weak/litmus_shapes.c under the same
 names; a test checks that both lists agree and that each verdict is the `Result:` of the kernel's file."""
 
 from __future__ import annotations

@@ -11,10 +11,12 @@
 struct h_ctx;
 struct h_weak;
 
-/* The torture context of this process, NULL outside torture mode. Declared const (it does not change
- * while a chunk of reads runs), so the compiler asks once per chunk and a checkpoint costs a not-taken
- * branch when checks are off. */
-struct h_ctx *h_torture_ctx(void) __attribute__((const));
+/* The torture context of this process, NULL outside torture mode. pure, not const: it returns a global
+ * that h_torture_enable() sets, so two calls may be merged only where no store can come between them
+ * (const would let the compiler keep an old answer across the store that changes it). That is enough for
+ * a reader loop: it asks once per chunk and __builtin_unreachable() tells the compiler the answer for a
+ * checks-off loop, so a checkpoint there costs nothing. */
+struct h_ctx *h_torture_ctx(void) __attribute__((pure));
 void h_torture_access(struct h_ctx *ctx, const void *p, int kind);
 void h_torture_lock(struct h_ctx *ctx, int delta);
 void h_torture_delay(struct h_ctx *ctx);
@@ -26,9 +28,10 @@ void h_torture_section(struct h_ctx *ctx, int delta);
 void h_torture_protect(struct h_ctx *ctx, const void *obj);
 void h_torture_unprotect(struct h_ctx *ctx, const void *obj);
 
-/* The weak-memory emulation (atomics.h says what it allows) */
+/* The weak-memory emulation (atomics.h says what it allows). h_weak_ctx() is pure, not const, for the same
+ * reason as h_torture_ctx(): weak_litmus.c switches it (h_weak_use) between emulated threads inside a loop. */
 struct h_weak;
-struct h_weak *h_weak_ctx(void) __attribute__((const));
+struct h_weak *h_weak_ctx(void) __attribute__((pure));
 uint64_t h_weak_load(struct h_weak *w, const volatile void *p, int size, int acquire);
 void h_weak_store(struct h_weak *w, volatile void *p, uint64_t v, int size, int release);
 void h_weak_rmw(struct h_weak *w, const volatile void *p, int size, int full);   /* before an atomic RMW */
