@@ -61,3 +61,16 @@ def test_not_the_sources_is_one_line(tmp_path, capsys):
     assert check_layers.main(["--csrc", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("header", ["api.h", "engine.h", "weak.h"])
+def test_a_scheme_file_sees_csrc_include_alone(header, tmp_path, monkeypatch):
+    """harness.h is sealed: a scheme file is compiled with csrc/include on its include path and nothing else."""
+    from harness.parse import ConfigError
+    from harness.userscheme import load_scheme_file
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    f = tmp_path / "reach.c"
+    f.write_text(f'#include "harness.h"\n#include "{header}"\n')
+    with pytest.raises(ConfigError, match=f"compile failed:\n.*{header}: No such file"):
+        load_scheme_file(f)
