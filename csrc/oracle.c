@@ -193,7 +193,7 @@ void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_
     pipe_check(ctx, cs, snap->serial);
 }
 
-static void maybe_delay(struct h_ectx *e);
+static inline void maybe_delay(struct h_ectx *e);
 
 /*
  * alloc-subset, from h_cpuset_read (inside the scheme's protection): copy the cpuset's zonelist for this
@@ -339,7 +339,7 @@ struct h_ctx *h_torture_ctx(void) { return torture_ctx; }
 void h_torture_enable(struct h_ectx *e) { torture_ctx = e->c.checks ? &e->c : NULL; }
 
 /* The amplifier at every checkpoint: rarely, a short stall, so windows the author did not think of open. */
-static void maybe_delay(struct h_ectx *e)
+static inline __attribute__((always_inline)) void maybe_delay(struct h_ectx *e)
 {
     if (e->access_delay_threshold && unlikely((uint32_t)h_random(&e->c) < e->access_delay_threshold))
         h_delay_ns(&e->c, h_random(&e->c) % ((uint64_t)e->access_delay_max_ns + 1));   /* 64-bit: max may be UINT32_MAX */
@@ -435,10 +435,13 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
             h_violation(ctx, H_V_SUSPICIOUS_RCU, h_offset(ctx, p), 0, kind);
         return;
     }
-    if (!h_in_pages(ctx, p))
+    /* h_in_pages, h_page_of and h_cs_priv in one division: this runs at every access of every read */
+    const struct h_arena *a = ctx->arena;
+    uint64_t off = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, a->pages_data));
+    uint64_t idx = off / H_PAGE_STRIDE, in_page = off % H_PAGE_STRIDE;
+    if (idx >= a->npages || in_page >= H_PAGE_SIZE)
         return;
-    const struct h_page *pg = h_page_of(ctx, p);
-    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_STRIDE;
+    const struct h_page *pg = h_page_desc(ctx, idx);
     const struct h_cpuset *cs = (const struct h_cpuset *)((const char *)p - in_page % H_CPUSET_SIZE);
     h_off obj = h_offset(ctx, cs);
     uint32_t pstate = READ_ONCE(pg->state);
@@ -447,11 +450,15 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
                     READ_ONCE(*(const uint32_t *)((uintptr_t)p & ~(uintptr_t)3)));
         return;
     }
-    if (ctx->slot)
+    /* the writer reads it now and then (adversarial_step): stored only when it changes, so the line
+     * stays ours between changes */
+    if (ctx->slot && ctx->slot->holding != obj)
         WRITE_ONCE(ctx->slot->holding, obj);
-    const struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
+    const struct h_cpuset_priv *priv =
+        (const struct h_cpuset_priv *)(const void *)((const char *)a + a->cs_privs) + idx * H_OBJS_PER_SLAB +
+        in_page / H_CPUSET_SIZE;
     uint64_t field = in_page % H_CPUSET_SIZE;
-    if (!protected(e))
+    if (unlikely(!protected(e)))
         h_violation(ctx, H_V_SUSPICIOUS_RCU, obj, READ_ONCE(priv->serial), field);
     uint32_t ostate = READ_ONCE(priv->state);
     if (ostate == H_OBJ_FREE && !(ctx->ops->slab_mode == H_SLAB_TYPESAFE_BY_RCU &&
