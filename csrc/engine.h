@@ -244,6 +244,8 @@ struct h_ectx {
     int home_node;
     uint64_t chunk_ns;           /* time of the current chunk, ns since run start */
     uint64_t read_start_ns;      /* torture: when the current read began, ns since run start */
+    uint64_t stamp_ns, stamp_ticks;   /* torture: the stamp clock's anchor (h_stamp_sync: ns since run start)... */
+    uint64_t stamp_base_ns, stamp_base_ticks, stamp_q32;   /* ...its first (absolute ns), its rate (ns per tick << 32, 0: not yet) */
     uint64_t near_misses;
     uint64_t delays;
     uint64_t pages_allocated;
@@ -306,6 +308,34 @@ void h_mutex_unlock(uint32_t *m);
 int h_hist_bucket(uint64_t ns);
 void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
 void h_heartbeat(struct h_ectx *e, int phase);
+
+/*
+ * The per-read stamps of torture mode (a read's start and end, for the flight recorder and the violation
+ * record): the CPU's tick counter, scaled to CLOCK_MONOTONIC ns since run start from the last anchor, which
+ * the reader sets at every chunk (h_stamp_sync). A tick read costs a third of clock_gettime's vDSO call, and
+ * a read takes two. The rate is measured over the run so far (at least H_STAMP_CALIBRATE_NS), so a stamp
+ * strays from the clock by a few ns within a chunk; until then, and where there is no counter, the clock.
+ */
+#define H_STAMP_CALIBRATE_NS 10000000ULL
+static inline uint64_t h_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();   /* invariant TSC: the rate is constant and the CPUs agree */
+#elif defined(__aarch64__)
+    uint64_t t;
+    __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(t));
+    return t;
+#else
+    return 0;
+#endif
+}
+uint64_t h_stamp_sync(struct h_ectx *e, uint64_t run_start_ns);
+static inline uint64_t h_stamp_ns(struct h_ectx *e)
+{
+    if (!e->stamp_q32)
+        return h_now_ns() - READ_ONCE(e->c.arena->run_start_ns);
+    return e->stamp_ns + (uint64_t)(((unsigned __int128)(h_ticks() - e->stamp_ticks) * e->stamp_q32) >> 32);
+}
 
 /* One flight-recorder entry: a worker's own ring, or the reclaimer's (the orchestrator keeps none). Stops
  * once the first violation froze every ring. t_ns is ns since run start. */

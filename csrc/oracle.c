@@ -94,7 +94,8 @@ void h_violation_describe(struct h_ctx *ctx, struct h_violation *v)
     struct h_arena *a = ctx->arena;
     v->op = e->op;
     v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
-    v->read_start_ns = v->in_read ? e->read_start_ns : 0;
+    /* the stamp clock may run a few ns ahead of the clock that timed the violation */
+    v->read_start_ns = !v->in_read ? 0 : e->read_start_ns < v->t_ns ? e->read_start_ns : v->t_ns;
     v->index = -1;
     struct h_world *w = W(ctx);
     h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, w->tasks);
@@ -253,7 +254,7 @@ uint64_t h_attach_gen(const struct h_task *task)
 /* Torture: a read begins; its start goes to the flight recorder with the read (h_check_snapshot). */
 uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
 {
-    E(ctx)->read_start_ns = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
+    E(ctx)->read_start_ns = h_stamp_ns(E(ctx));
     return E(ctx)->read_gen0 = h_attach_gen(task);
 }
 
@@ -325,7 +326,7 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
         h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
     }
     if (!READ_ONCE(ctx->arena->flight_frozen)) {
-        uint64_t now = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
+        uint64_t now = h_stamp_ns(e);
         h_event_at(ctx, H_EV_READ, snap->serial, snap->cs, e->read_start_ns, now - e->read_start_ns);
     }
     h_torture_end_of_op(e, H_PH_READ);
