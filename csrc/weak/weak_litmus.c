@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define H_CTX_SWITCHES   /* h_weak_use() between emulated threads, inside a loop (checkpoints.h) */
 #include "api.h"        /* what this file defines for Python: checked against its definitions */
 #include "harness.h"
 #include "litmus_shapes.h"

@@ -11,12 +11,24 @@
 struct h_ctx;
 struct h_weak;
 
-/* The torture context of this process, NULL outside torture mode. pure, not const: it returns a global
- * that h_torture_enable() sets, so two calls may be merged only where no store can come between them
- * (const would let the compiler keep an old answer across the store that changes it). That is enough for
- * a reader loop: it asks once per chunk and __builtin_unreachable() tells the compiler the answer for a
- * checks-off loop, so a checkpoint there costs nothing. */
-struct h_ctx *h_torture_ctx(void) __attribute__((pure));
+/*
+ * h_torture_ctx() and h_weak_ctx() return a global of this process: set once by the engine (h_torture_enable,
+ * h_weak_enable) before any scheme code runs, and switched between emulated threads inside a loop by the
+ * litmus runner (weak_litmus.c, h_weak_use). Where that can happen in the same translation unit (the
+ * engine's files, H_ENGINE; the runner, H_CTX_SWITCHES) they are pure: a call may be merged with another
+ * only if no store comes between them. In a scheme's translation unit nothing can change them while its
+ * code runs (a scheme reaches neither setter), so there they are const: a reader loop asks once per chunk,
+ * and a checks-off loop, told the answer by __builtin_unreachable() (H_DEFINE_CHUNK), drops every
+ * checkpoint. pure there would keep one call per checkpoint in every checks-off loop.
+ */
+#if defined(H_ENGINE) || defined(H_CTX_SWITCHES)
+#define H_CTX_STABLE __attribute__((pure))
+#else
+#define H_CTX_STABLE __attribute__((const))
+#endif
+
+/* The torture context of this process, NULL outside torture mode. */
+struct h_ctx *h_torture_ctx(void) H_CTX_STABLE;
 void h_torture_access(struct h_ctx *ctx, const void *p, int kind);
 void h_torture_lock(struct h_ctx *ctx, int delta);
 void h_torture_delay(struct h_ctx *ctx);
@@ -28,10 +40,9 @@ void h_torture_section(struct h_ctx *ctx, int delta);
 void h_torture_protect(struct h_ctx *ctx, const void *obj);
 void h_torture_unprotect(struct h_ctx *ctx, const void *obj);
 
-/* The weak-memory emulation (atomics.h says what it allows). h_weak_ctx() is pure, not const, for the same
- * reason as h_torture_ctx(): weak_litmus.c switches it (h_weak_use) between emulated threads inside a loop. */
+/* The weak-memory emulation (atomics.h says what it allows); h_weak_ctx(): see h_torture_ctx(). */
 struct h_weak;
-struct h_weak *h_weak_ctx(void) __attribute__((pure));
+struct h_weak *h_weak_ctx(void) H_CTX_STABLE;
 uint64_t h_weak_load(struct h_weak *w, const volatile void *p, int size, int acquire);
 void h_weak_store(struct h_weak *w, volatile void *p, uint64_t v, int size, int release);
 void h_weak_rmw(struct h_weak *w, const volatile void *p, int size, int full);   /* before an atomic RMW */
