@@ -1,7 +1,7 @@
 """The C engine's layer order, and a check of the real call graph against it.
 
-Each source under csrc/ is compiled to an object with the project's flags; `nm` gives what each object
-defines and what it needs from the others. A call (or a reference) from one file to a file in a higher layer
+Each source under csrc/ is compiled to an object with the project's flags (at -Og: below); `nm` gives what
+each object defines and what it needs from the others. A call (or a reference) from one file to a file in a higher layer
 fails, named. Calls made by a header's inline functions are compiled into the file that uses them, so they
 count for that file. Same-layer references are allowed (a layer may be several files).
 
@@ -61,10 +61,10 @@ def compile_objects(root: Path, sources: list[Path], out: Path) -> dict[Path, Pa
     procs = {src: subprocess.Popen([*cc, *flags, "-c", str(src), "-o", str(obj)], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, errors="replace")
              for src, obj in objects.items()}
+    outputs = {src: p.communicate()[0] for src, p in procs.items()}   # every compiler done before any exit
     for src, p in procs.items():
-        text = p.communicate()[0]
         if p.returncode:
-            print(f"error: {src}: does not compile:\n{text.rstrip()}", file=sys.stderr)
+            print(f"error: {src}: does not compile:\n{outputs[src].rstrip()}", file=sys.stderr)
             sys.exit(2)
     return objects
 
