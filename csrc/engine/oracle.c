@@ -292,7 +292,7 @@ static int protected(const struct h_ectx *e)
  * touches it rarely waits there until the world has moved on under what it loaded before. While a grace
  * period is in progress, until one that begins after this access has completed: what the reader loaded is
  * stale by a whole grace period, and the next section it enters is held open until a grace period that
- * began after it entered completes (h_outlast_hold), which must wait for it (else gp-too-short). With none
+ * began after it entered completes (claims.c), which must wait for it (else gp-too-short). With none
  * in progress (hazard pointers, locks: no grace period at all), until a cpuset is freed or a grace period
  * starts. All bounded, so a grace period or a free that waits for this reader costs the bound, not a hang.
  */

@@ -41,7 +41,6 @@ void h_torture_protect(struct h_ctx *ctx, const void *obj);
 void h_torture_unprotect(struct h_ctx *ctx, const void *obj);
 
 /* The weak-memory emulation (atomics.h says what it allows); h_weak_ctx(): see h_torture_ctx(). */
-struct h_weak;
 struct h_weak *h_weak_ctx(void) H_CTX_STABLE;
 uint64_t h_weak_load(struct h_weak *w, const volatile void *p, int size, int acquire);
 void h_weak_store(struct h_weak *w, volatile void *p, uint64_t v, int size, int release);
