@@ -43,7 +43,7 @@ FIRST_OF_KIND = {kind: name for name, (kind, _) in reversed(list(TABLE.MUTANTS.i
                                   pytest.param(n, marks=pytest.mark.full_matrix) for n in TABLE.MUTANTS],
                          ids=[Path(n).stem for n in TABLE.MUTANTS])
 def test_mutant_kill(benchmark, scheme_cache, name, bench_opts, bench_results):
-    from harness.userscheme import load_scheme_file
+    from harness.build.userscheme import load_scheme_file
 
     kind, extra = TABLE.MUTANTS[name]
     load_scheme_file(TABLE.MUTANTS_DIR / name)   # compile here, not inside the first timed round

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.core import BUILTIN
+from harness.build.core import BUILTIN
 
 MUTANTS_DIR = Path(__file__).resolve().parent / "mutants"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.report_compare import comparison_rows, render_comparison
-from harness.report_text import TORTURE_RATE, failure_text, status_line, verdict_line, violation_line
-from harness.trace import chrome_trace
+from harness.report.compare import comparison_rows, render_comparison
+from harness.report.text import TORTURE_RATE, failure_text, status_line, verdict_line, violation_line
+from harness.report.trace import chrome_trace
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness"
 
@@ -166,7 +166,7 @@ def texts(fig) -> list[str]:
 
 
 def test_plots_with_no_samples_say_so(runs, plt):
-    from harness.plots import log2_hist_figure, pipe_count_figure, throughput_figure
+    from harness.report.plots import log2_hist_figure, pipe_count_figure, throughput_figure
     _, bad, _ = runs
     rep = {**json.loads(bad.read_text()), "series": [], "pipe_hist": [0] * 10}
     for fig in (throughput_figure(rep), pipe_count_figure(rep), log2_hist_figure([0] * 64, "gp", rep, {})):
@@ -178,7 +178,7 @@ def test_plots_with_no_samples_say_so(runs, plt):
 
 
 def test_time_series_marks_the_first_violation(runs, plt):
-    from harness.plots import throughput_figure
+    from harness.report.plots import throughput_figure
     _, bad, good = runs
     rep = json.loads(bad.read_text())
     assert rep["series"], "the failing run has a time series"
@@ -199,7 +199,7 @@ MODULES = sorted(p.stem for p in HARNESS.glob("*.py") if p.stem not in ("__init_
 # saved report (text, comparison, trace, story)
 LIGHT = ("config", "parse", "pytest_plugin", "report_text", "report_compare", "trace", "story", "provenance", "faults",
          "report_schema", "output", "resources")
-HEAVY = ("harness.core", "harness._core", "numpy", "cffi")
+HEAVY = ("harness.build.core", "harness._core", "numpy", "cffi")
 
 
 def harness_imports(path: Path) -> set[str]:

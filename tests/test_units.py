@@ -4,11 +4,11 @@
 import numpy as np
 
 import harness
-from harness.config import Config
-from harness.parse import allowed_cpus
-from harness.core import BUILTIN
-from harness.result import Result, Snapshot
-from harness.session import LITMUS_TRIALS, Session
+from harness.run.config import Config
+from harness.run.parse import allowed_cpus
+from harness.build.core import BUILTIN
+from harness.report.result import Result, Snapshot
+from harness.run.session import LITMUS_TRIALS, Session
 
 
 def test_workers_run_where_pinned():

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import interrupts
-from harness.config import Config
-from harness.core import Core
-from harness.result import Snapshot
-from harness.session import Session
+from harness.run import interrupts
+from harness.run.config import Config
+from harness.build.core import Core
+from harness.report.result import Snapshot
+from harness.run.session import Session
 
 
 class RoundFailed(RuntimeError):

@@ -10,10 +10,10 @@ import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.parse import parse_duration, seconds
+from harness.run.parse import parse_duration, seconds
 
 if TYPE_CHECKING:
-    from harness.session import Session
+    from harness.run.session import Session
 
 # kind -> (what it does, default duration in seconds or None when it takes none)
 KINDS: dict[str, tuple[str, float | None]] = {

@@ -13,7 +13,7 @@ COMPILE_ARGS = ["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function", "-fvisibil
 
 def csrc_dir() -> Path:
     """The C sources: inside the installed package, or csrc/ beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent   # the harness package
     for candidate in (here / "csrc", here.parent / "csrc"):
         if (candidate / "harness.h").is_file():
             return candidate

@@ -19,9 +19,9 @@ from types import ModuleType
 
 import cffi
 
-from harness._build import COMPILE_ARGS, csrc_dir, engine_sources, make_ffi
-from harness.parse import ConfigError
-from harness.core import BUILTIN, Core
+from harness.build._build import COMPILE_ARGS, csrc_dir, engine_sources, make_ffi
+from harness.run.parse import ConfigError
+from harness.build.core import BUILTIN, Core
 
 SYMBOL = "harness_user_scheme"
 MACROS: list[tuple[str, str | None]] = [("HARNESS_USER_SCHEME", None)]   # the engine's objects and the user's file

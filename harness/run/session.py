@@ -15,15 +15,15 @@ from typing import Callable
 
 import psutil
 
-from harness import interrupts
-from harness.config import Config
-from harness.parse import ConfigError
-from harness.core import Core
-from harness.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS
-from harness.userscheme import core_for
-from harness.faults import FaultPlan
-from harness.resources import check_arena
-from harness.hangwatch import HangWatch
+from harness.run import interrupts
+from harness.run.config import Config
+from harness.run.parse import ConfigError
+from harness.build.core import Core
+from harness.run.parse import FLAVORS, MEMORY_MODELS, WORKLOADS, WRITER_OPS
+from harness.build.userscheme import core_for
+from harness.run.faults import FaultPlan
+from harness.run.resources import check_arena
+from harness.run.hangwatch import HangWatch
 
 LITMUS_TRIALS = 2000   # store-buffering trials per reader in the membarrier self-test
 _FORK = mp.get_context("fork")   # the arena fd and the loaded core are inherited, nothing is pickled
