@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from harness.run.config import Config
-from harness.run.parse import allowed_cpus
+from harness.soak.config import Config
+from harness.soak.parse import allowed_cpus
 from harness.bench.rounds import scheme_label as label_of
 from harness.build.core import BUILTIN
 from harness.report.result import Snapshot, gp_summary
-from harness.run.session import Session
+from harness.soak.session import Session
 
 NCPUS = len(allowed_cpus())
 WRITER_PERIOD_NS = {"steady": 10_000, "storm": 0}   # writer modes; "none" means no writer at all

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 import harness
-from harness.run.parse import FLAVORS, WORKLOADS
+from harness.soak.parse import FLAVORS, WORKLOADS
 from measure import NCPUS, Case, measure
 
 SCHEMES = [s for s in harness.schemes() if s.correct or s.unsafe]

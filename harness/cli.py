@@ -14,19 +14,19 @@ import sys
 import time
 from typing import Sequence
 
-from harness.run import interrupts
-from harness.run.config import PARAMS, Config, config_from_texts
-from harness.run.params import Param
+from harness.soak import interrupts
+from harness.soak.config import PARAMS, Config, config_from_texts
+from harness.soak.params import Param
 from harness.report.output import save
-from harness.run.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
+from harness.soak.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
 from harness.build.core import Core
 from harness.build.userscheme import core_for
-from harness.run.monitor import Monitor, emit
+from harness.soak.monitor import Monitor, emit
 from harness.report.provenance import harness_version
 from harness.report.compare import render_comparison, render_scaling
 from harness.report.text import ReportError, end_lines, load_runs, render
 from harness.report.result import Result
-from harness.run.session import Session, WorkerFailed
+from harness.soak.session import Session, WorkerFailed
 from harness.report.trace import write_trace
 from harness.campaign import cli as campaign_cli
 from harness.bench import command as bench_command

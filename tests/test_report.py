@@ -11,7 +11,7 @@ import pytest
 
 import harness
 from harness.cli import main
-from harness.run.monitor import Monitor
+from harness.soak.monitor import Monitor
 
 PLOTS = {"throughput.png", "op_latency.png", "gp_latency.png", "pipe_count.png"}
 

@@ -13,7 +13,7 @@ import pytest
 
 import harness
 from harness.report.report_schema import schema_error
-from harness.run.session import Session
+from harness.soak.session import Session
 from harness.report.result import Result
 
 MUTANTS = Path(__file__).resolve().parent / "mutants"

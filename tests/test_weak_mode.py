@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.run.parse import FLAVORS, WORKLOADS, ConfigError
+from harness.soak.parse import FLAVORS, WORKLOADS, ConfigError
 from test_mutants import MUTANTS, MUTANTS_DIR, RUN_TIMEOUT_S, run_timeout
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

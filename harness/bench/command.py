@@ -7,14 +7,14 @@ import json
 import sys
 from typing import Callable
 
-from harness.run import interrupts
+from harness.soak import interrupts
 from harness.bench import compare, noise, plot, scaling
 from harness.bench.rounds import Interrupted, RoundFailed, scheme_label
-from harness.run.config import PARAMS, Config
-from harness.run.monitor import emit
+from harness.soak.config import PARAMS, Config
+from harness.soak.monitor import emit
 from harness.report.output import save
-from harness.run.params import Param
-from harness.run.parse import ConfigError, cpu_ranges, parse_duration
+from harness.soak.params import Param
+from harness.soak.parse import ConfigError, cpu_ranges, parse_duration
 from harness.build.userscheme import core_for
 
 RUN_FLAGS = ("--workload", "--rcu", "--cpus", "--readers", "--writers", "--writer-period", "--nodes", "--seed",

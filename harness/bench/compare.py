@@ -10,9 +10,9 @@ from typing import Callable
 
 from harness.bench import noise, stats
 from harness.bench.rounds import RoundResult, run_round
-from harness.run.config import Config
+from harness.soak.config import Config
 from harness.build.core import Core
-from harness.run.params import ns_text
+from harness.soak.params import ns_text
 
 
 def conditions(c: Config) -> str:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.run import interrupts
-from harness.run.config import Config
+from harness.soak import interrupts
+from harness.soak.config import Config
 from harness.build.core import Core
 from harness.report.result import Snapshot
-from harness.run.session import Session
+from harness.soak.session import Session
 
 
 class RoundFailed(RuntimeError):

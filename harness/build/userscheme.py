@@ -20,7 +20,7 @@ from types import ModuleType
 import cffi
 
 from harness.build._build import COMPILE_ARGS, csrc_dir, engine_sources, make_ffi
-from harness.run.parse import ConfigError
+from harness.soak.parse import ConfigError
 from harness.build.core import BUILTIN, Core
 
 SYMBOL = "harness_user_scheme"

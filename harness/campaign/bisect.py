@@ -15,8 +15,8 @@ from harness.campaign.stats import runs_for_good
 from harness.triage.rates import wilson
 from harness.campaign.store import Store
 from harness.campaign.summary import group
-from harness.run.monitor import emit
-from harness.run.parse import ConfigError, parse_duration
+from harness.soak.monitor import emit
+from harness.soak.parse import ConfigError, parse_duration
 from harness.report.text import load_runs
 
 GOOD, BAD, SKIP = 0, 1, 125

@@ -10,8 +10,8 @@ import statistics
 from harness.campaign.stats import ALPHA, fisher_p, mannwhitney_p
 from harness.campaign.store import Store
 from harness.campaign.summary import group, table
-from harness.run.monitor import emit
-from harness.run.parse import ConfigError
+from harness.soak.monitor import emit
+from harness.soak.parse import ConfigError
 from harness.report.text import fmt_ns
 
 

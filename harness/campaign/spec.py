@@ -28,9 +28,9 @@ if sys.version_info >= (3, 11):
 else:   # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from harness.run.config import PARAMS, Config, config_from_texts
-from harness.run.params import Param
-from harness.run.parse import ConfigError, allowed_cpus, parse_duration
+from harness.soak.config import PARAMS, Config, config_from_texts
+from harness.soak.params import Param
+from harness.soak.parse import ConfigError, allowed_cpus, parse_duration
 
 if TYPE_CHECKING:
     from harness.build.core import Core

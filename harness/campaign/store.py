@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 from typing import Iterable
 
-from harness.run.parse import ConfigError
+from harness.soak.parse import ConfigError
 
 WORK = ".running"   # the local runner's soaks in progress (Store.work_dir)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from harness.run.parse import cpu_ranges
+from harness.soak.parse import cpu_ranges
 from harness.report.text import TORTURE_RATE, fmt_ns, title, torture
 
 

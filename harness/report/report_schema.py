@@ -26,7 +26,7 @@ def config_properties() -> dict:
     """Each Config field's JSON type from its annotation ("list[int] | None" -> an array of integers or
     null), with the lowest value its limits allow (0 without limits) and, for a pair, its length."""
     from dataclasses import fields
-    from harness.run.config import PARAMS, Config
+    from harness.soak.config import PARAMS, Config
     limits = {p.name: p.limits for p in PARAMS}
     out = {}
     for f in fields(Config):

@@ -11,7 +11,7 @@ from harness.report.figures import inconsistencies
 from harness.report.provenance import provenance
 from harness.report.story import object_story
 from harness.build.core import BUILTIN
-from harness.run.session import Session
+from harness.soak.session import Session
 
 
 def hist_percentile(hist: np.ndarray, q: float) -> float | None:

@@ -10,7 +10,7 @@ import statistics
 from typing import Callable
 
 from harness.report.output import save
-from harness.run import interrupts
+from harness.soak import interrupts
 from harness.triage.rates import percent, wilson
 from harness.triage.rerun import Trial, recorded_config, trial
 

@@ -7,8 +7,8 @@ import dataclasses
 import os
 from dataclasses import dataclass, fields
 
-from harness.run.config import Config
-from harness.run.parse import ConfigError
+from harness.soak.config import Config
+from harness.soak.parse import ConfigError
 from harness.report.provenance import file_sha256
 from harness.report.text import ReportError, load_runs
 

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from harness.run import interrupts
-from harness.run.config import Config
-from harness.run.parse import ConfigError, cpu_ranges, seconds
+from harness.soak import interrupts
+from harness.soak.config import Config
+from harness.soak.parse import ConfigError, cpu_ranges, seconds
 from harness.report.output import save
 from harness.triage.rates import percent
 from harness.triage.rerun import Trial, recorded_config, trial

@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass, fields
 
 from typing import TYPE_CHECKING
 
-from harness.run.faults import KINDS as FAULT_KINDS, NEEDS_RCU_READER, Fault, parse_fault
-from harness.run.params import (INT, U32, U64, Limit, Param, choice, delay, delay_text, ms_text, ns_bound, ns_text,
+from harness.soak.faults import KINDS as FAULT_KINDS, NEEDS_RCU_READER, Fault, parse_fault
+from harness.soak.params import (INT, U32, U64, Limit, Param, choice, delay, delay_text, ms_text, ns_bound, ns_text,
                             param, params_of, parse_bool, parse_int, parse_ms, parse_ns, parse_stutter,
                             parse_writer_ops, stutter_text)
-from harness.run.parse import (FLAVORS, MAX_NODES, MAX_WORKERS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError,
+from harness.soak.parse import (FLAVORS, MAX_NODES, MAX_WORKERS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError,
                            allowed_cpus, check_allowed, cpu_ranges, parse_cpu_list, parse_duration, seconds)
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ PER_MILLE, NS32 = Limit(0, 1000, "0 .. 1000 per mille"), Limit(0, U32, f"0 .. {n
 
 @dataclass
 class Config:
-    """One stress run: every field is a parameter (harness/run/params.py), under the one name the command line
+    """One stress run: every field is a parameter (harness/soak/params.py), under the one name the command line
     (--NAME), the pytest plugin, campaign files and the JSON report use. None means "from the machine" (all
     allowed CPUs, one writer, the rest readers) or "from the mode" (the race amplifiers: on with the checks)."""
 

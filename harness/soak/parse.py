@@ -1,6 +1,6 @@
 """The command line's vocabulary and syntax, as a leaf module: durations, CPU lists, the C core's names and
 limits, and the one error type bad input raises. It imports nothing from the harness, so the pytest plugin
-and `harness.run.config` can parse options without loading the C core."""
+and `harness.soak.config` can parse options without loading the C core."""
 
 from __future__ import annotations
 
