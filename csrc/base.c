@@ -19,6 +19,24 @@ unsigned long long h_now_ns(void)
     return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+/* Read the clock (returned: ns since run start) and anchor the stamp clock (h_stamp_ns) there; and measure
+ * its rate over everything since the first anchor, once that is long enough to be exact. A counter that does
+ * not move (none on this machine, or a virtual one that stalls) leaves the stamps on the clock. */
+uint64_t h_stamp_sync(struct h_ectx *e, uint64_t run_start_ns)
+{
+    uint64_t now = h_now_ns(), ticks = h_ticks();
+    e->stamp_ns = now - run_start_ns;
+    e->stamp_ticks = ticks;
+    if (!e->stamp_base_ticks || ticks <= e->stamp_base_ticks) {
+        e->stamp_base_ns = now;   /* the first anchor, or a counter that went back (or stands still) */
+        e->stamp_base_ticks = ticks;
+        e->stamp_q32 = 0;
+    } else if (now - e->stamp_base_ns >= H_STAMP_CALIBRATE_NS) {
+        e->stamp_q32 = (uint64_t)(((unsigned __int128)(now - e->stamp_base_ns) << 32) / (ticks - e->stamp_base_ticks));
+    }
+    return e->stamp_ns;
+}
+
 int h_hist_bucket(uint64_t ns)
 {
     int b = ns ? 64 - __builtin_clzll(ns) : 0;

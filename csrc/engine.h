@@ -245,6 +245,8 @@ struct h_ectx {
     int home_node;
     uint64_t chunk_ns;           /* time of the current chunk, ns since run start */
     uint64_t read_start_ns;      /* torture: when the current read began, ns since run start */
+    uint64_t stamp_ns, stamp_ticks;   /* torture: the stamp clock's anchor (h_stamp_sync: ns since run start)... */
+    uint64_t stamp_base_ns, stamp_base_ticks, stamp_q32;   /* ...its first (absolute ns), its rate (ns per tick << 32, 0: not yet) */
     uint64_t near_misses;
     uint64_t delays;
     uint64_t pages_allocated;
@@ -312,6 +314,35 @@ int h_hist_bucket(uint64_t ns);
 void h_violation(struct h_ctx *ctx, int kind, h_off object, uint64_t serial, uint64_t detail);
 void h_heartbeat(struct h_ectx *e, int phase);
 
+/*
+ * The per-read stamps of torture mode (a read's start and end, for the flight recorder and the violation
+ * record): the CPU's tick counter, scaled to CLOCK_MONOTONIC ns since run start from the last anchor, which
+ * the reader sets at every chunk (h_stamp_sync). A tick read costs half of clock_gettime's vDSO call (7.5
+ * against 16 ns here), and a read takes two. The rate is measured over the run so far (at least
+ * H_STAMP_CALIBRATE_NS), so a stamp strays from the clock by a few ns within a chunk; until then, and where
+ * there is no counter, the clock.
+ */
+#define H_STAMP_CALIBRATE_NS 10000000ULL
+static inline uint64_t h_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();   /* invariant TSC: the rate is constant and the CPUs agree */
+#elif defined(__aarch64__)
+    uint64_t t;
+    __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(t));
+    return t;
+#else
+    return 0;
+#endif
+}
+uint64_t h_stamp_sync(struct h_ectx *e, uint64_t run_start_ns);
+static inline uint64_t h_stamp_ns(struct h_ectx *e)
+{
+    if (!e->stamp_q32)
+        return h_now_ns() - READ_ONCE(e->c.arena->run_start_ns);
+    return e->stamp_ns + (uint64_t)(((unsigned __int128)(h_ticks() - e->stamp_ticks) * e->stamp_q32) >> 32);
+}
+
 /* One flight-recorder entry: a worker's own ring, or the reclaimer's (the orchestrator keeps none). Stops
  * once the first violation froze every ring. t_ns is ns since run start. */
 static inline void h_event_at(struct h_ctx *ctx, int kind, uint64_t a, uint64_t b, uint64_t t_ns, uint64_t dur_ns)
@@ -347,21 +378,59 @@ static inline int h_ntasks(const struct h_params *p)
     return p->nworkers + 8 <= H_MAX_WORKERS ? p->nworkers + 8 : H_MAX_WORKERS;
 }
 void h_ctx_init(struct h_ectx *e, void *arena, int worker);
-uint64_t h_page_index(const struct h_ctx *ctx, const void *p);
-struct h_page *h_page_of(const struct h_ctx *ctx, const void *p);
-int h_in_pages(const struct h_ctx *ctx, const void *p);
+
+/* Where an address of the world lies among the simulated pages, and the engine's records of that page and
+ * object. Inline: torture mode asks these at every checkpoint of every read. */
+static inline struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx)
+{
+    return (struct h_page *)(void *)((char *)ctx->arena + ctx->arena->pages_desc) + idx;
+}
+
+static inline char *h_page_data(const struct h_ctx *ctx, uint64_t idx)
+{
+    return (char *)h_ptr(ctx, ctx->arena->pages_data) + idx * H_PAGE_STRIDE;
+}
+
+static inline uint64_t h_page_index(const struct h_ctx *ctx, const void *p)
+{
+    return (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) / H_PAGE_STRIDE;
+}
+
+static inline struct h_page *h_page_of(const struct h_ctx *ctx, const void *p)
+{
+    return h_page_desc(ctx, h_page_index(ctx, p));
+}
+
+static inline struct h_cpuset_priv *h_cs_priv(const struct h_ctx *ctx, const struct h_cpuset *cs)
+{
+    uint64_t idx = h_page_index(ctx, cs);
+    uint64_t obj = (uint64_t)((const char *)cs - h_page_data(ctx, idx)) / H_CPUSET_SIZE;
+    return (struct h_cpuset_priv *)(void *)((char *)ctx->arena + ctx->arena->cs_privs) + idx * H_OBJS_PER_SLAB + obj;
+}
+
+/* Is p inside a simulated page (where cpusets and allocated pages live), not in a redzone? */
+static inline int h_in_pages(const struct h_ctx *ctx, const void *p)
+{
+    uint64_t off = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data));
+    return off < ctx->arena->npages * H_PAGE_STRIDE && off % H_PAGE_STRIDE < H_PAGE_SIZE;
+}
+
+/* Is the page holding p a cpuset slab page (live, or waiting for a grace period)? */
+static inline int h_on_slab_page(const struct h_ctx *ctx, const void *p)
+{
+    if (!h_in_pages(ctx, p))
+        return 0;
+    uint32_t st = READ_ONCE(h_page_of(ctx, p)->state);
+    return st == H_PAGE_SLAB || st == H_PAGE_SLAB_RCU;
+}
 struct h_cpuset *h_engine_create(struct h_ctx *ctx, uint64_t serial, uint64_t mems);
 int64_t h_slab_free(struct h_ctx *ctx, struct h_cpuset *cs, int from_callback, uint64_t *zonelist);
 void h_zonelist_release(struct h_ctx *ctx, struct h_page *pg);
-struct h_page *h_page_desc(const struct h_ctx *ctx, uint64_t idx);
-struct h_cpuset_priv *h_cs_priv(const struct h_ctx *ctx, const struct h_cpuset *cs);
 struct h_rcu_head *h_page_head(const struct h_ctx *ctx, uint64_t idx);
 uint64_t h_head_page(const struct h_ctx *ctx, const struct h_rcu_head *head);   /* page index, or npages: not one */
 void h_redzone_check(struct h_ctx *ctx, uint64_t idx);   /* the page's two redzones and, on a slab page, its objects' */
 void h_gp_shadow_check(struct h_ctx *ctx);     /* gp_ctr and the slot counters against the shadow; gp_lock held */
 void h_world_shadow_check(struct h_ctx *ctx);  /* number_of_cpusets, slot cpu and dead; after a round */
-char *h_page_data(const struct h_ctx *ctx, uint64_t idx);
-int h_on_slab_page(const struct h_ctx *ctx, const void *p);
 int h_cpuset_attached(struct h_ctx *ctx, const struct h_cpuset *cs);
 void h_release_page(struct h_ctx *ctx, struct h_page *pg);
 void h_release_held_pages(struct h_ctx *ctx);

@@ -117,7 +117,8 @@ void h_violation_describe(struct h_ctx *ctx, struct h_violation *v)
     struct h_arena *a = ctx->arena;
     v->op = e->op;
     v->in_read = e->role == H_ROLE_READER && ctx->checks && v->phase == H_PH_READ;   /* a worker's own context */
-    v->read_start_ns = v->in_read ? e->read_start_ns : 0;
+    /* the stamp clock may run a few ns ahead of the clock that timed the violation */
+    v->read_start_ns = !v->in_read ? 0 : e->read_start_ns < v->t_ns ? e->read_start_ns : v->t_ns;
     v->index = -1;
     struct h_world *w = W(ctx);
     h_off off = v->object, pages = a->pages_data, tasks = h_offset(ctx, w->tasks);
@@ -216,7 +217,7 @@ void h_cpuset_read_check(struct h_ctx *ctx, const struct h_cpuset *cs, struct h_
     pipe_check(ctx, cs, snap->serial);
 }
 
-static void maybe_delay(struct h_ectx *e);
+static inline void maybe_delay(struct h_ectx *e);
 
 /*
  * alloc-subset, from h_cpuset_read (inside the scheme's protection): copy the cpuset's zonelist for this
@@ -276,7 +277,7 @@ uint64_t h_attach_gen(const struct h_task *task)
 /* Torture: a read begins; its start goes to the flight recorder with the read (h_check_snapshot). */
 uint64_t h_read_begin(struct h_ctx *ctx, const struct h_task *task)
 {
-    E(ctx)->read_start_ns = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
+    E(ctx)->read_start_ns = h_stamp_ns(E(ctx));
     return E(ctx)->read_gen0 = h_attach_gen(task);
 }
 
@@ -348,7 +349,7 @@ void h_check_snapshot(struct h_ctx *ctx, const struct h_snap *snap, uint64_t g0,
         h_violation(ctx, H_V_IDENTITY, snap->cs, snap->serial, snap->mems);
     }
     if (!READ_ONCE(ctx->arena->flight_frozen)) {
-        uint64_t now = h_now_ns() - READ_ONCE(ctx->arena->run_start_ns);
+        uint64_t now = h_stamp_ns(e);
         h_event_at(ctx, H_EV_READ, snap->serial, snap->cs, e->read_start_ns, now - e->read_start_ns);
     }
     h_torture_end_of_op(e, H_PH_READ);
@@ -362,7 +363,7 @@ struct h_ctx *h_torture_ctx(void) { return torture_ctx; }
 void h_torture_enable(struct h_ectx *e) { torture_ctx = e->c.checks ? &e->c : NULL; }
 
 /* The amplifier at every checkpoint: rarely, a short stall, so windows the author did not think of open. */
-static void maybe_delay(struct h_ectx *e)
+static inline __attribute__((always_inline)) void maybe_delay(struct h_ectx *e)
 {
     if (e->access_delay_threshold && unlikely((uint32_t)h_random(&e->c) < e->access_delay_threshold))
         h_delay_ns(&e->c, h_random(&e->c) % ((uint64_t)e->access_delay_max_ns + 1));   /* 64-bit: max may be UINT32_MAX */
@@ -461,10 +462,13 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
             h_violation(ctx, H_V_SUSPICIOUS_RCU, h_offset(ctx, p), 0, kind);
         return;
     }
-    if (!h_in_pages(ctx, p))
+    /* h_in_pages, h_page_of and h_cs_priv in one division: this runs at every access of every read */
+    const struct h_arena *a = ctx->arena;
+    uint64_t off = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, a->pages_data));
+    uint64_t idx = off / H_PAGE_STRIDE, in_page = off % H_PAGE_STRIDE;
+    if (idx >= a->npages || in_page >= H_PAGE_SIZE)
         return;
-    const struct h_page *pg = h_page_of(ctx, p);
-    uint64_t in_page = (uint64_t)((const char *)p - (const char *)h_ptr(ctx, ctx->arena->pages_data)) % H_PAGE_STRIDE;
+    const struct h_page *pg = h_page_desc(ctx, idx);
     const struct h_cpuset *cs = (const struct h_cpuset *)((const char *)p - in_page % H_CPUSET_SIZE);
     h_off obj = h_offset(ctx, cs);
     uint32_t pstate = READ_ONCE(pg->state);
@@ -473,11 +477,15 @@ void h_torture_access(struct h_ctx *ctx, const void *p, int kind)
                     READ_ONCE(*(const uint32_t *)((uintptr_t)p & ~(uintptr_t)3)));
         return;
     }
-    if (ctx->slot)
+    /* the writer reads it now and then (adversarial_step): stored only when it changes, so the line
+     * stays ours between changes */
+    if (ctx->slot && ctx->slot->holding != obj)
         WRITE_ONCE(ctx->slot->holding, obj);
-    const struct h_cpuset_priv *priv = h_cs_priv(ctx, cs);
+    const struct h_cpuset_priv *priv =
+        (const struct h_cpuset_priv *)(const void *)((const char *)a + a->cs_privs) + idx * H_OBJS_PER_SLAB +
+        in_page / H_CPUSET_SIZE;
     uint64_t field = in_page % H_CPUSET_SIZE;
-    if (!protected(e))
+    if (unlikely(!protected(e)))
         h_violation(ctx, H_V_SUSPICIOUS_RCU, obj, READ_ONCE(priv->serial), field);
     uint32_t ostate = READ_ONCE(priv->state);
     if (ostate == H_OBJ_FREE && !(ctx->ops->slab_mode == H_SLAB_TYPESAFE_BY_RCU &&

@@ -171,7 +171,7 @@ static void run_reader(struct h_ectx *e)
         if (!n)
             break;
         if (p->checks) {   /* torture: the clock for the flight recorder, progress and placement, every chunk */
-            e->chunk_ns = h_now_ns() - run_start;
+            e->chunk_ns = h_stamp_sync(e, run_start);
             WRITE_ONCE(s->heartbeat_ns, e->chunk_ns);
             h_check_cpu(ctx);
         }
