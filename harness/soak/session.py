@@ -1,6 +1,9 @@
 """The orchestrator: create the arena, spawn one pinned worker process per CPU slot, drive rounds, watch
 the workers, and tear everything down whatever happens. Python here does no per-operation work: workers
-spend their lives inside h_worker_main(), and the orchestrator only posts commands and reads counters."""
+spend their lives inside h_worker_main(), and the orchestrator only posts commands and reads counters.
+This module holds the session's state, its rounds and its tear-down; each other job has a module of its own:
+spawning and pinning (spawn.py), the membarrier self-test, progress stalls and the wait after a stop
+(progress.py, hangwatch.py for --until-violation), the reclaimer process (reclaimer.py), faults (fault_plan.py)."""
 
 from __future__ import annotations
 
