@@ -1,6 +1,11 @@
-"""Fixtures shared by tests/ and bench/."""
+"""Fixtures shared by tests/ and bench/, and their helpers' package: tests/support/, imported as `support`."""
+
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
 
 @pytest.fixture(scope="session")

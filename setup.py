@@ -1,3 +1,3 @@
 from setuptools import setup
 
-setup(cffi_modules=["harness/_build.py:builtin_ffi"])
+setup(cffi_modules=["harness/build/_build.py:builtin_ffi"])

@@ -16,14 +16,17 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from harness.config import Config
-from harness.parse import allowed_cpus
+import harness
+from harness.soak.config import Config
+from harness.soak.parse import FLAVORS, allowed_cpus
 from harness.bench.rounds import scheme_label as label_of
-from harness.core import BUILTIN
-from harness.result import Snapshot, gp_summary
-from harness.session import Session
+from harness.build.core import BUILTIN
+from harness.report.result import Snapshot, gp_summary
+from harness.soak.session import Session
 
 NCPUS = len(allowed_cpus())
+SCHEMES = [s for s in harness.schemes() if s.correct or s.unsafe]   # what throughput is measured for
+VARIANTS = [(s.name, rcu) for s in SCHEMES for rcu in (FLAVORS if s.uses_rcu else ("qsbr",))]
 WRITER_PERIOD_NS = {"steady": 10_000, "storm": 0}   # writer modes; "none" means no writer at all
 SEED = 1                                            # fixed: the same writer sequence in every run
 _CALIBRATION_START_OPS = 1 << 16

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from anchors import REFERENCE_FOR
 
-from harness.provenance import cpu_model
+from harness.report.provenance import cpu_model
 from measure import NCPUS, scheme_label
 
 ANCHOR_CONFIGS = {"1R": (1, "none"), "2R": (2, "none"), "1R+U": (1, "steady")}   # refbench -> harness case

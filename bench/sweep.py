@@ -17,9 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import NCPUS, Case, timed_rounds   # noqa: E402
-from summary import cpu_model, fmt             # noqa: E402
-from test_throughput import VARIANTS             # noqa: E402
+from measure import NCPUS, VARIANTS, Case, timed_rounds   # noqa: E402
+from summary import cpu_model, fmt                       # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from harness.parse import allowed_cpus
+from harness.soak.parse import allowed_cpus
 
 DURATION_S = 2.0
 NCPUS = len(allowed_cpus())

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.parse import FLAVORS
-from harness.result import Snapshot
-from harness.session import Session
+from harness.soak.parse import FLAVORS
+from harness.report.result import Snapshot
+from harness.soak.session import Session
 from measure import NCPUS, Case, calibrate, latency_figures, measure
 
 PROBE_GPS = 200   # grace periods per timed round with no reader busy

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-import harness
-from harness.parse import FLAVORS, WORKLOADS
-from measure import NCPUS, Case, measure
+from harness.soak.parse import WORKLOADS
+from measure import NCPUS, SCHEMES, VARIANTS, Case, measure
 
-SCHEMES = [s for s in harness.schemes() if s.correct or s.unsafe]
-VARIANTS = [(s.name, rcu) for s in SCHEMES for rcu in (FLAVORS if s.uses_rcu else ("qsbr",))]
 READERS = sorted({1, max(1, NCPUS - 1), NCPUS})
 WRITERS = ("none", "steady", "storm")
 

@@ -4,7 +4,7 @@ Cost: reader ns/op of every correct scheme (each flavor of the RCU ones), native
 oracles on (weak mode needs them) and the race amplifiers off: the deref workload (the emulation's share is
 largest where the op is smallest), 1 reader, a steady writer. Target: >= 1 million reader ops/s per reader
 in weak mode. Buys: the time to the first violation of each ordering-bug mutant (tests/mutants/weak_*.c) in
-weak mode, seed by seed, timed like bench/test_mutant_detection.py times every mutant (and filed apart, so a
+weak mode, seed by seed, timed as bench/test_mutant_detection.py times every mutant (bench/mutant_kill.py) (and filed apart, so a
 session running both files counts each mutant's kill once)."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import pytest
 
 import harness
 from measure import Case, measure
-from test_mutant_detection import TABLE
-from test_mutant_detection import test_mutant_kill as mutant_kill
+from mutant_kill import kill_rate
+from support.mutants import MUTANTS
 
 CORRECT = [(s.name, rcu) for s in harness.schemes() if s.correct
            for rcu in (("qsbr", "mb", "membarrier") if s.uses_rcu else ("qsbr",))]
-WEAK_MUTANTS = [n for n, (_, extra) in TABLE.MUTANTS.items() if extra.get("memory_model") == "weak"]
+WEAK_MUTANTS = [n for n, (_, extra) in MUTANTS.items() if extra.get("memory_model") == "weak"]
 DEFAULT = {("rcu-typesafe", "qsbr"), ("task-lock", "qsbr")}   # the rest with --bench-full-matrix
 TARGET_OPS_PER_S = 1e6
 
@@ -49,4 +49,4 @@ def test_weak_memory_cost(benchmark, scheme, rcu, memory_model, bench_opts, benc
 @pytest.mark.full_matrix   # bench/test_mutant_detection.py runs them too, by default the first of each kind
 @pytest.mark.parametrize("name", WEAK_MUTANTS, ids=[Path(n).stem for n in WEAK_MUTANTS])
 def test_weak_mutant_time_to_first_violation(benchmark, scheme_cache, name, bench_opts, bench_results):
-    mutant_kill(benchmark, scheme_cache, name, bench_opts, _FiledAs(bench_results, "weak_mutants"))
+    kill_rate(benchmark, name, bench_opts, _FiledAs(bench_results, "weak_mutants"))

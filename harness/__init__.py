@@ -13,11 +13,11 @@ import os
 # The harness does no linear algebra; one thread is plenty (a user's own setting wins).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-# Lazy (PEP 562): `import harness.parse` or `harness.config`, as the pytest plugin does in every run where
+# Lazy (PEP 562): `import harness.soak.parse` or `harness.soak.config`, as the pytest plugin does in every run where
 # the package is installed, must not load the C core or numpy. They load when a run is really set up.
-_EXPORTS = {"Config": "harness.config", "ConfigError": "harness.parse", "Result": "harness.result",
-            "Session": "harness.session", "WorkerFailed": "harness.session", "SchemeInfo": "harness.core",
-            "FLAVORS": "harness.parse", "WORKLOADS": "harness.parse"}
+_EXPORTS = {"Config": "harness.soak.config", "ConfigError": "harness.soak.parse", "Result": "harness.report.result",
+            "Session": "harness.soak.session", "WorkerFailed": "harness.soak.spawn", "SchemeInfo": "harness.build.core",
+            "FLAVORS": "harness.soak.parse", "WORKLOADS": "harness.soak.parse"}
 
 __all__ = [*_EXPORTS, "run", "schemes"]
 
@@ -31,7 +31,7 @@ def __getattr__(name: str) -> object:
 
 def schemes() -> list:
     """The built-in schemes (SchemeInfo), in `list` order."""
-    from harness.core import BUILTIN
+    from harness.build.core import BUILTIN
     return list(BUILTIN.schemes)
 
 
@@ -39,8 +39,8 @@ def run(config):  # type: ignore[no-untyped-def]
     """One stress run: workers started, pinned and verified, one round of config.duration seconds (or
     config.ops reader operations), everything torn down; the result (harness.Result) holds what was
     measured."""
-    from harness.result import Result
-    from harness.session import Session
+    from harness.report.result import Result
+    from harness.soak.session import Session
     with Session(config) as s:
         s.run(duration=None if s.config.ops else s.config.duration, reader_ops=s.config.ops)
         return Result.collect(s)

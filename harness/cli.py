@@ -3,7 +3,7 @@ violation (repro: no rerun failed; shrink: a smaller failing command was printed
 failed; bench: a round whose workers crashed or hung), 2 bad arguments or environment (one line, or a scheme file's compiler messages; no traceback,
 nothing left behind; bisect-step: 128), 128 + the signal when SIGINT or SIGTERM stopped it (130, 143;
 a soak that found a violation before the signal still exits 1). An output file that cannot be written
-changes none of these: its content goes to a file in the temp directory, named on stderr (harness.output)."""
+changes none of these: its content goes to a file in the temp directory, named on stderr (harness.report.output)."""
 
 from __future__ import annotations
 
@@ -14,20 +14,20 @@ import sys
 import time
 from typing import Sequence
 
-from harness import interrupts
-from harness.config import PARAMS, Config, config_from_texts
-from harness.params import Param
-from harness.output import save
-from harness.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
-from harness.core import Core
-from harness.userscheme import core_for
-from harness.monitor import Monitor, emit
-from harness.provenance import harness_version
-from harness.report_compare import render_comparison, render_scaling
-from harness.report_text import ReportError, end_lines, load_runs, render
-from harness.result import Result
-from harness.session import Session, WorkerFailed
-from harness.trace import write_trace
+from harness.soak import interrupts
+from harness.soak.config import PARAMS, Config, config_from_texts
+from harness.soak.params import Param
+from harness.report.output import save
+from harness.soak.parse import WORKLOADS, ConfigError, parse_duration, writable_dir, writable_file
+from harness.build.core import Core
+from harness.build.userscheme import core_for
+from harness.soak.monitor import Monitor, emit
+from harness.report.provenance import harness_version
+from harness.report.compare import render_comparison, render_scaling
+from harness.report.text import ReportError, end_lines, load_runs, render
+from harness.report.result import Result
+from harness.soak.session import Session, WorkerFailed
+from harness.report.trace import write_trace
 from harness.campaign import cli as campaign_cli
 from harness.bench import command as bench_command
 from harness.litmus import cli as litmus_cli
@@ -176,7 +176,7 @@ def exit_code(verdict: str) -> int:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    from harness.userscheme import MAX_BUILDS, cache_dir, cache_entries, clear_cache   # no C core, no compiler
+    from harness.build.userscheme import MAX_BUILDS, cache_dir, cache_entries, clear_cache   # no C core, no compiler
     out = cache_dir()
     try:
         writable_dir(str(out), "build cache")   # what a soak with a scheme file would refuse, refused here too
@@ -202,7 +202,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     runs = [r for path in args.paths for r in load_runs(path)]
     if args.plot:
         try:
-            from harness.plots import write_plots
+            from harness.report.plots import write_plots
         except ModuleNotFoundError as e:
             if e.name != "matplotlib":
                 raise
@@ -226,11 +226,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """soak, repro, shrink or bench: commands that run workers, and end early and cleanly on SIGINT or SIGTERM."""
     if args.command == "repro":
-        from harness.repro import repro
+        from harness.triage.repro import repro
         summary = repro(args.path, args.runs, emit, args.json_path)
         return exit_code("INTERRUPTED" if summary["interrupted"] else "FAILURE" if summary["failures"] else "SUCCESS")
     if args.command == "shrink":
-        from harness.shrink import shrink
+        from harness.triage.shrink import shrink
         result = shrink(args.path, args.trials, args.rate, parse_duration(args.budget), emit, args.json_path)
         return exit_code("INTERRUPTED" if result["interrupted"] else "SUCCESS")
     if args.command == "bench":

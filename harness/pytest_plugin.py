@@ -31,8 +31,8 @@ PLUGIN_DEFAULTS = {"duration": "2s"}   # the plugin's own defaults, where a test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """One --harness-NAME option and harness_NAME ini key per Config parameter (harness/config.py)."""
-    from harness.config import PARAMS
+    """One --harness-NAME option and harness_NAME ini key per Config parameter (harness/soak/config.py)."""
+    from harness.soak.config import PARAMS
     group = parser.getgroup("harness", "cpuset-rcu-harness stress runs (the harness_stress fixture and marker)")
     for p in PARAMS:
         default = PLUGIN_DEFAULTS.get(p.name) or p.default_text()
@@ -51,8 +51,8 @@ class _Settings:
     any test runs. `overrides` are the Config fields they set; a test's own arguments win over them."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from harness.config import PARAMS, config_from_texts
-        from harness.parse import ConfigError
+        from harness.soak.config import PARAMS, config_from_texts
+        from harness.soak.parse import ConfigError
 
         self.given: dict[str, str] = {}
         self.overrides: dict[str, object] = {}
@@ -108,7 +108,7 @@ def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
     runs one stress with the session's duration, CPUs and seed (overrides win) and returns the Result; a
     violation fails the test. A relative scheme_file is taken relative to the test file's directory."""
     import harness
-    from harness.parse import ConfigError
+    from harness.soak.parse import ConfigError
 
     settings = request.config.stash[_KEY]
 
@@ -126,7 +126,7 @@ def harness_stress(request: pytest.FixtureRequest) -> Callable[..., object]:
         except ConfigError as e:
             pytest.fail(f"harness: {e}", pytrace=False)
         if result.report["verdict"] == "FAILURE":   # a violation, or a worker that crashed
-            from harness.report_text import failure_text
+            from harness.report.text import failure_text
             pytest.fail(failure_text(result.report), pytrace=False)
         return result
 

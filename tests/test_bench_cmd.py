@@ -15,7 +15,7 @@ import pytest
 from harness.bench import compare, noise, stats
 from harness.bench.rounds import RoundResult
 from harness.cli import main
-from harness.config import Config
+from harness.soak.config import Config
 
 STRAY_WRITES = Path(__file__).resolve().parent / "hostile" / "stray_writes.c"
 

@@ -17,9 +17,9 @@ import pytest
 
 from harness.campaign.cpus import host_cpus
 from harness.campaign.stats import fisher_p, mannwhitney_p, runs_for_good
-from harness.rates import wilson
+from harness.triage.rates import wilson
 from harness.cli import main
-from harness.parse import ConfigError, allowed_cpus
+from harness.soak.parse import ConfigError, allowed_cpus
 
 HERE = Path(__file__).resolve().parent
 GOOD = (HERE.parent / "examples" / "good_scheme.c").read_text()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.report_schema import schema_error
-from harness.userscheme import core_for
+from harness.report.report_schema import schema_error
+from harness.build.userscheme import core_for
 
 GOOD_SCHEME = Path(__file__).resolve().parent.parent / "examples" / "good_scheme.c"
 
@@ -67,8 +67,8 @@ def test_bad_input_one_line_exit_2(args):
 
 def test_config_refuses_what_the_flags_cannot_say():
     """Config from Python gets the checks the flags' parsers give the command line."""
-    from harness.config import Config
-    from harness.parse import ConfigError
+    from harness.soak.config import Config
+    from harness.soak.parse import ConfigError
     for bad, says in (({"writer_ops": []}, "writer operations"), ({"writer_ops": ["fork"]}, "writer operations"),
                       ({"memory_model": "strong"}, "unknown memory model")):
         with pytest.raises(ConfigError, match=says):
@@ -143,8 +143,8 @@ def test_reproduce_line_is_exact_and_complete(tmp_path, monkeypatch):
     import shlex
     from dataclasses import asdict
     from harness.cli import build_parser, config_from_args
-    from harness.config import Config
-    from harness.config import PARAMS
+    from harness.soak.config import Config
+    from harness.soak.config import PARAMS
     monkeypatch.chdir(tmp_path)
     scheme = tmp_path / "my scheme.c"
     scheme.write_text(GOOD_SCHEME.read_text())

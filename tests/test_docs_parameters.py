@@ -3,8 +3,8 @@ renamed or given another default without regenerating the docs fails here."""
 
 from pathlib import Path
 
-from harness.config import PARAMS
-from harness.params import docs_table
+from harness.soak.config import PARAMS
+from harness.soak.params import docs_table
 
 TABLE = (Path(__file__).resolve().parent.parent / "docs" / "parameters.md").read_text(encoding="utf-8")
 

@@ -8,8 +8,8 @@ import sys
 import psutil
 
 import harness
-from harness.config import Config
-from harness.parse import allowed_cpus
+from harness.soak.config import Config
+from harness.soak.parse import allowed_cpus
 
 
 def _run(**kw):

@@ -27,5 +27,5 @@ def test_a_deadlock_ends_the_run_as_hang_when_it_happens(scheme_cache):
     assert not any(w["alive"] for w in rep["workers"]) and rep["crashes"] == []
     assert rep["first_violation"]["kind"] == "hang"
     assert rep["first_violation"]["read_began_s"] is None, "raised by the orchestrator, not inside anyone's read"
-    from harness.report_schema import schema_error
+    from harness.report.report_schema import schema_error
     assert schema_error(rep) is None, "the report of a hang found early is a valid report"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.figures import inconsistencies
+from harness.report.figures import inconsistencies
 
 STRAY_WRITES = Path(__file__).resolve().parent / "hostile" / "stray_writes.c"
 
@@ -115,10 +115,10 @@ def test_silent_worker_is_named():
 
 def test_impossible_figure_fails_the_verdict(monkeypatch):
     """Result.collect turns an inconsistency into FAILURE and the report says which figure."""
-    import harness.result
-    monkeypatch.setattr(harness.result, "inconsistencies", lambda *a: ["gp=9 grace periods in 0.000 s"])
+    import harness.report.result
+    monkeypatch.setattr(harness.report.result, "inconsistencies", lambda *a: ["gp=9 grace periods in 0.000 s"])
     rep = harness.run(harness.Config(duration=0.2, seed=4)).report
     assert rep["violations"] == 0 and rep["verdict"] == "FAILURE"
     assert rep["engine_corrupted"] == ["gp=9 grace periods in 0.000 s"]
-    from harness.report_text import incident_lines
+    from harness.report.text import incident_lines
     assert "!!! engine-corrupted: gp=9 grace periods in 0.000 s" in incident_lines(rep)

@@ -17,7 +17,7 @@ import pytest
 import harness
 from harness.campaign.store import Store
 from harness.cli import main
-from harness.parse import allowed_cpus
+from harness.soak.parse import allowed_cpus
 
 NCPUS = len(allowed_cpus())
 OUTSIDE = max(allowed_cpus()) + 1   # a CPU this process may not run on
@@ -396,7 +396,7 @@ CONFIGS = [
 def test_config_from_python_refuses_with_one_line(settings, says):
     """What the pytest plugin's harness_stress(**overrides) and harness.run(Config(...)) get: a ConfigError,
     never a TypeError from deep inside."""
-    from harness.parse import ConfigError
+    from harness.soak.parse import ConfigError
     with pytest.raises(ConfigError) as e:
         harness.Config(**settings).resolved()
     assert str(e.value) == says or str(e.value).startswith(says)

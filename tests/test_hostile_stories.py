@@ -109,7 +109,7 @@ REPORT_CASES = [
 def test_report_tells_the_story(base, tmp_path, capsys, change, present, absent):
     r = copy.deepcopy(base)
     change(r)
-    from harness.story import object_story
+    from harness.report.story import object_story
     r["object_story"] = object_story(r)
     path = tmp_path / "r.json"
     path.write_text(json.dumps(r))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness._build import csrc_dir, engine_sources
+from harness.build._build import csrc_dir, engine_sources
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "check_layers.py"
 _spec = importlib.util.spec_from_file_location("check_layers", TOOL)
@@ -66,8 +66,8 @@ def test_not_the_sources_is_one_line(tmp_path, capsys):
 @pytest.mark.parametrize("header", ["api.h", "engine.h", "weak.h"])
 def test_a_scheme_file_sees_csrc_include_alone(header, tmp_path, monkeypatch):
     """harness.h is sealed: a scheme file is compiled with csrc/include on its include path and nothing else."""
-    from harness.parse import ConfigError
-    from harness.userscheme import load_scheme_file
+    from harness.soak.parse import ConfigError
+    from harness.build.userscheme import load_scheme_file
 
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     f = tmp_path / "reach.c"

@@ -14,8 +14,8 @@ import pytest
 import harness
 import harness.cli
 from harness.cli import main
-from harness.output import output_dir, save
-from harness.report_schema import schema_error
+from harness.report.output import output_dir, save
+from harness.report.report_schema import schema_error
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from dataclasses import fields
 import pytest
 
 import harness
-from harness import parse
+from harness.soak import parse
 from harness.cli import build_parser, main
-from harness.config import PARAMS, Config
-from harness.core import BUILTIN, Core, CoreMismatch, check_agrees_with
-from harness.params import docs_table
-from harness.report_schema import schema, schema_error
+from harness.soak.config import PARAMS, Config
+from harness.build.core import BUILTIN, Core, CoreMismatch, check_agrees_with
+from harness.soak.params import docs_table
+from harness.report.report_schema import schema, schema_error
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +36,12 @@ def test_python_and_the_c_core_agree_on_names_and_limits():
 
 
 @pytest.mark.parametrize("name, value, says", [
-    ("FLAVORS", ("mb", "qsbr", "membarrier"), "harness.parse.FLAVORS is ('mb', 'qsbr', 'membarrier') but the C "
+    ("FLAVORS", ("mb", "qsbr", "membarrier"), "harness.soak.parse.FLAVORS is ('mb', 'qsbr', 'membarrier') but the C "
                                               "core's h_flavor_name() gives ('qsbr', 'mb', 'membarrier')"),
     ("WORKLOADS", ("deref", "alloc", "unused"), "h_workload_name()"),
     ("WRITER_OPS", ("create", "attach", "destroy", "rebind"), "h_writer_op_name()"),
     ("MEMORY_MODELS", ("native", "strong"), "h_memory_model_name()"),
-    ("MAX_WORKERS", 512, "harness.parse.MAX_WORKERS is 512 but the C core's H_MAX_WORKERS is 256"),
+    ("MAX_WORKERS", 512, "harness.soak.parse.MAX_WORKERS is 512 but the C core's H_MAX_WORKERS is 256"),
     ("MAX_NODES", 32, "H_MAX_NODES"),
 ])
 def test_a_disagreement_stops_the_core_loading(monkeypatch, name, value, says):

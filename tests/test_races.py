@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.parse import FLAVORS, WORKLOADS
+from harness.soak.parse import FLAVORS, WORKLOADS
 
 CORRECT = [s.name for s in harness.schemes() if s.correct]
 BUSTED = [s for s in harness.schemes() if s.busted]

@@ -11,7 +11,7 @@ import pytest
 
 import harness
 from harness.cli import main
-from harness.monitor import Monitor
+from harness.soak.monitor import Monitor
 
 PLOTS = {"throughput.png", "op_latency.png", "gp_latency.png", "pipe_count.png"}
 
@@ -141,7 +141,7 @@ def test_bad_report_file_from_the_command_line(tmp_path):
 def test_plot_without_matplotlib_one_line_exit_2(soak, tmp_path, capsys, monkeypatch):
     _, path, _ = soak
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.delitem(sys.modules, "harness.plots", raising=False)
+    monkeypatch.delitem(sys.modules, "harness.report.plots", raising=False)
     assert main(["report", str(path), "--plot", str(tmp_path / "plots")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "matplotlib" in err and "[plot]" in err

@@ -1,4 +1,4 @@
-"""The report format is a published JSON Schema (harness/schema/report-v1.json): every report the harness
+"""The report format is a published JSON Schema (harness/report/schema/report-v1.json): every report the harness
 writes validates against it, and a report that breaks it is refused by `report` with the field named."""
 
 import json
@@ -8,7 +8,7 @@ from jsonschema import Draft202012Validator
 
 import harness
 from harness.cli import main
-from harness.report_schema import schema, schema_error
+from harness.report.report_schema import schema, schema_error
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema_shipped_in_the_package():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.rates import wilson
+from harness.triage.rates import wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 UNLOCKED = ROOT / "tests" / "mutants" / "read_after_unlock.c"   # reads after unlock: flagged on every read

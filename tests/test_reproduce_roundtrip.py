@@ -9,9 +9,9 @@ from dataclasses import asdict
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from harness.cli import build_parser, config_from_args
-from harness.config import Config
-from harness.core import BUILTIN
-from harness.parse import FLAVORS, WORKLOADS, WRITER_OPS
+from harness.soak.config import Config
+from harness.build.core import BUILTIN
+from harness.soak.parse import FLAVORS, WORKLOADS, WRITER_OPS
 
 ALLOWED = sorted(os.sched_getaffinity(0))
 U32 = 2**32 - 1

@@ -1,7 +1,7 @@
 """Fixed-size rounds, which the benchmarks time: every reader does exactly the ops asked, round after round."""
 
 import harness
-from harness.result import Snapshot
+from harness.report.result import Snapshot
 
 
 def test_fixed_round_is_exact_and_ends():

@@ -6,8 +6,8 @@ Each run stops at its first violation (milliseconds); what a busted scheme raise
 import pytest
 
 import harness
-from harness.report_text import story_lines, violation_line
-from harness.story import SNAPSHOT_KINDS
+from harness.report.text import story_lines, violation_line
+from harness.report.story import SNAPSHOT_KINDS
 
 
 def first_violation_of(scheme: str, seed: int = 5) -> dict:

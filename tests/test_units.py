@@ -4,11 +4,12 @@
 import numpy as np
 
 import harness
-from harness.config import Config
-from harness.parse import allowed_cpus
-from harness.core import BUILTIN
-from harness.result import Result, Snapshot
-from harness.session import LITMUS_TRIALS, Session
+from harness.soak.config import Config
+from harness.soak.parse import allowed_cpus
+from harness.build.core import BUILTIN
+from harness.report.result import Result, Snapshot
+from harness.soak.membarrier_selftest import LITMUS_TRIALS
+from harness.soak.session import Session
 
 
 def test_workers_run_where_pinned():

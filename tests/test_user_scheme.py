@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.userscheme import _digest
-from harness._build import csrc_dir
+from harness.build.userscheme import _digest
+from harness.build._build import csrc_dir
 
 pytest_plugins = ["pytester"]
 
@@ -138,7 +138,7 @@ def test_unusable_cache_directory_one_line_exit_2(tmp_path):
 def test_build_cache_is_bounded_and_killed_builds_are_swept(tmp_path):
     import time as _time
 
-    from harness.userscheme import MAX_BUILDS, STALE_BUILD_S, prune_cache
+    from harness.build.userscheme import MAX_BUILDS, STALE_BUILD_S, prune_cache
     now = _time.time()
     for i in range(MAX_BUILDS + 8):
         f = tmp_path / f"_harness_user_{i:016x}.so"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.report_schema import schema_error
-from harness.session import Session
-from harness.result import Result
+from harness.report.report_schema import schema_error
+from harness.soak.session import Session
+from harness.report.result import Result
 
 MUTANTS = Path(__file__).resolve().parent / "mutants"
 

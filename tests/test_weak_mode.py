@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.parse import FLAVORS, WORKLOADS, ConfigError
-from test_mutants import MUTANTS, MUTANTS_DIR, RUN_TIMEOUT_S, run_timeout
+from harness.soak.parse import FLAVORS, WORKLOADS, ConfigError
+from support.mutants import MUTANTS, MUTANTS_DIR, RUN_TIMEOUT_S, run_timeout
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CORRECT = [s for s in harness.schemes() if s.correct]

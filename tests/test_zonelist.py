@@ -6,7 +6,7 @@ busted scheme is caught, a list read from a recycled cpuset is caught as torn, a
 import pytest
 
 import harness
-from harness.parse import WORKLOADS
+from harness.soak.parse import WORKLOADS
 
 BUSTED = [s for s in harness.schemes() if s.busted]
 CORRECT = [s.name for s in harness.schemes() if s.correct]

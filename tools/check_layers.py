@@ -20,7 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from harness._build import COMPILE_ARGS, engine_include_dirs, engine_sources  # noqa: E402
+from harness.build._build import COMPILE_ARGS, engine_include_dirs, engine_sources  # noqa: E402
 
 # Lowest first; a file may reference only files of its own layer or of the layers before it.
 LAYERS: list[tuple[str, list[str]]] = [

@@ -276,7 +276,7 @@ const char *h_phase_name(int phase);
 const char *h_op_name(int op);
 const char *h_page_state_name(int state);
 const char *h_object_state_name(int state);
-/* The names Python's parameters use, by the index C reads (checked against harness/parse.py at load). */
+/* The names Python's parameters use, by the index C reads (checked against harness/soak/parse.py at load). */
 const char *h_role_name(int role);
 const char *h_flavor_name(int flavor);
 const char *h_workload_name(int workload);

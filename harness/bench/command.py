@@ -7,15 +7,15 @@ import json
 import sys
 from typing import Callable
 
-from harness import interrupts
+from harness.soak import interrupts
 from harness.bench import compare, noise, plot, scaling
 from harness.bench.rounds import Interrupted, RoundFailed, scheme_label
-from harness.config import PARAMS, Config
-from harness.monitor import emit
-from harness.output import save
-from harness.params import Param
-from harness.parse import ConfigError, cpu_ranges, parse_duration
-from harness.userscheme import core_for
+from harness.soak.config import PARAMS, Config
+from harness.soak.monitor import emit
+from harness.report.output import save
+from harness.soak.params import Param
+from harness.soak.parse import ConfigError, cpu_ranges, parse_duration
+from harness.build.userscheme import core_for
 
 RUN_FLAGS = ("--workload", "--rcu", "--cpus", "--readers", "--writers", "--writer-period", "--nodes", "--seed",
              "--scheme-file")

@@ -10,9 +10,9 @@ from typing import Callable
 
 from harness.bench import noise, stats
 from harness.bench.rounds import RoundResult, run_round
-from harness.config import Config
-from harness.core import Core
-from harness.params import ns_text
+from harness.soak.config import Config
+from harness.build.core import Core
+from harness.soak.params import ns_text
 
 
 def conditions(c: Config) -> str:

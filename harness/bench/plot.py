@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from harness.output import output_dir
+from harness.report.output import output_dir
 
 
 def _pyplot():  # type: ignore[no-untyped-def]

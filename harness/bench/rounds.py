@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import interrupts
-from harness.config import Config
-from harness.core import Core
-from harness.result import Snapshot
-from harness.session import Session
+from harness.soak import interrupts
+from harness.soak.config import Config
+from harness.build.core import Core
+from harness.report.result import Snapshot
+from harness.soak.session import Session
 
 
 class RoundFailed(RuntimeError):

@@ -8,9 +8,9 @@ from typing import Callable
 
 from harness.bench import stats
 from harness.bench.compare import interleaved
-from harness.config import Config
-from harness.core import Core
-from harness.params import ns_text
+from harness.soak.config import Config
+from harness.build.core import Core
+from harness.soak.params import ns_text
 
 
 def reader_counts(ncpus: int) -> list[int]:

@@ -12,12 +12,12 @@ import shlex
 
 from harness.campaign.local import LocalRunner
 from harness.campaign.stats import runs_for_good
-from harness.rates import wilson
+from harness.triage.rates import wilson
 from harness.campaign.store import Store
 from harness.campaign.summary import group
-from harness.monitor import emit
-from harness.parse import ConfigError, parse_duration
-from harness.report_text import load_runs
+from harness.soak.monitor import emit
+from harness.soak.parse import ConfigError, parse_duration
+from harness.report.text import load_runs
 
 GOOD, BAD, SKIP = 0, 1, 125
 

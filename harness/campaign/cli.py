@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.monitor import emit
+from harness.soak.monitor import emit
 
 # bisect-step's own bad input (a missing directory, a known-bad that never failed): a code `git bisect run`
 # takes as "abort", never as "bad" (1..127 other than 125), which would name a wrong first-bad commit

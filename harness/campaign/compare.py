@@ -10,9 +10,9 @@ import statistics
 from harness.campaign.stats import ALPHA, fisher_p, mannwhitney_p
 from harness.campaign.store import Store
 from harness.campaign.summary import group, table
-from harness.monitor import emit
-from harness.parse import ConfigError
-from harness.report_text import fmt_ns
+from harness.soak.monitor import emit
+from harness.soak.parse import ConfigError
+from harness.report.text import fmt_ns
 
 
 def _side(rows: list) -> tuple[int, int, list[float]]:

@@ -11,7 +11,7 @@ import tempfile
 import time
 from typing import Iterator
 
-from harness.parse import ConfigError, allowed_cpus
+from harness.soak.parse import ConfigError, allowed_cpus
 
 WAIT_S = 0.05   # only when the host is oversubscribed by its runners (more CPU resources advertised than CPUs)
 

@@ -15,8 +15,8 @@ from typing import Callable
 from harness.campaign.budget import Budget
 from harness.campaign.execute import execute
 from harness.campaign.local import Job, OnResult, failed_result
-from harness.monitor import emit
-from harness.parse import ConfigError
+from harness.soak.monitor import emit
+from harness.soak.parse import ConfigError
 
 
 def connect(scheduler: str):

@@ -17,7 +17,7 @@ import time
 from typing import Callable
 
 from harness.campaign.cpus import host_cpus
-from harness.parse import cpu_ranges
+from harness.soak.parse import cpu_ranges
 
 SOAK_EXIT = {2: "ERROR", 130: "INTERRUPTED", 143: "INTERRUPTED"}   # the verdict of a soak that wrote no report
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 from harness.campaign.budget import Budget
 from harness.campaign.execute import execute
-from harness.parse import ConfigError, allowed_cpus
+from harness.soak.parse import ConfigError, allowed_cpus
 
 Job = dict
 OnResult = Callable[[dict], bool]   # True: stop starting runs (bisect-step saw its failure)

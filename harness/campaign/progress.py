@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from harness.monitor import emit
+from harness.soak.monitor import emit
 
 
 def fmt_s(s: float | None) -> str:

@@ -17,8 +17,8 @@ from harness.campaign.progress import Progress
 from harness.campaign.spec import load, parse
 from harness.campaign.store import WORK, Store
 from harness.campaign.summary import summary_lines
-from harness.monitor import emit
-from harness.parse import ConfigError, writable_dir
+from harness.soak.monitor import emit
+from harness.soak.parse import ConfigError, writable_dir
 
 
 def plan(file: str, out: str | None, runner) -> tuple[Store, list[dict], Budget]:  # type: ignore[no-untyped-def]

@@ -28,12 +28,12 @@ if sys.version_info >= (3, 11):
 else:   # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from harness.config import PARAMS, Config, config_from_texts
-from harness.params import Param
-from harness.parse import ConfigError, allowed_cpus, parse_duration
+from harness.soak.config import PARAMS, Config, config_from_texts
+from harness.soak.params import Param
+from harness.soak.parse import ConfigError, allowed_cpus, parse_duration
 
 if TYPE_CHECKING:
-    from harness.core import Core
+    from harness.build.core import Core
 
 TOP_KEYS = ("matrix", "replicas", "budget", "cpu_hours", "name")
 OWNED = ("cpus", "seed")   # the campaign sets these itself
@@ -137,7 +137,7 @@ def _check(values: dict, where: str, opts: dict[str, Param], cores: dict[str, Co
 
 
 def _core(scheme_file: str | None) -> Core:
-    from harness.userscheme import core_for   # compiles a scheme file once (cached), loads the C core
+    from harness.build.userscheme import core_for   # compiles a scheme file once (cached), loads the C core
     return core_for(scheme_file)
 
 

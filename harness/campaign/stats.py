@@ -1,4 +1,4 @@
-"""The statistics a campaign's numbers need beyond a failure rate's interval (harness.rates.wilson): two
+"""The statistics a campaign's numbers need beyond a failure rate's interval (harness.triage.rates.wilson): two
 failure rates compared with Fisher's exact test and two sets of timings with Mann-Whitney U (scipy), and how
 many clean runs make a bisection step "good"."""
 

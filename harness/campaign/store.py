@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 from typing import Iterable
 
-from harness.parse import ConfigError
+from harness.soak.parse import ConfigError
 
 WORK = ".running"   # the local runner's soaks in progress (Store.work_dir)
 
@@ -124,7 +124,7 @@ class Store:
     def recover(self) -> int:
         """Record every report a soak finished (SUCCESS or FAILURE) in the work directory of a campaign that
         was killed before it could, and remove what is left there; returns how many were recovered."""
-        from harness.report_schema import schema_error
+        from harness.report.report_schema import schema_error
         path = os.path.join(self.dir, WORK)
         if not os.path.isdir(path):
             return 0

@@ -8,9 +8,9 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from harness.rates import wilson
+from harness.triage.rates import wilson
 from harness.campaign.store import Store
-from harness.report_text import fmt_ns
+from harness.report.text import fmt_ns
 
 HEADER = ("scenario", "runs", "fail", "err", "int", "failure rate [95% CI]", "close/h", "worst stall", "ns/op p50",
           "ns/op max")

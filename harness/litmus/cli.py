@@ -8,9 +8,9 @@ import json
 
 from harness.litmus.run import LitmusFailed, run
 from harness.litmus.shapes import find
-from harness.monitor import emit
-from harness.output import save
-from harness.parse import ConfigError
+from harness.soak.monitor import emit
+from harness.report.output import save
+from harness.soak.parse import ConfigError
 
 
 MAX = 2 ** 62   # the C runners count in long long

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from harness.core import BUILTIN
+from harness.build.core import BUILTIN
 from harness.litmus.shapes import Shape
 
 _lib, _ffi = BUILTIN.lib, BUILTIN.ffi

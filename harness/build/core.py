@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from harness import _core
-from harness import parse
+from harness.soak import parse
 
 SCHEME_BUSTED, SCHEME_RCU_READER, SCHEME_UNSAFE, SCHEME_REFCOUNT = 1, 2, 4, 8
 
@@ -85,12 +85,12 @@ class Core:
 
 
 class CoreMismatch(RuntimeError):
-    """Python's copy of the C core's names or limits (harness/parse.py) disagrees with the core's own: every
+    """Python's copy of the C core's names or limits (harness/soak/parse.py) disagrees with the core's own: every
     run would hand C the wrong numbers, so the core does not load."""
 
 
 def check_agrees_with(core: Core) -> None:
-    """What Python parses options into (harness/parse.py, loaded without C) against what this build of the
+    """What Python parses options into (harness/soak/parse.py, loaded without C) against what this build of the
     C core reads, by name: each index, each limit. Raises CoreMismatch naming the first that differs."""
     lib = core.lib
     tables = (("FLAVORS", "h_flavor_name", "H_NFLAVORS"), ("WORKLOADS", "h_workload_name", "H_NWORKLOADS"),
@@ -99,11 +99,11 @@ def check_agrees_with(core: Core) -> None:
     for python_name, name_of, count in tables:
         ours, theirs = getattr(parse, python_name), core.names(name_of, count)
         if ours != theirs:
-            raise CoreMismatch(f"harness.parse.{python_name} is {ours} but the C core's {name_of}() gives {theirs}")
+            raise CoreMismatch(f"harness.soak.parse.{python_name} is {ours} but the C core's {name_of}() gives {theirs}")
     for python_name, c_name in (("MAX_WORKERS", "H_MAX_WORKERS"), ("MAX_NODES", "H_MAX_NODES")):
         ours = getattr(parse, python_name)
         if ours != getattr(lib, c_name):
-            raise CoreMismatch(f"harness.parse.{python_name} is {ours} but the C core's {c_name} is "
+            raise CoreMismatch(f"harness.soak.parse.{python_name} is {ours} but the C core's {c_name} is "
                                f"{getattr(lib, c_name)}")
 
 

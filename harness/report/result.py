@@ -1,5 +1,5 @@
 """What a run measured, as data: numpy arrays per worker and a JSON-ready dict (the report contract). Its
-text is harness.report_text's."""
+text is harness.report.text's."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.figures import inconsistencies
-from harness.provenance import provenance
-from harness.story import object_story
-from harness.core import BUILTIN
-from harness.session import Session
+from harness.report.figures import inconsistencies
+from harness.report.provenance import provenance
+from harness.report.story import object_story
+from harness.build.core import BUILTIN
+from harness.soak.session import Session
 
 
 def hist_percentile(hist: np.ndarray, q: float) -> float | None:

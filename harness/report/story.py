@@ -1,7 +1,7 @@
 """The object's story (KASAN's "allocated by / freed by", across processes): for the first violation, every
 flight-recorder event of every worker that touched the object it names, or the serials that lived in it, in
 time order. Built from the report alone, so `report` can tell it for a saved run too; as data (its text is
-harness.report_text.story_lines)."""
+harness.report.text.story_lines)."""
 
 from __future__ import annotations
 

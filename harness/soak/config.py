@@ -10,15 +10,15 @@ from dataclasses import asdict, dataclass, fields
 
 from typing import TYPE_CHECKING
 
-from harness.faults import KINDS as FAULT_KINDS, NEEDS_RCU_READER, Fault, parse_fault
-from harness.params import (INT, U32, U64, Limit, Param, choice, delay, delay_text, ms_text, ns_bound, ns_text,
+from harness.soak.faults import KINDS as FAULT_KINDS, NEEDS_RCU_READER, Fault, parse_fault
+from harness.soak.params import (INT, U32, U64, Limit, Param, choice, delay, delay_text, ms_text, ns_bound, ns_text,
                             param, params_of, parse_bool, parse_int, parse_ms, parse_ns, parse_stutter,
                             parse_writer_ops, stutter_text)
-from harness.parse import (FLAVORS, MAX_NODES, MAX_WORKERS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError,
+from harness.soak.parse import (FLAVORS, MAX_NODES, MAX_WORKERS, MEMORY_MODELS, WORKLOADS, WRITER_OPS, ConfigError,
                            allowed_cpus, check_allowed, cpu_ranges, parse_cpu_list, parse_duration, seconds)
 
 if TYPE_CHECKING:
-    from harness.core import Core
+    from harness.build.core import Core
 
 __all__ = ["Config", "ConfigError", "DEFAULT_SCHEME", "PARAMS"]
 
@@ -29,7 +29,7 @@ PER_MILLE, NS32 = Limit(0, 1000, "0 .. 1000 per mille"), Limit(0, U32, f"0 .. {n
 
 @dataclass
 class Config:
-    """One stress run: every field is a parameter (harness/params.py), under the one name the command line
+    """One stress run: every field is a parameter (harness/soak/params.py), under the one name the command line
     (--NAME), the pytest plugin, campaign files and the JSON report use. None means "from the machine" (all
     allowed CPUs, one writer, the rest readers) or "from the mode" (the race amplifiers: on with the checks)."""
 
@@ -108,7 +108,7 @@ class Config:
         """A copy with every default filled in from the machine, validated against `core` (default: the
         built-in schemes, which loads the C core). Raises ConfigError."""
         if core is None:
-            from harness.core import BUILTIN   # the C core, only when a run is really being set up
+            from harness.build.core import BUILTIN   # the C core, only when a run is really being set up
             core = BUILTIN
         check_types(self)
         c = Config(**{f.name: getattr(self, f.name) for f in fields(self)})

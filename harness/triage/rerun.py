@@ -7,10 +7,10 @@ import dataclasses
 import os
 from dataclasses import dataclass, fields
 
-from harness.config import Config
-from harness.parse import ConfigError
-from harness.provenance import file_sha256
-from harness.report_text import ReportError, load_runs
+from harness.soak.config import Config
+from harness.soak.parse import ConfigError
+from harness.report.provenance import file_sha256
+from harness.report.text import ReportError, load_runs
 
 
 def recorded_config(path: str) -> tuple[dict, Config]:

@@ -15,9 +15,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from harness.report_text import event_line, status_line
-from harness.result import Snapshot
-from harness.session import Session
+from harness.report.text import event_line, status_line
+from harness.report.result import Snapshot
+from harness.soak.session import Session
 
 Mode = Literal["live", "plain", "quiet"]
 FINAL_INTERVAL_MIN_S = 0.01   # a shorter tail after the last tick is the tick itself, not an interval

@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from harness import interrupts
-from harness.config import Config
-from harness.parse import ConfigError, cpu_ranges, seconds
-from harness.output import save
-from harness.rates import percent
-from harness.rerun import Trial, recorded_config, trial
-from harness.userscheme import core_for
+from harness.soak import interrupts
+from harness.soak.config import Config
+from harness.soak.parse import ConfigError, cpu_ranges, seconds
+from harness.report.output import save
+from harness.triage.rates import percent
+from harness.triage.rerun import Trial, recorded_config, trial
+from harness.build.userscheme import core_for
 
 MIN_DURATION_S = 0.1
 

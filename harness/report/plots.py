@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import EngFormatter, FuncFormatter  # noqa: E402
 
-from harness.output import output_dir, save  # noqa: E402
-from harness.report_text import fmt_ns, run_label, title  # noqa: E402
+from harness.report.output import output_dir, save  # noqa: E402
+from harness.report.text import fmt_ns, run_label, title  # noqa: E402
 
 LEGEND_MAX = 16   # workers named in a legend; beyond that the lines speak for themselves
 

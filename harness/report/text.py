@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from harness.report_schema import SCHEMA_FILE, schema_error
-from harness.story import object_story, read_as_serial
+from harness.report.report_schema import SCHEMA_FILE, schema_error
+from harness.report.story import object_story, read_as_serial
 
 BAR = 40
 MIB = 1 << 20

@@ -7,30 +7,28 @@ from __future__ import annotations
 
 import time
 
+from harness.soak.starvation import STARVED_WAIT_MAX, StarvationWatch
+
 
 class HangWatch:
     """Fed each tick with every live worker's stall (seconds without a heartbeat; 0: progressing or idle)."""
 
-    def __init__(self, session, starvation_watch: type,  # type: ignore[no-untyped-def]
-                 starved_wait_max: float) -> None:
-        """starvation_watch, starved_wait_max: the session's own tell of a starved process from a hung one."""
+    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
         self.s = session
-        self._starvation = starvation_watch
-        self._starved_wait_max = starved_wait_max
         self._watch = None       # from the moment every worker was half way to the bound
         self._since = 0.0
         self._noted = False
 
     def check(self, stalled_s: dict[int, float]) -> bool:
         """True when it found every live worker hung and reported each (a `hang` violation, then killed)."""
-        s, bound, wait_max = self.s, self.s.hang_bound_s, self._starved_wait_max
+        s, bound, wait_max = self.s, self.s.hang_bound_s, STARVED_WAIT_MAX
         live = [w for w in range(s.nworkers) if w not in s.dead]
         stalled = min((stalled_s.get(w, 0.0) for w in live), default=0.0)
         if stalled < bound / 2:
             self._watch, self._noted = None, False
             return False
         if self._watch is None:   # from here on: does each spin or sleep (hung), or wait for a CPU (starved)?
-            self._watch = self._starvation({w: s.procs[w].pid for w in live})
+            self._watch = StarvationWatch({w: s.procs[w].pid for w in live})
             self._since = time.monotonic()
         if stalled < bound:
             return False
@@ -48,16 +46,16 @@ class HangWatch:
 
     def _declare(self, live: list[int], stalled_s: dict[int, float]) -> None:
         s, lib = self.s, self.s.core.lib
-        states = {w: s._state(w, s._worker_stats(w)) for w in live}
+        states = {w: s.worker_state(w, s.worker_stats(w)) for w in live}
         holders = self._gp_holders()
         for w in live:   # every record first, then the kills: the first violation names a worker still there
             st = states[w]
             waits_on = self._waits_on(st, holders)
             s.hangs.append({**st, "after_stop_s": 0.0, "stalled_s": round(stalled_s[w], 3), "waits_on": waits_on})
-            lib.h_report_violation(s.arena, lib.H_V_HANG, w, 0, s._worker_stats(w).phase)
+            lib.h_report_violation(s.arena, lib.H_V_HANG, w, 0, s.worker_stats(w).phase)
         for w in live:
             h = next(h for h in s.hangs if h["worker"] == w)
-            s.kill_worker(w, f"!!! hang: {s._where(states[w])}, no progress for {h['stalled_s']:.2f} s, "
+            s.kill_worker(w, f"!!! hang: {s.where(states[w])}, no progress for {h['stalled_s']:.2f} s, "
                              f"waits on {h['waits_on']}: killed")
 
     def _gp_holders(self) -> dict[int, float]:
@@ -66,7 +64,7 @@ class HangWatch:
         s = self.s
         ffi, lib = s.core.ffi, s.core.lib
         buf = ffi.new(f"struct h_stall[{lib.H_MAX_STALLS}]")
-        now = s._run_clock_ns() / 1e9
+        now = s.run_clock_ns() / 1e9
         out: dict[int, float] = {}
         for i in range(lib.h_get_stalls(s.arena, buf, lib.H_MAX_STALLS)):
             if now - buf[i].t_ns / 1e9 <= s.hang_bound_s:
@@ -80,7 +78,7 @@ class HangWatch:
             if not holders:
                 return "a grace period (the scheme's synchronize, or one no reader is seen holding up)"
             return "a grace period held up by " + ", ".join(
-                f"worker {r} ({self.s._state(r, self.s._worker_stats(r))['role']}) for {t:.2f} s"
+                f"worker {r} ({self.s.worker_state(r, self.s.worker_stats(r))['role']}) for {t:.2f} s"
                 for r, t in sorted(holders.items()))
         what = f"something inside its {st['phase']}"
         if w in holders:

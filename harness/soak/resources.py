@@ -55,7 +55,7 @@ def _address_space_left() -> int | None:
 def check_arena(needed: int, what: str) -> None:
     """ConfigError when `needed` bytes do not fit; `what` says which settings ask. Under RLIMIT_AS the arena
     counts twice: a forked worker holds the orchestrator's mapping beside its own."""
-    from harness.parse import ConfigError
+    from harness.soak.parse import ConfigError
     for avail, name, copies in ((_meminfo_available(), "MemAvailable", 1),
                                 (_cgroup_headroom(), "the cgroup's memory.max", 1),
                                 (_address_space_left(), "RLIMIT_AS", 2)):

@@ -1,8 +1,8 @@
 """What a run's parameter is made of, as rcutorture's torture_param(type, name, default, help) is: each Config
-field is declared with `param(default, help=..., parse=..., show=...)` (harness/config.py), and everything
+field is declared with `param(default, help=..., parse=..., show=...)` (harness/soak/config.py), and everything
 else is derived from that one declaration: the `soak` flag (--NAME with '_' as '-', its default in --help),
 the pytest plugin's --harness-NAME option and ini key, the campaign key (NAME), the reproduce line, the JSON
-report's config (NAME) and the docs table (`docs_table`). Like harness.parse, it loads neither the C core
+report's config (NAME) and the docs table (`docs_table`). Like harness.soak.parse, it loads neither the C core
 nor numpy.
 
 A default that depends on the run is None in Config and given by the parameter's `mode` (torture runs, with
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any, Callable
 
-from harness.parse import WRITER_OPS, ConfigError, parse_duration, seconds
+from harness.soak.parse import WRITER_OPS, ConfigError, parse_duration, seconds
 
 U32, U64, INT = 2**32 - 1, 2**64 - 1, 2**31 - 1
 

@@ -9,10 +9,10 @@ import json
 import statistics
 from typing import Callable
 
-from harness.output import save
-from harness import interrupts
-from harness.rates import percent, wilson
-from harness.rerun import Trial, recorded_config, trial
+from harness.report.output import save
+from harness.soak import interrupts
+from harness.triage.rates import percent, wilson
+from harness.triage.rerun import Trial, recorded_config, trial
 
 
 def repro(path: str, runs: int, emit: Callable[[str], None], json_path: str | None = None) -> dict:

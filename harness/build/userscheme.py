@@ -19,10 +19,10 @@ from types import ModuleType
 
 import cffi
 
-from harness._build import (COMPILE_ARGS, SCHEME_INCLUDE, csrc_dir, engine_include_dirs, engine_sources, headers,
-                            make_ffi)
-from harness.parse import ConfigError
-from harness.core import BUILTIN, Core
+from harness.build._build import (COMPILE_ARGS, SCHEME_INCLUDE, csrc_dir, engine_include_dirs, engine_sources,
+                                  headers, make_ffi)
+from harness.soak.parse import ConfigError
+from harness.build.core import BUILTIN, Core
 
 SYMBOL = "harness_user_scheme"
 MACROS: list[tuple[str, str | None]] = [("HARNESS_USER_SCHEME", None)]   # the engine's objects and the user's file
@@ -179,7 +179,8 @@ def _preflight(user: Path, root: Path, tmp: Path) -> None:
     """The user's file alone, with the engine's flags, linked into a throwaway shared object that must define
     harness_user_scheme: the compiler's messages are about the user's lines only, and come in a second."""
     obj, so = tmp / "check.o", tmp / "check.so"
-    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in SCHEME_MACROS), f"-I{root / SCHEME_INCLUDE}"]
+    cc = [*_compiler(), *COMPILE_ARGS, "-fPIC", *(f"-D{name}" for name, _ in SCHEME_MACROS),
+          f"-I{root / SCHEME_INCLUDE}"]
     p = subprocess.run([*cc, "-c", str(user), "-o", str(obj)], capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
         raise ConfigError(f"{user}: compile failed:\n{(p.stdout + p.stderr).rstrip()}")

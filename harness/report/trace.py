@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
-from harness.output import save
+from harness.report.output import save
 
-from harness.report_text import run_label
+from harness.report.text import run_label
 
 RECLAIMER, ORCHESTRATOR = -1, -2
 
@@ -92,6 +92,6 @@ def chrome_trace(runs: list[dict]) -> dict:
 
 def write_trace(runs: list[dict], path: str) -> tuple[int, str]:
     """Write the trace; returns how many events it holds (metadata included) and the file that holds it
-    (another when `path` cannot be written, '' when none could: harness.output.save)."""
+    (another when `path` cannot be written, '' when none could: harness.report.output.save)."""
     trace = chrome_trace(runs)
     return len(trace["traceEvents"]), save(path, json.dumps(trace), "trace")

@@ -1,56 +1,12 @@
-"""Faults injected on purpose (`--inject KIND[@AT][:FOR]`), so a soak proves it survives what real machines
-do to it. Each fault is parsed up front (bad specs are bad input) and fired by the orchestrator's run loop;
-the workers do the C side (csrc/engine/fault.c)."""
+"""Fires the injected faults (faults.py parses them) during a run, when the run's clock reaches each, and
+follows each to its end; the workers do the C side (csrc/engine/fault.c). s, in every method: the Session."""
 
 from __future__ import annotations
 
 import os
-import re
 import signal
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from harness.parse import parse_duration, seconds
-
-if TYPE_CHECKING:
-    from harness.session import Session
-
-# kind -> (what it does, default duration in seconds or None when it takes none)
-KINDS: dict[str, tuple[str, float | None]] = {
-    "reader-kill": ("SIGKILL reader 0 while it is inside a read-side critical section", None),
-    "reader-stall": ("park reader 0 inside a read-side critical section for FOR (default 2s)", 2.0),
-    "orchestrator-kill": ("SIGKILL the orchestrator itself: the workers must follow within a second", None),
-    "arena-exhaust": ("take every free page of the arena for FOR (default 1s), then give them back", 1.0),
-    "worker-crash": ("make worker 0 do a wild write: it dies of SIGSEGV and the run ends", None),
-}
-NEEDS_RCU_READER = ("reader-kill", "reader-stall")
-DEFAULT_AT_S = 1.0
-
-
-@dataclass(frozen=True)
-class Fault:
-    kind: str
-    at_s: float
-    for_s: float | None
-
-    @property
-    def spec(self) -> str:
-        return f"{self.kind}@{seconds(self.at_s)}" + ("" if self.for_s is None else f":{seconds(self.for_s)}")
-
-
-def parse_fault(text: str) -> Fault:
-    """'reader-stall@1.5s:2s' -> Fault. Raises ValueError with a one-line reason."""
-    m = re.fullmatch(r"([a-z-]+)(?:@([^:]+))?(?::(.+))?", text.strip())
-    if not m or m.group(1) not in KINDS:
-        raise ValueError(f"unknown fault {text!r} (known: {', '.join(KINDS)}; form KIND[@AT][:FOR])")
-    kind, default_for = m.group(1), KINDS[m.group(1)][1]
-    at = parse_duration(m.group(2)) if m.group(2) else DEFAULT_AT_S
-    if m.group(3) and default_for is None:
-        raise ValueError(f"fault {kind} takes no duration: {text!r}")
-    for_s = parse_duration(m.group(3)) if m.group(3) else default_for
-    if at < 0 or (for_s is not None and for_s <= 0):
-        raise ValueError(f"fault {text!r}: times must be positive")
-    return Fault(kind, at, for_s)
+from harness.soak.faults import Fault
 
 
 class FaultPlan:
@@ -61,7 +17,7 @@ class FaultPlan:
         self.active: list[tuple[Fault, float]] = []
         self.parked: set[Fault] = set()
 
-    def tick(self, s: "Session", t_s: float) -> None:
+    def tick(self, s, t_s: float) -> None:
         while self.pending and self.pending[0].at_s <= t_s:
             fault = self.pending.pop(0)
             self._fire(s, fault)
@@ -70,14 +26,14 @@ class FaultPlan:
             if self._follow(s, fault, t_s - since):
                 self.active.remove((fault, since))
 
-    def finish(self, s: "Session") -> None:
+    def finish(self, s) -> None:
         """The run is ending: nothing stays held."""
         for fault, _ in self.active:
             if fault.kind == "arena-exhaust":
                 self._give_back(s)
         self.active.clear()
 
-    def _fire(self, s: "Session", fault: Fault) -> None:
+    def _fire(self, s, fault: Fault) -> None:
         lib = s.core.lib
         if fault.kind == "orchestrator-kill":
             s.note(-1, f"injected {fault.spec}: the orchestrator SIGKILLs itself")
@@ -92,7 +48,7 @@ class FaultPlan:
             taken = lib.h_fault_hog_pages(s.arena)
             s.note(-1, f"injected {fault.spec}: took all {taken} free pages of the arena for {fault.for_s:g}s")
 
-    def _follow(self, s: "Session", fault: Fault, held_s: float) -> bool:
+    def _follow(self, s, fault: Fault, held_s: float) -> bool:
         """True once the fault is over."""
         lib = s.core.lib
         if fault.kind in ("reader-kill", "reader-stall"):
@@ -118,6 +74,6 @@ class FaultPlan:
         return True
 
     @staticmethod
-    def _give_back(s: "Session") -> None:
+    def _give_back(s) -> None:
         given = s.core.lib.h_fault_release_hog(s.arena)
         s.note(-1, f"arena-exhaust over: {given} pages given back")

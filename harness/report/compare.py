@@ -1,13 +1,13 @@
 """Several saved runs as one table: `python -m harness report a.json b.json ...` (a column per run, each
 numeric row also as its difference from the first run) and the scaling table of one file holding several
-runs. A report's own text is harness.report_text's; this module only lays runs side by side."""
+runs. A report's own text is harness.report.text's; this module only lays runs side by side."""
 
 from __future__ import annotations
 
 from typing import Callable
 
-from harness.parse import cpu_ranges
-from harness.report_text import TORTURE_RATE, fmt_ns, title, torture
+from harness.soak.parse import cpu_ranges
+from harness.report.text import TORTURE_RATE, fmt_ns, title, torture
 
 
 def reader_ns_per_op(r: dict) -> float | None:

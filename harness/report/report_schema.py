@@ -1,4 +1,4 @@
-"""The report format as a published JSON Schema (Draft 2020-12): harness/schema/report-v1.json, shipped in the
+"""The report format as a published JSON Schema (Draft 2020-12): harness/report/schema/report-v1.json, shipped in the
 package. Every report the harness reads (`report`, `repro`, `shrink`, `bisect-step`) is validated against it,
 so a file that parses but holds the wrong types is one line naming the field, never a traceback later."""
 
@@ -14,7 +14,7 @@ SCHEMA_FILE = "report-v1.json"
 @functools.cache
 def schema() -> dict:
     """The shipped schema, its config's properties filled in from the Config parameters."""
-    s = json.loads(resources.files("harness").joinpath("schema", SCHEMA_FILE).read_text())
+    s = json.loads(resources.files("harness.report").joinpath("schema", SCHEMA_FILE).read_text())
     s["properties"]["config"]["properties"] = config_properties()
     return s
 
@@ -26,7 +26,7 @@ def config_properties() -> dict:
     """Each Config field's JSON type from its annotation ("list[int] | None" -> an array of integers or
     null), with the lowest value its limits allow (0 without limits) and, for a pair, its length."""
     from dataclasses import fields
-    from harness.config import PARAMS, Config
+    from harness.soak.config import PARAMS, Config
     limits = {p.name: p.limits for p in PARAMS}
     out = {}
     for f in fields(Config):

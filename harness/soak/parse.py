@@ -1,6 +1,6 @@
 """The command line's vocabulary and syntax, as a leaf module: durations, CPU lists, the C core's names and
 limits, and the one error type bad input raises. It imports nothing from the harness, so the pytest plugin
-and `harness.config` can parse options without loading the C core."""
+and `harness.soak.config` can parse options without loading the C core."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import os
 import re
 from decimal import Decimal
 
-# The C core's names, by the index C reads (csrc/engine/api.h): here so that parsing options loads no C; harness.core
-# refuses to load an engine whose h_*_name() tables or limits say otherwise (check_agrees_with).
+# The C core's names, by the index C reads (csrc/engine/api.h, csrc/include/constants.h): here so that parsing
+# options loads no C; harness.build.core refuses to load an engine whose h_*_name() tables or limits say
+# otherwise (check_agrees_with).
 FLAVORS = ("qsbr", "mb", "membarrier")                   # H_FLAVOR_*, h_flavor_name()
 WORKLOADS = ("deref", "alloc", "unused", "alloc-subset")  # H_WORKLOAD_*, h_workload_name()
 WRITER_OPS = ("create", "attach", "rebind", "destroy")   # bit H_WRITER_OP_* of struct h_params.writer_ops
@@ -94,7 +95,7 @@ def cpu_ranges(cpus: list[int]) -> str:
 def writable_file(path: str, flag: str) -> None:
     """An output file the command can create or replace, checked before any work: a non-empty path, not a
     directory nor a device (/dev/full), writable if it exists, in a directory that exists and is writable.
-    What only the write can tell (/proc, a full disk) harness.output.save handles."""
+    What only the write can tell (/proc, a full disk) harness.report.output.save handles."""
     if not path:
         raise ConfigError(f"{flag}: the path is empty")
     if os.path.isdir(path):

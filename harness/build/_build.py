@@ -19,9 +19,8 @@ ENGINE_FOLDERS = ("engine", "weak", "schemes")
 
 def csrc_dir() -> Path:
     """The C sources: inside the installed package, or csrc/ beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for base in (here, *here.parents[:2]):   # the package's folder and the ones above it
-        candidate = base / "csrc"
+    here = Path(__file__).resolve().parent.parent   # the harness package
+    for candidate in (here / "csrc", here.parent / "csrc"):
         if (candidate / SCHEME_INCLUDE / "harness.h").is_file():
             return candidate
     raise FileNotFoundError("harness C sources (csrc/include/harness.h) not found")
