@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 import harness
-from harness.soak.config import Config
+from harness.soak.config import Config, mode_defaults
 from harness.soak.parse import FLAVORS, allowed_cpus
 from harness.bench.rounds import scheme_label as label_of
 from harness.build.core import BUILTIN
@@ -85,11 +85,11 @@ class Case:
 
     def config(self) -> Config:
         writers = 0 if self.writer == "none" else 1
+        # every race amplifier off, also with the oracles on: the oracles' cost, not deliberate delays
         return Config(scheme=self.scheme, rcu=self.rcu, workload=self.workload, readers=self.readers,
                       writers=writers, writer_period=WRITER_PERIOD_NS.get(self.writer, 0), checks=self.checks,
-                      read_delay=[0, 0], writer_delay=0, seed=SEED, nodes=self.nodes,
-                      job_nodes=self.job_nodes, memory_model=self.memory_model,
-                      oversubscribe=self.readers + writers > NCPUS)
+                      seed=SEED, nodes=self.nodes, job_nodes=self.job_nodes, memory_model=self.memory_model,
+                      oversubscribe=self.readers + writers > NCPUS, **mode_defaults(False, NCPUS))
 
 
 def calibrate(session: Session, round_s: float) -> int:

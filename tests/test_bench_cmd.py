@@ -2,6 +2,7 @@
 "cheaper" only when the interval excludes 1; rounds are interleaved; a real short comparison and scaling
 sweep write what they print; a round with a crashed worker gives no answer, nor does one cut by SIGINT."""
 
+import io
 import json
 import os
 import signal
@@ -80,11 +81,21 @@ def test_median_interval_holds_the_median_and_narrows_with_rounds():
 
 def test_noise_verdict_names_the_load_and_suggests_more_rounds():
     busy = noise.verdict(9.0, 2, {"a": 0.02, "b": 0.03}, 15, answered=False)
-    assert busy["noisy"] and "load average 9.0 on 2 CPUs" in busy["line"] and "--rounds 60" in busy["line"]
+    assert busy["noisy"] and "other work 9.00 CPUs' worth on the 2 CPUs" in busy["line"] and "--rounds 60" in busy["line"]
     spread = noise.verdict(0.1, 2, {"a": 0.25}, 15, answered=True)
     assert spread["noisy"] and not spread["busy"] and "25% a" in spread["line"]
     quiet = noise.verdict(0.1, 2, {"a": 0.02, "b": 0.03}, 15, answered=True)
     assert not quiet["noisy"] and quiet["line"].startswith("noise: quiet")
+
+
+def test_other_work_is_measured_on_the_bench_cpus(tmp_path, monkeypatch):
+    """The busy share of the bench's CPUs over the window, from /proc/stat: 1 of 2 CPUs busy is 1 CPU's worth."""
+    stats = iter(["cpu0 100 0 0 900 0 0 0 0\ncpu1 0 0 0 1000 0 0 0 0\n",
+                  "cpu0 200 0 0 900 0 0 0 0\ncpu1 0 0 0 1100 0 0 0 0\n"])
+    real_open = open
+    monkeypatch.setattr(noise, "open", lambda path, *a: io.StringIO(next(stats)) if path == "/proc/stat"
+                        else real_open(path, *a), raising=False)
+    assert noise.other_work([0, 1], seconds=0) == pytest.approx(1.0)
 
 
 def test_rounds_are_interleaved_with_the_order_rotated(monkeypatch):

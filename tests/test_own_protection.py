@@ -26,8 +26,10 @@ def test_example_runs_clean(scheme_cache, example, rcu):
 def test_own_grace_period_waiting_for_nothing_is_found_while_it_waits(scheme_cache):
     """An SRCU whose unlock re-reads the index leaves a lock count no unlock will match: its .synchronize waits
     forever while every worker goes on. The engine names that hang during the run, from the reclaimer that waits;
-    the orchestrator could name a hung worker only after the run had ended."""
-    duration = 3.0
+    the orchestrator could name a hung worker only after the run had ended. The run stops at that first violation
+    (milliseconds in); its long duration only keeps a loaded machine from ending the run before the watch's
+    rounds of other workers' operations are complete."""
+    duration = 20.0
     rep = harness.run(harness.Config(scheme_file=str(MUTANTS / "srcu_reread_index.c"), duration=duration, seed=1,
                                      until_violation=True)).report
     fv = rep["first_violation"]

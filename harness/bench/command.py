@@ -84,7 +84,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise ConfigError("--plot needs matplotlib: pip install 'cpuset-rcu-harness[plot]'") from None
     core, configs = _configs(args)
     first = next(iter(configs.values()))
-    load_before = noise.load_average()
+    other_before = noise.other_work(first.cpus or [])
     emit(f"bench: {', '.join(configs)}; checks off; CPUs {cpu_ranges(first.cpus)}; seed {first.seed}; "
          f"{rounds} interleaved rounds of {seconds:g} s" + (" per point" if args.scaling else ""))
     try:
@@ -94,7 +94,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         else:
             emit(f"on {compare.conditions(first)}")
             results = compare.interleaved(core, configs, rounds, seconds, emit)
-            report = compare.summarize(results, first, load_before)
+            report = compare.summarize(results, first, other_before)
             lines = compare.render(report)
             data = {**report, "round_results": {k: [r.__dict__ for r in v] for k, v in results.items()}}
     except Interrupted:
@@ -106,13 +106,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 1
     if args.scaling:
         ncpus = len(first.cpus or [])
-        lines.append(f"noise: load average {load_before:.1f} on {ncpus} CPUs before the rounds"
-                     + (" (other work is competing for these CPUs: a busy machine)"
-                        if load_before > noise.busy_load(ncpus) else ""))
+        lines.append(f"noise: other work {other_before:.2f} CPUs' worth on the {ncpus} CPUs before the rounds"
+                     + (" (it competes with the rounds: a busy machine)"
+                        if other_before > noise.busy_load(ncpus) else ""))
     for line in lines:
         emit(line)
     data = {"command": "bench", "schemes": list(configs), "configs": {k: c.to_dict() for k, c in configs.items()},
-            "rounds_per_scheme": rounds, "round_s": seconds, "load_average_before": load_before, **data}
+            "rounds_per_scheme": rounds, "round_s": seconds, "other_work_before_cpus": other_before, **data}
     if args.json_path:
         save(args.json_path, json.dumps(data, indent=1), "bench results")
     if args.plot:

@@ -64,7 +64,7 @@ def _best_pair(results: dict[str, list[RoundResult]], a: str, b: str, where: str
             "significant": not lo <= 1 <= hi, "answer": pair_line(fast, slow, (r, lo, hi), where, n)}
 
 
-def summarize(results: dict[str, list[RoundResult]], config: Config, load_before: float) -> dict:
+def summarize(results: dict[str, list[RoundResult]], config: Config, other_before: float) -> dict:
     """The report: per scheme median and interval, per pair ratio (slower over faster) and its line, noise."""
     ns = {k: [r.ns_per_op for r in v] for k, v in results.items()}
     n = min(len(v) for v in ns.values())
@@ -78,7 +78,7 @@ def summarize(results: dict[str, list[RoundResult]], config: Config, load_before
         pairs.append({"faster": fast, "slower": slow, "ratio": ratio[0], "ci_low": ratio[1], "ci_high": ratio[2],
                       "significant": not ratio[1] <= 1 <= ratio[2], "answer": pair_line(fast, slow, ratio, where, n),
                       "best_window": _best_pair(results, fast, slow, where, n)})
-    verdict = noise.verdict(load_before, len(config.cpus or []), {k: s["spread"] for k, s in schemes.items()}, n,
+    verdict = noise.verdict(other_before, len(config.cpus or []), {k: s["spread"] for k, s in schemes.items()}, n,
                             all(p["significant"] for p in pairs))
     return {"medians": schemes, "pairs": pairs, "noise": verdict, "rounds": n}
 
