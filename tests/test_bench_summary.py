@@ -41,3 +41,16 @@ def test_a_measured_anchor_pair_is_its_own_target():
     assert pair["figure"] == 1.8 / 1.6 and pair["met"] is True
     rest, = [t for t in c.targets() if t["target"].startswith("harness deref / refbench")]
     assert "is not in this run" in rest["how"]
+
+
+def test_the_oracle_cost_runs_turn_every_amplifier_off():
+    """The summary's torture / checks-off ratio measures the oracles, not deliberate delays: a checks-on
+    benchmark case has every race amplifier at its checks-off value."""
+    from measure import Case
+
+    from harness.soak.config import mode_defaults
+
+    config = Case("rcu-typesafe", "qsbr", "alloc", 1, "steady", checks=True).config()
+    assert config.checks
+    for name, off in mode_defaults(False, 2).items():
+        assert getattr(config, name) == off, name

@@ -106,9 +106,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 1
     if args.scaling:
         ncpus = len(first.cpus or [])
-        lines.append(f"noise: other work {other_before:.2f} CPUs' worth on the {ncpus} CPUs before the rounds"
-                     + (" (it competes with the rounds: a busy machine)"
-                        if other_before > noise.busy_load(ncpus) else ""))
+        lines.append("noise: " + noise.other_work_text(other_before, ncpus))
     for line in lines:
         emit(line)
     data = {"command": "bench", "schemes": list(configs), "configs": {k: c.to_dict() for k, c in configs.items()},

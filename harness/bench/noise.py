@@ -40,6 +40,12 @@ def other_work(cpus: list[int], seconds: float = WINDOW_S) -> float:
     return len(cpus) * (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
 
 
+def other_work_text(other: float, ncpus: int) -> str:
+    """What the noise line says of the other work measured before the rounds."""
+    return (f"other work {other:.2f} CPUs' worth on the {ncpus} CPUs before the rounds"
+            + (" (it competes with the rounds)" if other > busy_load(ncpus) else ""))
+
+
 def verdict(other: float, ncpus: int, spreads: dict[str, float], rounds: int, answered: bool) -> dict:
     """{'noisy': bool, 'line': the one line a user reads}. Suggests more rounds when noise may have
     hidden a difference (some pair without an answer)."""
@@ -47,8 +53,7 @@ def verdict(other: float, ncpus: int, spreads: dict[str, float], rounds: int, an
     worst = max(spreads.values()) if spreads else 0.0
     noisy = busy or worst > SPREAD_NOISY
     said = ", ".join(f"{100 * v:.0f}% {k}" for k, v in spreads.items())
-    parts = [f"other work {other:.2f} CPUs' worth on the {ncpus} CPUs before the rounds"
-             + (" (it competes with the rounds)" if busy else ""),
+    parts = [other_work_text(other, ncpus),
              f"spread between rounds {said}"]
     if not noisy:
         return {"noisy": False, "busy": busy, "line": "noise: quiet: " + "; ".join(parts)}

@@ -50,35 +50,39 @@ class Core:
                        tuple(k for k in s(lib.h_scheme_expected(i)).decode().split(",") if k))
             for i in range(lib.h_scheme_count())
         ]
-        self.violation_names = [s(lib.h_violation_name(k)).decode() for k in range(lib.H_NVIOLATIONS)]
-        self.counter_names = [s(lib.h_counter_name(k)).decode() for k in range(lib.H_NCOUNTERS)]
+        self.violation_names = list(self.names("h_violation_name", "H_NVIOLATIONS"))
+        self.counter_names = list(self.names("h_counter_name", "H_NCOUNTERS"))
         self.user = self.schemes[0] if user else None   # a scheme file's scheme comes first in the table
         check_agrees_with(self)
 
     def scheme(self, name: str) -> SchemeInfo | None:
         return next((sc for sc in self.schemes if sc.name == name), None)
 
+    def name(self, name_of: str, index: int) -> str:
+        """One entry of a C name table: name("h_phase_name", phase)."""
+        return self.ffi.string(getattr(self.lib, name_of)(index)).decode()
+
     def names(self, name_of: str, count: str) -> tuple[str, ...]:
         """A C name table in index order: names("h_flavor_name", "H_NFLAVORS")."""
-        return tuple(self.ffi.string(getattr(self.lib, name_of)(i)).decode() for i in range(getattr(self.lib, count)))
+        return tuple(self.name(name_of, i) for i in range(getattr(self.lib, count)))
 
     def role_name(self, role: int) -> str:
-        return self.ffi.string(self.lib.h_role_name(role)).decode()
+        return self.name("h_role_name", role)
 
     def phase_name(self, phase: int) -> str:
-        return self.ffi.string(self.lib.h_phase_name(phase)).decode()
+        return self.name("h_phase_name", phase)
 
     def op_name(self, op: int) -> str:
-        return self.ffi.string(self.lib.h_op_name(op)).decode()
+        return self.name("h_op_name", op)
 
     def page_state_name(self, state: int) -> str:
-        return self.ffi.string(self.lib.h_page_state_name(state)).decode()
+        return self.name("h_page_state_name", state)
 
     def object_state_name(self, state: int) -> str:
-        return self.ffi.string(self.lib.h_object_state_name(state)).decode()
+        return self.name("h_object_state_name", state)
 
     def event_name(self, kind: int) -> str:
-        return self.ffi.string(self.lib.h_event_name(kind)).decode()
+        return self.name("h_event_name", kind)
 
     def error_text(self, buf) -> str:  # type: ignore[no-untyped-def]
         return self.ffi.string(buf).decode(errors="replace")
