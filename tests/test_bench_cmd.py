@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.bench import compare, noise, stats
+from harness.bench import compare, noise, rounds, stats
 from harness.bench.rounds import RoundResult
 from harness.cli import main
 from harness.soak.config import Config
@@ -148,6 +148,20 @@ def test_a_round_with_a_crashed_worker_gives_no_answer(capsys, monkeypatch):
                  "--rounds", "3", "--round", "50ms"]) == 1
     out, err = capsys.readouterr()
     assert "answer:" not in out and err.startswith("error: stray-writes: a worker crashed or hung")
+
+
+def test_a_round_where_a_reader_did_nothing_gives_no_answer(capsys, monkeypatch):
+    """A reader that never ran in a round (a machine too busy) has no ns/op: the bench gives no answer."""
+    take = rounds.Snapshot.take
+
+    def reader_idle(session):  # type: ignore[no-untyped-def]
+        snap = take(session)
+        snap.counters[snap.readers, session.core.counter_names.index("ops")] = 0
+        return snap
+    monkeypatch.setattr(rounds.Snapshot, "take", reader_idle)
+    assert main(["bench", "rcu-typesafe", "task-lock", "--rounds", "3", "--round", "50ms"]) == 1
+    out, err = capsys.readouterr()
+    assert "answer:" not in out and err.startswith("error: rcu-typesafe: a reader did no operation"), err
 
 
 def test_sigint_stops_the_bench_with_no_answer_and_nothing_left():
