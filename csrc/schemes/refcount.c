@@ -68,7 +68,7 @@ HARNESS_SCHEME(scheme_busted_refcount, busted_refcount_read,
                .name = "busted-refcount",
                .summary = "plain increment instead of inc_not_zero: resurrects a freed cpuset",
                .flags = H_SCHEME_RCU_READER | H_SCHEME_REFCOUNT | H_SCHEME_BUSTED,
-               .expected = "refcount,use-after-free,identity",
+               .expected = "refcount,use-after-free,identity,double-free",
                .slab_mode = H_SLAB_TYPESAFE_BY_RCU,
                .attach = refcount_attach,
                .destroy = ref_put);
