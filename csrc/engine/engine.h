@@ -24,6 +24,7 @@
 #define H_ENGINE 1   /* bare accesses: the engine's own loads and stores are not checkpoints */
 #include "harness.h"
 #include "api.h"
+#include "gp_steps.h"
 
 #define H_CHUNK 64               /* reader ops per call of a scheme's loop */
 #define H_HELD_PAGES 4           /* pages an allocating reader holds before freeing the oldest */

@@ -81,9 +81,9 @@ int h_membarrier_register(char *err, int errlen)
 
 /* The updater's half of the asymmetric barrier: a full barrier here, and on the membarrier flavor one
  * forced on every CPU running a registered reader process, standing in for the barriers they omit. */
-static void smp_mb_master(const struct h_ctx *ctx)
+static void smp_mb_master(int flavor)
 {
-    if (ctx->arena->params.flavor == H_FLAVOR_MEMBARRIER)
+    if (flavor == H_FLAVOR_MEMBARRIER)
         membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED);
     else
         smp_mb();
@@ -102,11 +102,37 @@ static void record_stall(struct h_ctx *ctx, int worker, uint64_t waited_ns, uint
     smp_store_release(&a->nstalls, n + 1);
 }
 
-/* dead: the engine's own record (its shadow), never the world's word a scheme could set */
-static int reader_done(struct h_rcu_slot *slot, const int32_t *dead, uint64_t target)
+/*
+ * The arena's grace period in three steps: h_gp_flip, h_gp_reader_passed for every reader, h_gp_end.
+ * wait_for_readers below is made of them; the litmus suite (weak_litmus.c: RCU+sync+free, RCU+sync+read)
+ * runs them a step at a time between emulated readers, so LKMM's verdicts judge this very code.
+ */
+
+/* Begin the grace period that ends once every reader has passed `target`. The full barrier before the
+ * flip puts the caller's updates (the unpublish) before it: a reader whose lock reads the new count is
+ * taken as entered after the grace period began, so it must also see the new pointer (liburcu's
+ * synchronize_rcu begins the same way). The emulation's fence too: the caller's stores may be held there. */
+void h_gp_flip(uint64_t *gp_ctr, uint64_t target, int flavor)
+{
+    h_weak_sync(H_WF_FULL);
+    smp_mb();
+    WRITE_ONCE(*gp_ctr, target);
+    smp_mb_master(flavor);   /* flip before reading any slot (pairs with read_lock's barrier) */
+}
+
+/* Outside (0), or announced at or after the flip. dead: the engine's own record (its shadow), never the
+ * world's word a scheme could set. */
+int h_gp_reader_passed(const struct h_rcu_slot *slot, const int32_t *dead, uint64_t target)
 {
     uint64_t c = smp_load_acquire(&slot->ctr);
     return c == 0 || c >= target || READ_ONCE(*dead);
+}
+
+/* Every reader has passed: their critical-section accesses are done before the caller frees anything. */
+void h_gp_end(int flavor)
+{
+    smp_mb_master(flavor);
+    h_weak_sync(H_WF_FULL);   /* the caller's later loads read memory, not what it saw before */
 }
 
 static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint64_t t0)
@@ -116,20 +142,20 @@ static void wait_for_reader(struct h_ctx *ctx, int worker, uint64_t target, uint
     const int32_t *dead = &a->workers[worker].slot_dead;
     uint32_t *f = (uint32_t *)&W(ctx)->gp_futex;
     uint64_t stall_ns = (uint64_t)a->params.stall_ms * 1000000ULL, next_report = stall_ns;
-    for (int spins = 0; !reader_done(slot, dead, target);) {
+    for (int spins = 0; !h_gp_reader_passed(slot, dead, target);) {
         if (spins++ < H_GP_SPINS) {
             cpu_relax();
             continue;
         }
         WRITE_ONCE(*f, (uint32_t)-1);
-        smp_mb_master(ctx);   /* flag store before the slot load; pairs with the reader's unlock/QS */
-        if (reader_done(slot, dead, target)) {
+        smp_mb_master(a->params.flavor);   /* flag store before the slot load; pairs with the reader's unlock/QS */
+        if (h_gp_reader_passed(slot, dead, target)) {
             WRITE_ONCE(*f, 0);
             break;
         }
         h_futex_wait(f, (uint32_t)-1, H_GP_SLEEP_MS);
         uint64_t waited = h_now_ns() - t0;
-        if (stall_ns && waited >= next_report && !reader_done(slot, dead, target)) {
+        if (stall_ns && waited >= next_report && !h_gp_reader_passed(slot, dead, target)) {
             record_stall(ctx, worker, waited, target);
             next_report += stall_ns;
         }
@@ -142,11 +168,10 @@ static void wait_for_readers(struct h_ctx *ctx, uint64_t t0)
     struct h_arena *a = ctx->arena;
     uint64_t target = READ_ONCE(a->gp_ctr_shadow.v) + 1;   /* the engine's count, whatever the world holds */
     WRITE_ONCE(a->gp_ctr_shadow.v, target);
-    WRITE_ONCE(W(ctx)->gp_ctr.v, target);
-    smp_mb_master(ctx);   /* unpublish and flip before reading any slot (pairs with read_lock's barrier) */
+    h_gp_flip(&W(ctx)->gp_ctr.v, target, a->params.flavor);
     for (int i = 0; i < a->params.nworkers; i++)
         wait_for_reader(ctx, i, target, t0);
-    smp_mb_master(ctx);   /* readers' critical-section loads are done before the caller frees anything */
+    h_gp_end(a->params.flavor);
 }
 
 /*

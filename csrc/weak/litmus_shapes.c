@@ -159,6 +159,25 @@ const struct lit_test h_lit_tests[] = {
       { { { OP_W, X, 1 }, { OP_CMPXCHG, Y, 0, 0 }, END },
         { { OP_CMPXCHG, Y, 0, 0 }, { OP_R, X, 1 }, END } },
       { { 0, -1 }, { 1, 0 } } },
+    /* Documentation/litmus-tests/rcu, through h_rcu_read_lock / unlock and the arena's grace period. In
+     * RCU+sync+free the kernel's y is P, its x (1 at first, where y points) is Z, its z the object. */
+    { "RCU+sync+free", 2,
+      { { { OP_RCU_LOCK }, { OP_DEREF, P, 0 }, { OP_RDEP, 0, 1 }, { OP_RCU_UNLOCK }, END },
+        { { OP_ASSIGN, P, 0 }, { OP_SYNC }, { OP_W, Z, 0 }, END } },
+      { { LIT_AT_Z, 0 }, ANY }, { 0, 0 }, { FIN(Z, 1), FIN(OBJ, 1) } },
+    { "RCU+sync+read", 2,
+      { { { OP_RCU_LOCK }, { OP_W, X, 1 }, { OP_W, Y, 1 }, { OP_RCU_UNLOCK }, END },
+        { { OP_R, X, 0 }, { OP_SYNC }, { OP_R, Y, 1 }, END } },
+      { ANY, { 1, 0 } } },
+    /* the same without the reader's rcu_read_lock / unlock: nothing for the grace period to wait for */
+    { "RCU+sync+free-nolock", 2,
+      { { { OP_DEREF, P, 0 }, { OP_RDEP, 0, 1 }, END },
+        { { OP_ASSIGN, P, 0 }, { OP_SYNC }, { OP_W, Z, 0 }, END } },
+      { { LIT_AT_Z, 0 }, ANY }, { 0, 0 }, { FIN(Z, 1), FIN(OBJ, 1) } },
+    { "RCU+sync+read-nolock", 2,
+      { { { OP_W, X, 1 }, { OP_W, Y, 1 }, END },
+        { { OP_R, X, 0 }, { OP_SYNC }, { OP_R, Y, 1 }, END } },
+      { ANY, { 1, 0 } } },
 };
 
 const int h_lit_ntests = (int)(sizeof(h_lit_tests) / sizeof(h_lit_tests[0]));

@@ -19,6 +19,9 @@ enum {
     OP_LOCK,      /* spin_lock: the harness's h_spin_lock (task_lock) on the word at loc */
     OP_UNLOCK,    /* spin_unlock: h_spin_unlock */
     OP_CMPXCHG,   /* register arg = cmpxchg(loc, from, !from): strong, returns the old value */
+    OP_RCU_LOCK,  /* rcu_read_lock: the harness's h_rcu_read_lock (mb flavor) on this thread's slot */
+    OP_RCU_UNLOCK,
+    OP_SYNC,      /* synchronize_rcu: the arena's grace period (rcu.c's steps) over every thread's slot */
 };
 enum { X, Y, Z, P, LCK, OBJ };   /* OBJ: the first word of the object the RCU tests publish */
 
@@ -33,6 +36,7 @@ struct lit_op {
 #define LIT_MAX_THREADS 4
 #define LIT_REGS 2
 #define LIT_OBJ 1000   /* "the offset of obj" in a condition */
+#define LIT_AT_Z 1001  /* "the offset of Z" in a condition (where P points at first) */
 
 struct lit_test {
     const char *name;
@@ -40,6 +44,7 @@ struct lit_test {
     struct lit_op prog[LIT_MAX_THREADS][LIT_MAX_OPS + 1];   /* ends with op -1 */
     int cond[LIT_MAX_THREADS][LIT_REGS];                    /* the exists clause: -1 any; LIT_OBJ: the object */
     struct { int loc1, val; } final;                        /* and a final value (loc1: loc + 1; 0: none) */
+    struct { int loc1, val; } init[2];                      /* initial values other than 0 (loc1 as final) */
 };
 
 extern const struct lit_test h_lit_tests[];

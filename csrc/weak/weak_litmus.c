@@ -5,7 +5,8 @@
  * The shapes of the kernel's tools/memory-model/litmus-tests and Documentation/litmus-tests
  * (litmus_shapes.c), each thread a short program run through the SAME primitives a scheme uses (READ_ONCE,
  * WRITE_ONCE, smp_store_release, smp_load_acquire, rcu_assign_pointer, rcu_dereference, smp_wmb, smp_rmb,
- * smp_mb, cmpxchg_weak, h_spin_lock/unlock), compiled like a scheme (no H_ENGINE).
+ * smp_mb, cmpxchg_weak, h_spin_lock/unlock, h_rcu_read_lock/unlock), compiled like a scheme (no H_ENGINE);
+ * synchronize_rcu is the arena's own grace period, rcu.c's steps (gp_steps.h) over the litmus threads' slots.
  * The emulated threads run in this one process, each with its own store buffer and load cache (weak.h),
  * interleaved one primitive at a time by a random scheduler, which also lets a random thread's held store
  * reach memory between steps. So the outcome is made by the emulation, not by the machine's timing: a
@@ -30,6 +31,7 @@
 
 #define H_CTX_SWITCHES   /* h_weak_use() between emulated threads, inside a loop (checkpoints.h) */
 #include "api.h"        /* what this file defines for Python: checked against its definitions */
+#include "gp_steps.h"
 #include "harness.h"
 #include "litmus_shapes.h"
 #include "weak.h"
@@ -39,10 +41,15 @@ struct lit_mem {
     uint64_t guard[32];
     uint64_t loc[OBJ][8];    /* one location per 64-byte line */
     uint64_t obj[16];        /* the object the RCU tests publish (OBJ is its first word) */
+    struct h_rcu_slot slots[LIT_MAX_THREADS];   /* each thread's RCU reader slot */
+    uint64_t gp_ctr H_ALIGNED;                  /* the grace-period counter they snapshot */
+    int32_t gp_futex;                           /* never -1: a litmus grace period does not sleep */
 } __attribute__((aligned(128)));
 
 struct lit_thread {
     struct h_weak w;
+    struct h_ctx ctx;        /* what h_rcu_read_lock reads: this thread's slot, gp_ctr, gp_futex */
+    uint64_t gp_target;      /* the grace period OP_SYNC has begun (0: none) */
     int pc;
     uint64_t r[LIT_REGS];
 };
@@ -70,14 +77,43 @@ static uint64_t lit_cmpxchg(uint64_t *x, uint64_t from, uint64_t to)
     return old;
 }
 
+static uint64_t *word(struct lit_mem *m, int loc) { return loc == OBJ ? &m->obj[0] : &m->loc[loc][0]; }
+
+/*
+ * synchronize_rcu, as the arena runs it (rcu.c): flip, wait until every slot has passed, end. Without
+ * blocking, the flip is one step and each look at the slots another, until all have passed: 0 until then.
+ */
+static int lit_synchronize(struct lit_mem *m, struct lit_thread *t, int blocking)
+{
+    static const int32_t alive = 0;
+    if (!t->gp_target) {
+        t->gp_target = m->gp_ctr + 1;   /* only this thread writes gp_ctr */
+        h_gp_flip(&m->gp_ctr, t->gp_target, H_FLAVOR_MB);
+        if (!blocking)
+            return 0;
+    }
+    for (int j = 0; j < LIT_MAX_THREADS; j++)
+        for (unsigned spins = 0; !h_gp_reader_passed(&m->slots[j], &alive, t->gp_target); spins++) {
+            if (!blocking)
+                return 0;
+            if (spins % 1024 == 1023)   /* the reader may share this CPU */
+                sched_yield();
+            cpu_relax();
+        }
+    h_gp_end(H_FLAVOR_MB);
+    t->gp_target = 0;
+    return 1;
+}
+
 /*
  * One primitive of thread t on the trial's memory m; 0 when it could not run yet (a lock held by another
- * thread: the one-process runner, blocking = 0, tries again at a later step). With blocking, a lock is
- * taken with h_spin_lock itself (task_lock), which spins and yields.
+ * thread, a grace period whose readers have not all passed: the one-process runner, blocking = 0, tries
+ * again at a later step). With blocking, a lock is taken with h_spin_lock itself (task_lock), which spins
+ * and yields, and a grace period waits.
  */
 static int exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o, int blocking)
 {
-    uint64_t *x = o->loc == OBJ ? &m->obj[0] : &m->loc[o->loc][0];
+    uint64_t *x = word(m, o->loc);
     uint64_t v = o->arg == LIT_OBJ ? OBJ_OFF : (uint64_t)o->arg;
     uint32_t unlocked = 0;
     switch (o->op) {
@@ -104,28 +140,40 @@ static int exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o,
         break;
     case OP_UNLOCK: h_spin_unlock((uint32_t *)x); break;
     case OP_CMPXCHG: t->r[o->arg] = lit_cmpxchg(x, (uint64_t)o->from, (uint64_t)!o->from); break;
+    case OP_RCU_LOCK: h_rcu_read_lock(&t->ctx, H_FLAVOR_MB); break;
+    case OP_RCU_UNLOCK: h_rcu_read_unlock(&t->ctx, H_FLAVOR_MB); break;
+    case OP_SYNC: return lit_synchronize(m, t, blocking);
     }
     return 1;
 }
 
-static int matches(const struct lit_test *lt, uint64_t r[][LIT_REGS], const struct lit_mem *m)
+#define Z_OFF ((uint64_t)offsetof(struct lit_mem, loc[Z]))
+
+static uint64_t wanted(int want) { return want == LIT_OBJ ? OBJ_OFF : want == LIT_AT_Z ? Z_OFF : (uint64_t)want; }
+
+static int matches(const struct lit_test *lt, uint64_t r[][LIT_REGS], struct lit_mem *m)
 {
-    if (lt->final.loc1 && m->loc[lt->final.loc1 - 1][0] != (uint64_t)lt->final.val)
+    if (lt->final.loc1 && *word(m, lt->final.loc1 - 1) != (uint64_t)lt->final.val)
         return 0;
     for (int i = 0; i < lt->nthreads; i++)
         for (int k = 0; k < LIT_REGS; k++) {
             int want = lt->cond[i][k];
-            if (want >= 0 && r[i][k] != (want == LIT_OBJ ? OBJ_OFF : (uint64_t)want))
+            if (want >= 0 && r[i][k] != wanted(want))
                 return 0;
         }
     return 1;
 }
 
-/* The initial state of a trial: every location 0, P pointing at another object (Z). */
-static void initial_state(struct lit_mem *m)
+/* The initial state of a trial: every location 0 but the test's initial values, P pointing at Z, the
+ * grace-period counter at 1 (a slot's 0 means outside), every slot outside. */
+static void initial_state(struct lit_mem *m, const struct lit_test *lt)
 {
     memset(m, 0, sizeof(*m));
-    m->loc[P][0] = (uint64_t)offsetof(struct lit_mem, loc[Z]);
+    m->loc[P][0] = Z_OFF;
+    m->gp_ctr = 1;
+    for (int k = 0; k < 2; k++)
+        if (lt->init[k].loc1)
+            *word(m, lt->init[k].loc1 - 1) = (uint64_t)lt->init[k].val;
 }
 
 static void setup_thread(struct lit_thread *t, struct lit_mem *m, uint64_t seed, int i)
@@ -133,6 +181,13 @@ static void setup_thread(struct lit_thread *t, struct lit_mem *m, uint64_t seed,
     h_weak_setup(&t->w, seed * 31 + (uint64_t)i, m, sizeof(*m));
     t->w.objects_lo = OBJ_OFF;
     t->w.objects_hi = OBJ_OFF + sizeof(m->obj);
+    memset(&t->ctx, 0, sizeof(t->ctx));
+    t->ctx.slot = &m->slots[i];
+    t->ctx.gp_ctr = &m->gp_ctr;
+    t->ctx.gp_futex = &m->gp_futex;
+    t->ctx.worker = i;
+    t->ctx.flavor = H_FLAVOR_MB;
+    t->gp_target = 0;
 }
 
 /*
@@ -149,7 +204,7 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
     for (int i = 0; i < lt->nthreads; i++)
         setup_thread(&threads[i], &mem, seed, i);
     for (long long n = 0; n < trials; n++) {
-        initial_state(&mem);
+        initial_state(&mem, lt);
         int left = 0;
         for (int i = 0; i < lt->nthreads; i++) {
             threads[i].pc = 0;
@@ -260,7 +315,7 @@ static void __attribute__((noreturn)) lit_process(struct lit_shared *s, const st
     uint64_t nthreads = (uint64_t)lt->nthreads;
     for (long long n = 0; n < trials; n++) {
         if (i == 0) {
-            initial_state(&s->mem);
+            initial_state(&s->mem, lt);
             __atomic_store_n(&s->go, (uint64_t)n + 1, __ATOMIC_RELEASE);
         } else if (!wait_for(s, &s->go, (uint64_t)n + 1, shares_cpu)) {
             break;

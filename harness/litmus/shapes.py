@@ -25,6 +25,7 @@ class Shape:
 
 TOOLS = "tools/memory-model/litmus-tests"
 ATOMIC = "Documentation/litmus-tests/atomic"
+RCU = "Documentation/litmus-tests/rcu"
 
 SHAPES: tuple[Shape, ...] = (
     Shape("CoRR+poonceonce+Once", "Never", 2, TOOLS),
@@ -67,6 +68,10 @@ SHAPES: tuple[Shape, ...] = (
     Shape("cmpxchg-fail-ordered-2", "Never", 2, ATOMIC),
     Shape("cmpxchg-fail-unordered-1", "Sometimes", 2, ATOMIC, CMPXCHG_WHY),
     Shape("cmpxchg-fail-unordered-2", "Sometimes", 2, ATOMIC, CMPXCHG_WHY),
+    Shape("RCU+sync+free", "Never", 2, RCU),
+    Shape("RCU+sync+read", "Never", 2, RCU),
+    Shape("RCU+sync+free-nolock", "Sometimes", 2, "derived: RCU+sync+free without the reader's rcu_read_lock/unlock"),
+    Shape("RCU+sync+read-nolock", "Sometimes", 2, "derived: RCU+sync+read without the reader's rcu_read_lock/unlock"),
 )
 
 BY_NAME = {s.name: s for s in SHAPES}
