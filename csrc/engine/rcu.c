@@ -108,14 +108,23 @@ static void record_stall(struct h_ctx *ctx, int worker, uint64_t waited_ns, uint
  * runs them a step at a time between emulated readers, so LKMM's verdicts judge this very code.
  */
 
-/* Begin the grace period that ends once every reader has passed `target`. The full barrier before the
- * flip puts the caller's updates (the unpublish) before it: a reader whose lock reads the new count is
- * taken as entered after the grace period began, so it must also see the new pointer (liburcu's
- * synchronize_rcu begins the same way). The emulation's fence too: the caller's stores may be held there. */
+/* Begin the grace period that ends once every reader has passed `target`. The barrier before the flip
+ * puts the caller's updates (the unpublish) before it: a reader whose lock reads the new count is taken as
+ * entered after the grace period began, so it must also see the new pointer (liburcu's synchronize_rcu
+ * begins the same way). A full barrier here is enough where the reader's lock orders its load of the count
+ * before its loads of pointers: mb's smp_mb does, and under membarrier x86 does (loads are not reordered
+ * with older loads). Elsewhere a membarrier reader orders nothing there, so the barrier it is given must
+ * fall between the unpublish and the flip: membarrier() itself (as liburcu's urcu-memb). The emulation's
+ * fence too: the caller's stores may be held there. */
 void h_gp_flip(uint64_t *gp_ctr, uint64_t target, int flavor)
 {
     h_weak_sync(H_WF_FULL);
+#if defined(__x86_64__) || defined(__i386__)
+    (void)flavor;
     smp_mb();
+#else
+    smp_mb_master(flavor);
+#endif
     WRITE_ONCE(*gp_ctr, target);
     smp_mb_master(flavor);   /* flip before reading any slot (pairs with read_lock's barrier) */
 }
