@@ -29,6 +29,7 @@ from harness.report.result import Result
 from harness.soak.session import Session, WorkerFailed
 from harness.report.trace import write_trace
 from harness.campaign import cli as campaign_cli
+from harness.campaign.store import StoreLost
 from harness.bench import command as bench_command
 from harness.litmus import cli as litmus_cli
 
@@ -258,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return litmus_cli.main(args)
         with interrupts.caught():
             return run_command(args)
-    except (ConfigError, WorkerFailed, ReportError) as e:
+    except (ConfigError, WorkerFailed, ReportError, StoreLost) as e:
         print(f"error: {e}", file=sys.stderr)
         return campaign_cli.BISECT_ABORT if words[:1] == ["bisect-step"] else 2
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import shutil
 import subprocess
 import sys
 import threading
@@ -242,6 +243,35 @@ def test_resume_after_interrupt_skips_finished_runs(tmp_path, capsys):
     after = index(out)
     assert sorted(r["replica"] for r in after) == [0, 1, 2]
     assert before <= {(r["replica"], r["started"], r["seed"]) for r in after}   # finished runs kept as they were
+
+
+def test_campaign_directory_removed_mid_campaign_is_one_line_exit_2(tmp_path):
+    """The directory removed while two runs go on: the first result cannot be recorded, so the campaign stops
+    the soak still running and says so in one line (exit 2), without recreating the directory elsewhere."""
+    import psutil
+    out = tmp_path / "out"
+    text = "[matrix]\nscheme = 'rcu-typesafe'\nreaders = 1\nwriters = 0\nduration = ['0.5s', '60s']\n"
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", campaign_file(tmp_path, text),
+                             "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while True:   # both soaks are up once their logs (in the campaign's work directory) have their start line
+            logs = list((out / ".running").glob("*/log")) if (out / ".running").is_dir() else []
+            if len(logs) == 2 and all("reproduce:" in log.read_text() for log in logs):
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)   # a poll interval; the soaks' start lines are the synchronization
+        shutil.rmtree(out)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 2, err
+    assert err.count("\n") == 1 and err.startswith(f"error: campaign directory {out} was removed or replaced")
+    assert not out.exists()
+    left = [p for p in psutil.process_iter(["cmdline", "status"]) if p.info["status"] != psutil.STATUS_ZOMBIE
+            and any(str(out) in a for a in p.info["cmdline"] or [])]
+    assert not left, "the 60 s soak outlived its campaign"
 
 
 def test_cpu_hour_budget_stops_and_resume_continues(tmp_path, capsys):

@@ -105,6 +105,11 @@ class LocalRunner:
                 res = results.get()
                 if res["verdict"] != "INTERRUPTED" and res.get("exit_code") not in (130, 143):
                     on_result(res)
+        except Exception:   # on_result could not record a result: no soak outlives the campaign
+            self._stop_all()
+            for t in threads:
+                t.join()
+            raise
         if status == "done" and pending:
             status = "budget"
         return status

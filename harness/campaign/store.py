@@ -61,19 +61,28 @@ def row_from(result: dict, json_path: str | None) -> dict:
     }
 
 
+class StoreLost(RuntimeError):
+    """The campaign directory cannot take a result any more (removed, replaced, unwritable mid-campaign)."""
+
+
 class Store:
     def __init__(self, directory: str, create: bool = True):
         self.dir = directory
-        index = os.path.join(directory, "index.sqlite")
-        if not create and not os.path.isfile(index):
+        self.index = os.path.join(directory, "index.sqlite")
+        if not create and not os.path.isfile(self.index):
             raise ConfigError(f"{directory} is not a campaign directory (no index.sqlite)")
         try:
             os.makedirs(directory, exist_ok=True)
-            self.db = sqlite3.connect(index)
+            self.db = sqlite3.connect(self.index)
             self.db.row_factory = sqlite3.Row
             self.db.executescript(SCHEMA)
+            self.index_id = self._index_id()
         except (OSError, sqlite3.Error) as e:
             raise ConfigError(f"campaign directory {directory}: {getattr(e, 'strerror', None) or e}") from None
+
+    def _index_id(self) -> tuple[int, int]:
+        st = os.stat(self.index)
+        return st.st_dev, st.st_ino
 
     def plan(self, source: str, text: str, jobs: list[dict]) -> None:
         with self.db:
@@ -98,7 +107,22 @@ class Store:
         return None if row is None else json.loads(row[0])
 
     def save(self, result: dict) -> dict:
-        """Write a finished run's report, log and index row (at once, so an interrupt loses nothing)."""
+        """Write a finished run's report, log and index row (at once, so an interrupt loses nothing). StoreLost
+        if the directory this store opened is no longer there to take it (nothing is written elsewhere)."""
+        try:
+            same = self._index_id() == self.index_id
+        except OSError:
+            same = False
+        if not same:
+            raise StoreLost(f"campaign directory {self.dir} was removed or replaced while the campaign ran: no "
+                            f"further result can be recorded; the runs still going were stopped")
+        try:
+            return self._write(result)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreLost(f"campaign directory {self.dir}: a result could not be recorded "
+                            f"({getattr(e, 'strerror', None) or e}); the runs still going were stopped") from None
+
+    def _write(self, result: dict) -> dict:
         rel = None
         base = os.path.join(self.dir, "runs", result["scenario"])
         os.makedirs(base, exist_ok=True)
