@@ -188,6 +188,16 @@ def test_forking_scheme_leaves_no_child_when_the_run_ends(tmp_path, scheme_cache
     assert _descendants_gone(tree)
 
 
+def test_forking_scheme_leaves_no_child_when_the_orchestrator_is_sigkilled(tmp_path, scheme_cache):
+    """SIGKILL to the orchestrator alone: its workers die with it, and so does what a reader forked (a child
+    keeps no parent-death signal: the worker takes its process group down with it)."""
+    p, tree, _ = _start(tmp_path, "--duration", "60", "--scheme-file", FORKING, *ONE_READER)
+    assert len(tree) == 1 + 2 + 1 + 1   # the orchestrator, the workers, the reclaimer, what the reader forked
+    p.kill()
+    p.communicate(timeout=60)
+    assert _descendants_gone(tree)
+
+
 def _failing_report(tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "f.json"
     assert main(["soak", "--quiet", "--scheme", "busted-gp", "--duration", "3", "--until-violation", "--seed", "1",

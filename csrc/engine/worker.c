@@ -68,10 +68,21 @@ static void count_in(uint32_t *word)
 
 /* ---------------------------------------------------------------- worker start-up */
 
+/* The orchestrator is gone (SIGKILLed, say): this process's group goes with it, so whatever the scheme
+ * forked goes too (a child keeps no parent-death signal of its own). The group is this worker's alone
+ * (spawn.py, reclaimer.py: setpgid before h_worker_init). */
+static void orchestrator_died(int sig)
+{
+    (void)sig;
+    killpg(0, SIGKILL);
+}
+
 int h_worker_init(int parent_pid)
 {
     /* Die with the orchestrator, even when it is SIGKILLed: nothing may outlive it. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+    struct sigaction sa = { 0 };
+    sa.sa_handler = orchestrator_died;
+    if (sigaction(SIGHUP, &sa, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGHUP) != 0)
         return -1;
     if (getppid() != parent_pid)   /* it died before the line above took effect */
         return -2;
