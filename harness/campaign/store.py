@@ -115,12 +115,12 @@ class Store:
             same = False
         if not same:
             raise StoreLost(f"campaign directory {self.dir} was removed or replaced while the campaign ran: no "
-                            f"further result can be recorded; the runs still going were stopped")
+                            f"further result can be recorded, so the campaign stops here")
         try:
             return self._write(result)
         except (OSError, sqlite3.Error) as e:
             raise StoreLost(f"campaign directory {self.dir}: a result could not be recorded "
-                            f"({getattr(e, 'strerror', None) or e}); the runs still going were stopped") from None
+                            f"({getattr(e, 'strerror', None) or e}), so the campaign stops here") from None
 
     def _write(self, result: dict) -> dict:
         rel = None
