@@ -77,6 +77,8 @@ static uint64_t lit_cmpxchg(uint64_t *x, uint64_t from, uint64_t to)
     return old;
 }
 
+#define LIT_PROC_TIMEOUT_NS 10000000000ULL   /* a trial that takes 10 s means a litmus process died */
+
 static uint64_t *word(struct lit_mem *m, int loc) { return loc == OBJ ? &m->obj[0] : &m->loc[loc][0]; }
 
 /*
@@ -92,12 +94,18 @@ static int lit_synchronize(struct lit_mem *m, struct lit_thread *t, int blocking
         if (!blocking)
             return 0;
     }
+    uint64_t deadline = 0;
     for (int j = 0; j < LIT_MAX_THREADS; j++)
         for (unsigned spins = 0; !h_gp_reader_passed(&m->slots[j], &alive, t->gp_target); spins++) {
             if (!blocking)
                 return 0;
-            if (spins % 1024 == 1023)   /* the reader may share this CPU */
+            if (spins % 1024 == 1023) {   /* the reader may share this CPU, or have died (then give up) */
                 sched_yield();
+                if (!deadline)
+                    deadline = h_now_ns() + LIT_PROC_TIMEOUT_NS;
+                else if (h_now_ns() > deadline)
+                    break;
+            }
             cpu_relax();
         }
     h_gp_end(H_FLAVOR_MB);
@@ -244,7 +252,6 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
 
 /* ---------------------------------------------------------------- the same, by real processes */
 
-#define LIT_PROC_TIMEOUT_NS 10000000000ULL   /* a trial that takes 10 s means a litmus process died */
 /* Random gaps, in empty loop iterations: at the start (the release reaches each process at its own time),
  * between primitives, and between held stores reaching memory (so others can look at a half-drained
  * buffer). Wide enough that the threads' programs overlap in a useful share of the trials. */
