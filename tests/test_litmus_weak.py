@@ -156,7 +156,8 @@ def test_placement_shares_cpus_in_blocks():
 
 
 @pytest.mark.skipif(len(CPUS) < 2, reason="two litmus processes need two CPUs to overlap")
-@pytest.mark.parametrize("shape", [s for s in PRODUCIBLE if s.threads == 2], ids=lambda s: s.name)
+@pytest.mark.parametrize("shape", [s for s in PRODUCIBLE if s.threads == 2 and not s.one_process_only],
+                         ids=lambda s: s.name)
 def test_real_processes_show_what_lkmm_allows(shape):
     assert run(shape, PROC_ALLOWED_TRIALS, weak=True, procs=True, enough=1).seen == 1
 

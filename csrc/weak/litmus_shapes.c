@@ -178,6 +178,12 @@ const struct lit_test h_lit_tests[] = {
       { { { OP_W, X, 1 }, { OP_W, Y, 1 }, END },
         { { OP_R, X, 0 }, { OP_SYNC }, { OP_R, Y, 1 }, END } },
       { ANY, { 1, 0 } } },
+    /* ...and with an unlock that clears the slot without the smp_mb before it: the slot's store may reach
+     * memory before the section's (only between two stores of the unlock's own drain) */
+    { "RCU+sync+read-unlocknomb", 2,
+      { { { OP_RCU_LOCK }, { OP_W, X, 1 }, { OP_W, Y, 1 }, { OP_RCU_UNLOCK_NOMB }, END },
+        { { OP_R, X, 0 }, { OP_SYNC }, { OP_R, Y, 1 }, END } },
+      { ANY, { 1, 0 } } },
 };
 
 const int h_lit_ntests = (int)(sizeof(h_lit_tests) / sizeof(h_lit_tests[0]));

@@ -22,6 +22,7 @@ enum {
     OP_RCU_LOCK,  /* rcu_read_lock: the harness's h_rcu_read_lock (mb flavor) on this thread's slot */
     OP_RCU_UNLOCK,
     OP_SYNC,      /* synchronize_rcu: the arena's grace period (rcu.c's steps) over every thread's slot */
+    OP_RCU_UNLOCK_NOMB,   /* an unlock written without the smp_mb before clearing the slot (a user's bug) */
 };
 enum { X, Y, Z, P, LCK, OBJ };   /* OBJ: the first word of the object the RCU tests publish */
 

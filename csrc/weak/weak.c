@@ -6,7 +6,8 @@
  * thread in the litmus suite) has a store buffer and a load cache (weak.h):
  *
  *   store-store  WRITE_ONCE goes into the buffer; entries reach memory one at a time in random order (at
- *                random accesses, all of them when the buffer is full and at every ordering point).
+ *                random accesses, all of them when the buffer is full and at every ordering point, with
+ *                windows between two of them: drain_all).
  *                A release store is an entry that may leave only as the oldest (everything before it first);
  *                smp_wmb, smp_mb and full atomics let everything out before they go on. A second store to a
  *                word still held replaces the held value (coherence: memory never sees them out of order).
@@ -107,12 +108,17 @@ void h_weak_drain_one(struct h_weak *w)
     drop(w, i);
 }
 
+/* Every held store reaches memory, one at a time in random order, with windows in between where the others
+ * may see some of them and not the rest: delays for the other processes, steps of the other emulated
+ * threads in the one-process litmus runner. */
 static void drain_all(struct h_weak *w)
 {
     while (w->n) {
         if (w->ctx && w->n > 1 && !(rnd(w) & 3))
-            h_delay_ns(w->ctx, rnd(w) % (w->delay_max_ns + 1));   /* a window for the other processes */
+            h_delay_ns(w->ctx, rnd(w) % (w->delay_max_ns + 1));
         h_weak_drain_one(w);
+        if (w->between && w->n)
+            w->between(w->between_arg);
     }
 }
 

@@ -48,6 +48,8 @@ struct h_weak {
     uintptr_t flush_lo, flush_hi;            /* ...and where other objects live (a dependency empties all) */
     struct h_ctx *ctx;                       /* for the delays while draining; NULL: none */
     uint32_t delay_max_ns;
+    void (*between)(void *arg);              /* one-process litmus: other threads' steps between two stores of */
+    void *between_arg;                       /* one drain (a fence's, a full atomic's), as a real buffer drains */
 };
 
 void h_weak_setup(struct h_weak *w, uint64_t seed, const void *base, uint64_t size);

@@ -151,6 +151,10 @@ static int exec(struct lit_mem *m, struct lit_thread *t, const struct lit_op *o,
     case OP_RCU_LOCK: h_rcu_read_lock(&t->ctx, H_FLAVOR_MB); break;
     case OP_RCU_UNLOCK: h_rcu_read_unlock(&t->ctx, H_FLAVOR_MB); break;
     case OP_SYNC: return lit_synchronize(m, t, blocking);
+    case OP_RCU_UNLOCK_NOMB:
+        WRITE_ONCE(t->ctx.slot->ctr, 0);
+        smp_mb();
+        break;
     }
     return 1;
 }
@@ -198,6 +202,62 @@ static void setup_thread(struct lit_thread *t, struct lit_mem *m, uint64_t seed,
     t->gp_target = 0;
 }
 
+/* The one-process runner's scheduler: the test, its random stream, the threads not done yet, and the thread
+ * whose primitive is running (-1: none), whose drain may give the others steps (between). */
+struct lit_sched {
+    const struct lit_test *lt;
+    uint64_t rng;
+    int weak;
+    int left;
+    int inside;
+    int in_window;
+};
+
+/* One step: a random thread's next primitive (not the one inside a primitive: it goes on after the window),
+ * or for a thread that is done, one of its held stores reaching memory; and now and then a held store of
+ * some thread. */
+static void step(struct lit_sched *sc)
+{
+    const struct lit_test *lt = sc->lt;
+    uint64_t r = h_xorshift(&sc->rng);
+    int i = (int)(r % (uint64_t)lt->nthreads);
+    struct lit_thread *t = &threads[i];
+    if (!(sc->left >> i & 1)) {   /* done: its held stores still reach memory one by one */
+        if (sc->weak)
+            h_weak_drain_one(&t->w);
+        return;
+    }
+    if (i == sc->inside)
+        return;
+    int outer = sc->inside;
+    struct h_weak *was = h_weak_ctx();
+    sc->inside = i;
+    h_weak_use(sc->weak ? &t->w : NULL);
+    t->pc += exec(&mem, t, &lt->prog[i][t->pc], 0);
+    h_weak_use(was);
+    sc->inside = outer;
+    if (lt->prog[i][t->pc].op < 0)
+        sc->left &= ~(1 << i);
+    if (sc->weak && (r >> 32 & 3) == 0) {   /* a held store of some thread reaches memory */
+        int j = (int)((r >> 40) % (uint64_t)lt->nthreads);
+        h_weak_drain_one(&threads[j].w);
+    }
+}
+
+/* A window inside a thread's drain (weak.c), between two of its stores: steps of the others (none, one or
+ * more: a real store buffer may drain slowly), so they may see some of its stores and not the rest. One
+ * level: their own drains are whole. */
+static void between(void *arg)
+{
+    struct lit_sched *sc = arg;
+    if (sc->in_window)
+        return;
+    sc->in_window = 1;
+    while (h_xorshift(&sc->rng) & 1)
+        step(sc);
+    sc->in_window = 0;
+}
+
 /*
  * Run `trials` of test `test` and return how many ended in the outcome of its exists clause (-1: no such
  * test). weak: 1 with the emulation, 0 native.
@@ -207,38 +267,26 @@ long long h_litmus_weak_run(int test, long long trials, unsigned long long seed,
     if (test < 0 || test >= h_lit_ntests)
         return -1;
     const struct lit_test *lt = &h_lit_tests[test];
-    uint64_t rng = (seed + 1) * 0x9E3779B97F4A7C15ULL | 1;
+    struct lit_sched sc = { .lt = lt, .rng = (seed + 1) * 0x9E3779B97F4A7C15ULL | 1, .weak = weak, .inside = -1 };
     long long seen = 0;
     for (int i = 0; i < lt->nthreads; i++)
         setup_thread(&threads[i], &mem, seed, i);
     for (long long n = 0; n < trials; n++) {
         initial_state(&mem, lt);
-        int left = 0;
+        sc.left = 0;
         for (int i = 0; i < lt->nthreads; i++) {
             threads[i].pc = 0;
             threads[i].r[0] = threads[i].r[1] = 0;
-            left |= 1 << i;
+            sc.left |= 1 << i;
             if (weak)
                 h_weak_fence(&threads[i].w, H_WF_FULL);   /* every thread starts after the initial state */
+            threads[i].w.between = between;
+            threads[i].w.between_arg = &sc;
         }
-        while (left) {
-            uint64_t r = h_xorshift(&rng);
-            int i = (int)(r % (uint64_t)lt->nthreads);
-            struct lit_thread *t = &threads[i];
-            if (!(left >> i & 1)) {   /* done: its held stores still reach memory one by one */
-                if (weak)
-                    h_weak_drain_one(&t->w);
-                continue;
-            }
-            h_weak_use(weak ? &t->w : NULL);
-            t->pc += exec(&mem, t, &lt->prog[i][t->pc], 0);
-            if (lt->prog[i][t->pc].op < 0)
-                left &= ~(1 << i);
-            if (weak && (r >> 32 & 3) == 0) {   /* a held store of some thread reaches memory */
-                int j = (int)((r >> 40) % (uint64_t)lt->nthreads);
-                h_weak_drain_one(&threads[j].w);
-            }
-        }
+        while (sc.left)
+            step(&sc);
+        for (int i = 0; i < lt->nthreads; i++)
+            threads[i].w.between = NULL;
         for (int i = 0; i < lt->nthreads && weak; i++)   /* joined: every store is in the final state */
             h_weak_fence(&threads[i].w, H_WF_DRAIN);
         uint64_t r[LIT_MAX_THREADS][LIT_REGS];

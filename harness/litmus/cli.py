@@ -53,7 +53,8 @@ def main(args: argparse.Namespace) -> int:
     shapes = _shapes(args.shapes)
     if args.list:
         for s in shapes:
-            note = f"   allowed; not producible by this emulation ({s.not_emulated})" if s.not_emulated else ""
+            note = (f"   allowed; not producible by this emulation ({s.not_emulated})" if s.not_emulated else
+                    f"   allowed; not producible by real processes ({s.one_process_only})" if s.one_process_only else "")
             emit(f"{s.name:52s} {s.result:9s} {s.threads} threads  {s.source}{note}")
         return 0
     weak = args.memory_model == "weak"

@@ -39,6 +39,7 @@ class Outcome:
     trials: int
     seen: int
     weak: bool
+    procs: bool = False
 
     @property
     def verdict(self) -> str:
@@ -48,6 +49,8 @@ class Outcome:
             return "ok"
         if self.weak and self.shape.not_emulated:
             return f"allowed; not producible by this emulation ({self.shape.not_emulated})"
+        if self.weak and self.procs and self.shape.one_process_only:
+            return f"allowed; not producible by real processes ({self.shape.one_process_only})"
         return "allowed, not seen"
 
     def as_json(self) -> dict:
@@ -67,4 +70,4 @@ def run(shape: Shape, trials: int, weak: bool, procs: bool, seed: int = 1,
             raise LitmusFailed(f"{shape.name}: a litmus process could not be started or stopped answering")
     else:
         seen = _lib.h_litmus_weak_run(index, trials, seed, int(weak))
-    return Outcome(shape, trials, seen, weak)
+    return Outcome(shape, trials, seen, weak, procs)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 LB_WHY = "load buffering: a load never returns a store not yet made"
 MCA_WHY = "needs a store seen by some threads before others: the emulation's stores are multi-copy atomic"
 CMPXCHG_WHY = "the emulation's cmpxchg, like x86's lock cmpxchg, is a full barrier whether or not it fails"
+DRAIN_WHY = ("needs the others to look between two stores of one fence's drain, a window only the one-process "
+             "runner opens; a real process drains them within nanoseconds")
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class Shape:
     threads: int
     source: str           # the kernel directory of the file, or "derived: how"
     not_emulated: str = ""   # allowed, and not producible by the emulation: why
+    one_process_only: str = ""   # allowed, and producible by the one-process runner only: why
 
     @property
     def forbidden(self) -> bool:
@@ -72,6 +75,9 @@ SHAPES: tuple[Shape, ...] = (
     Shape("RCU+sync+read", "Never", 2, RCU),
     Shape("RCU+sync+free-nolock", "Sometimes", 2, "derived: RCU+sync+free without the reader's rcu_read_lock/unlock"),
     Shape("RCU+sync+read-nolock", "Sometimes", 2, "derived: RCU+sync+read without the reader's rcu_read_lock/unlock"),
+    Shape("RCU+sync+read-unlocknomb", "Sometimes", 2,
+          "derived: RCU+sync+read with an unlock that clears its slot without the smp_mb before it",
+          one_process_only=DRAIN_WHY),
 )
 
 BY_NAME = {s.name: s for s in SHAPES}
