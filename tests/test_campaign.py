@@ -87,6 +87,17 @@ def schemes(tmp_path_factory, build_cache):
             for name, src, n in (("old", GOOD, 4), ("new", REGRESSED, 3), ("same", GOOD, 2))}
 
 
+def running_soak_logs(proc: subprocess.Popen, out: Path, count: int) -> list[Path]:
+    """The logs of `count` soaks of a campaign, once each is up: its log (in the campaign's work directory)
+    has its start line."""
+    while True:
+        logs = list((out / ".running").glob("*/log")) if (out / ".running").is_dir() else []
+        if len(logs) == count and all("reproduce:" in log.read_text() for log in logs):
+            return logs
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)   # a poll interval; the soaks' start lines are the synchronization
+
+
 def test_local_campaign_summary(tmp_path, capsys):
     out = str(tmp_path / "out")
     path = campaign_file(tmp_path, BUILTIN.format(replicas=2))
@@ -254,12 +265,7 @@ def test_campaign_directory_removed_mid_campaign_is_one_line_exit_2(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", campaign_file(tmp_path, text),
                              "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        while True:   # both soaks are up once their logs (in the campaign's work directory) have their start line
-            logs = list((out / ".running").glob("*/log")) if (out / ".running").is_dir() else []
-            if len(logs) == 2 and all("reproduce:" in log.read_text() for log in logs):
-                break
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)   # a poll interval; the soaks' start lines are the synchronization
+        running_soak_logs(proc, out, 2)
         shutil.rmtree(out)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -337,14 +343,9 @@ def test_soak_stopped_from_outside_is_recorded_interrupted(tmp_path, capsys):
     proc = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", campaign_file(tmp_path, text),
                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        soak = None
-        while soak is None:   # the soak is up once its log (in the campaign's work directory) has its start line
-            logs = list((out / ".running").glob("*/log")) if (out / ".running").is_dir() else []
-            if logs and "reproduce:" in logs[0].read_text():
-                soak = next(p for p in psutil.Process(proc.pid).children(recursive=True)
-                            if "soak" in p.cmdline() and "harness" in p.cmdline())
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)   # a poll interval; the soak's start line is the synchronization
+        running_soak_logs(proc, out, 1)
+        soak = next(p for p in psutil.Process(proc.pid).children(recursive=True)
+                    if "soak" in p.cmdline() and "harness" in p.cmdline())
         soak.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:

@@ -79,6 +79,22 @@ static uint64_t lit_cmpxchg(uint64_t *x, uint64_t from, uint64_t to)
 
 #define LIT_PROC_TIMEOUT_NS 10000000000ULL   /* a trial that takes 10 s means a litmus process died */
 
+/* One turn of a real process's wait, outside the emulation: a spin, and every 256th turn a yield (when
+ * `yield`: another litmus thread may need this CPU) and a look at the clock. 0 once the wait has lasted
+ * LIT_PROC_TIMEOUT_NS: a litmus process died. */
+static int still_waiting(unsigned *turns, uint64_t *deadline, int yield)
+{
+    if (++*turns % 256) {
+        cpu_relax();
+        return 1;
+    }
+    if (yield)
+        sched_yield();
+    if (!*deadline)
+        *deadline = h_now_ns() + LIT_PROC_TIMEOUT_NS;
+    return h_now_ns() <= *deadline;
+}
+
 static uint64_t *word(struct lit_mem *m, int loc) { return loc == OBJ ? &m->obj[0] : &m->loc[loc][0]; }
 
 /*
@@ -94,19 +110,14 @@ static int lit_synchronize(struct lit_mem *m, struct lit_thread *t, int blocking
         if (!blocking)
             return 0;
     }
+    unsigned turns = 0;
     uint64_t deadline = 0;
     for (int j = 0; j < LIT_MAX_THREADS; j++)
-        for (unsigned spins = 0; !h_gp_reader_passed(&m->slots[j], &alive, t->gp_target); spins++) {
+        while (!h_gp_reader_passed(&m->slots[j], &alive, t->gp_target)) {
             if (!blocking)
                 return 0;
-            if (spins % 1024 == 1023) {   /* the reader may share this CPU, or have died (then give up) */
-                sched_yield();
-                if (!deadline)
-                    deadline = h_now_ns() + LIT_PROC_TIMEOUT_NS;
-                else if (h_now_ns() > deadline)
-                    break;
-            }
-            cpu_relax();
+            if (!still_waiting(&turns, &deadline, 1))   /* the reader may share this CPU, or have died */
+                break;
         }
     h_gp_end(H_FLAVOR_MB);
     t->gp_target = 0;
@@ -327,19 +338,12 @@ struct lit_shared {
  * every trial. 0 on a timeout or a stop. */
 static int wait_for(struct lit_shared *s, uint64_t *word, uint64_t at_least, int shares_cpu)
 {
+    unsigned turns = 0;
     uint64_t deadline = 0;
-    for (unsigned spins = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least; spins++) {
+    while (__atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least) {
         if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE) && __atomic_load_n(word, __ATOMIC_ACQUIRE) < at_least)
             return 0;
-        if (spins % 256 != 255) {
-            cpu_relax();
-            continue;
-        }
-        if (shares_cpu)
-            sched_yield();
-        if (!deadline)
-            deadline = h_now_ns() + LIT_PROC_TIMEOUT_NS;
-        else if (h_now_ns() > deadline)
+        if (!still_waiting(&turns, &deadline, shares_cpu))
             return 0;
     }
     return 1;

@@ -54,6 +54,11 @@ class LocalRunner:
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)   # the soak stops its workers and exits 143
 
+    def _stop_and_join(self, threads: list[threading.Thread]) -> None:
+        self._stop_all()
+        for t in threads:
+            t.join()
+
     def check(self, jobs: list[Job]) -> None:
         """ConfigError for a job this runner can never run: called before anything is planned or written."""
         big = [j for j in jobs if j["cpus"] > self.ncpus]
@@ -98,17 +103,13 @@ class LocalRunner:
                     self._stop_all()
         except KeyboardInterrupt:
             status = "interrupted"
-            self._stop_all()
-            for t in threads:
-                t.join()
+            self._stop_and_join(threads)
             while not results.empty():   # a run that finished as the interrupt came is kept
                 res = results.get()
                 if res["verdict"] != "INTERRUPTED" and res.get("exit_code") not in (130, 143):
                     on_result(res)
         except Exception:   # on_result could not record a result: no soak outlives the campaign
-            self._stop_all()
-            for t in threads:
-                t.join()
+            self._stop_and_join(threads)
             raise
         if status == "done" and pending:
             status = "budget"
