@@ -144,6 +144,16 @@ def test_the_rcu_read_side_and_grace_period_are_what_forbid_the_rcu_outcomes(nam
     assert run(BY_NAME[name], PROC_CI_TRIALS if procs else CI_TRIALS, weak=True, procs=procs).seen == 0
 
 
+def test_a_one_process_only_shape_says_so_with_real_processes(capsys):
+    """A drain window only the one-process runner opens: unseen with --procs is that, not "not seen"."""
+    shape = BY_NAME["RCU+sync+read-unlocknomb"]
+    assert litmus_run.Outcome(shape, 100, 0, weak=True, procs=True).verdict == \
+        f"allowed; not producible by real processes ({shape.one_process_only})"
+    assert litmus_run.Outcome(shape, 100, 0, weak=True, procs=False).verdict == "allowed, not seen"
+    assert cli.main(["litmus", "--list", shape.name]) == 0
+    assert "allowed; not producible by real processes" in capsys.readouterr().out
+
+
 def test_a_seed_replays_its_counts():
     mp = BY_NAME["MP+poonceonces"]
     assert run(mp, 5000, True, False, seed=7).seen == run(mp, 5000, True, False, seed=7).seen
